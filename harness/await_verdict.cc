@@ -1,0 +1,70 @@
+#include "harness/await_verdict.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+namespace powercut::harness {
+namespace {
+
+constexpr int64_t kReapTimeoutMs = 10'000;
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t timeout_ms,
+                     double* recovery_ms, Status* harness) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  bool ready = false;
+  std::string line;
+  for (;;) {
+    switch (child->ReadLine(&line, std::max<int64_t>(0, deadline - NowMs()))) {
+      case ChildProcess::Read::kTimeout:
+        child->KillAndReap();
+        return Verdict::Failure(kRecoveryHang,
+                                fmt::format("{} did not finish within {} ms",
+                                            ready ? "verification" : "open", timeout_ms),
+                                lo, hi);
+      case ChildProcess::Read::kEof: {
+        int status = 0;
+        child->Wait(kReapTimeoutMs, &status);
+        const std::string why = WIFSIGNALED(status)
+                                    ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                    : fmt::format("exit {}", WEXITSTATUS(status));
+        return Verdict::Failure(
+            kUnrecoverable,
+            fmt::format("writer died during {} ({})", ready ? "verification" : "open", why), lo,
+            hi);
+      }
+      case ChildProcess::Read::kLine:
+        break;
+    }
+    if (line.rfind("ready ", 0) == 0) {
+      ready = true;
+      *recovery_ms = std::strtod(line.c_str() + 6, nullptr) / 1000.0;
+    } else if (line.rfind("error ", 0) == 0) {
+      child->Wait(kReapTimeoutMs, nullptr);
+      return Verdict::Failure(kUnrecoverable, line.substr(6), lo, hi);
+    } else if (line.rfind("verdict ", 0) == 0) {
+      Verdict v;
+      Status s = Verdict::FromJson(nlohmann::json::parse(line.substr(8), nullptr, false), &v);
+      if (!s.ok()) {
+        *harness = s;
+        return Verdict::Failure(kUnrecoverable, s.message(), lo, hi);
+      }
+      return v;
+    } else {
+      *harness = Status::Internal("writer said something unexpected: " + line.substr(0, 200));
+      return Verdict::Failure(kUnrecoverable, "protocol error", lo, hi);
+    }
+  }
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,53 @@
+// ChildProcess: one powercut-writer (or verifier) child, started with Boost.Process
+// (fork+exec: RocksDB's thread pools forbid a bare fork), its stdout a pipe the controller
+// reads line by line under deadlines, its stderr a file kept as evidence. Every live child is
+// registered so that an interrupted controller can kill them all; the destructor kills and
+// reaps a child still running, so no code path leaves one behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/status.h"
+
+namespace powercut::harness {
+
+class ChildProcess {
+ public:
+  static Status Spawn(const std::string& exe, const std::vector<std::string>& args,
+                      const std::string& stderr_path, std::unique_ptr<ChildProcess>* out);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  enum class Read { kLine, kTimeout, kEof };
+  // Next line of the child's stdout, waiting at most timeout_ms.
+  Read ReadLine(std::string* line, int64_t timeout_ms);
+
+  void Signal(int sig);
+  // Waits up to timeout_ms for the child to exit; true and its wait status if it did.
+  bool Wait(int64_t timeout_ms, int* wait_status);
+  // SIGKILL (also wakes a SIGSTOPped child) and reap.
+  void KillAndReap();
+
+  pid_t pid() const { return pid_; }
+  bool exited() const { return reaped_; }
+
+ private:
+  ChildProcess() = default;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  bool reaped_ = false;
+  int wait_status_ = 0;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+// Kills every live child. Async-signal-safe enough to call from the interrupt path.
+void KillAllChildren();
+
+}  // namespace powercut::harness

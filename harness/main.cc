@@ -1,0 +1,179 @@
+// powercut: the command line. Every flag has help text and a default; bad input gets one
+// line naming the thing and the fix, and exit status 2, before anything is written.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "harness/controller.h"
+#include "harness/plan.h"
+#include "harness/verify_command.h"
+#include "src/contract.h"
+#include "workloads/spec.h"
+
+namespace {
+
+using powercut::Status;
+using powercut::harness::kExitBadInput;
+
+// The default run: about a minute of mixed faults on 2 cores.
+constexpr uint64_t kDefaultCycles = 600;
+
+std::string WriterBesideUs() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path() / "powercut-writer").string();
+}
+
+Status ParseDuration(const std::string& text, int64_t* ms) {
+  size_t used = 0;
+  double n = 0;
+  try {
+    n = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit == "s" ? 1e3 : unit == "m" ? 60e3 : unit == "h" ? 3600e3 : -1;
+  if (used == 0 || scale < 0 || n <= 0) {
+    return Status::BadInput("--duration '" + text +
+                            "' is not a duration: write e.g. 90s, 30m or 2h");
+  }
+  *ms = static_cast<int64_t>(n * scale);
+  return Status::Ok();
+}
+
+int BadInput(const std::string& what) {
+  fmt::print(stderr, "powercut: {}\n", what);
+  return kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"powercut: crash-recovery and durability test harness for RocksDB"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help for every subcommand");
+
+  powercut::harness::RunPlan plan;
+  std::string seed_text = "1", profile = "default", expect = "contract", duration;
+  std::vector<std::string> options;
+  uint64_t cycles = 0;
+  uint32_t keys = 0;
+  CLI::App* run = app.add_subcommand("run", "run crash cycles on chains and write a report");
+  run->add_option("--seed", seed_text, "run seed: every op, option and fault derives from it")
+      ->capture_default_str();
+  run->add_option("--cycles", cycles,
+                  fmt::format("faults to inject across all chains (default {})", kDefaultCycles));
+  run->add_option("--duration", duration, "time budget instead of --cycles, e.g. 90s, 30m, 2h");
+  run->add_option("--chains", plan.chains, "chains run side by side")->capture_default_str();
+  run->add_option("--profile", profile, "workload profile: default, puts, batches")
+      ->capture_default_str();
+  run->add_option("--keys", keys, "key space size (default: the profile's, 10000)");
+  run->add_option("--fault", plan.fault, "kill, stall, clean or mix")->capture_default_str();
+  run->add_option("--option", options,
+                  "RocksDB option NAME=VALUE, or sync=, disableWAL=; repeatable");
+  run->add_option("--expect", expect,
+                  "contract (what the options promise) or acked (every acked op)")
+      ->capture_default_str();
+  run->add_option("--data-dir", plan.data_dir, "where chains live")->capture_default_str();
+  run->add_option("--report-dir", plan.report_dir, "where report.json, report.txt, junit.xml go")
+      ->capture_default_str();
+  run->add_option("--max-ops-per-cycle", plan.max_ops_per_cycle,
+                  "ops a writer runs at most per cycle")
+      ->capture_default_str();
+  run->add_option("--fault-after-min-ms", plan.write_min_ms,
+                  "earliest fault, ms after writing starts")
+      ->capture_default_str();
+  run->add_option("--fault-after-max-ms", plan.write_max_ms,
+                  "latest fault, ms after writing starts")
+      ->capture_default_str();
+  run->add_option("--recovery-timeout-ms", plan.recovery_timeout_ms,
+                  "open + verify longer than this is a recovery-hang")
+      ->capture_default_str();
+  run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
+
+  std::string chain_dir;
+  int64_t verify_timeout_ms = 60'000;
+  CLI::App* verify =
+      app.add_subcommand("verify", "check a chain's store against its own manifest, now");
+  verify->add_option("CHAIN_DIR", chain_dir, "a chain directory, e.g. powercut-data/chain-0")
+      ->required();
+  verify
+      ->add_option("--timeout-ms", verify_timeout_ms,
+                   "open + verify longer than this is a recovery-hang")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    for (char& c : what) c = c == '\n' ? ' ' : c;
+    return BadInput(what + "; see powercut --help");
+  }
+
+  const std::string writer = WriterBesideUs();
+  if (*verify) return powercut::harness::VerifyCommand(chain_dir, writer, verify_timeout_ms);
+
+  try {
+    size_t used = 0;
+    plan.seed = std::stoull(seed_text, &used);
+    if (used != seed_text.size() || seed_text[0] == '-') throw std::invalid_argument("");
+  } catch (...) {
+    return BadInput("--seed '" + seed_text + "' is not a number: give a non-negative integer");
+  }
+  if (run->count("--cycles") && cycles == 0) {
+    return BadInput("--cycles 0 runs nothing: give at least 1, or a --duration");
+  }
+  if (run->count("--cycles") && !duration.empty()) {
+    return BadInput("--cycles and --duration both given: choose one budget");
+  }
+  if (!duration.empty()) {
+    Status s = ParseDuration(duration, &plan.duration_ms);
+    if (!s.ok()) return BadInput(s.message());
+  } else {
+    plan.cycles = cycles > 0 ? cycles : kDefaultCycles;
+  }
+  if (plan.chains < 1 || plan.chains > 64) return BadInput("--chains must be 1 to 64");
+  Status s = powercut::workloads::ProfileSpec(profile, &plan.workload);
+  if (!s.ok()) return BadInput("--profile: " + s.message());
+  if (keys > 0) plan.workload.key_count = keys;
+  s = plan.workload.Validate();
+  if (!s.ok()) return BadInput("--keys: " + s.message());
+  if (plan.fault != "mix") {
+    powercut::Fault f;
+    s = powercut::ParseFault(plan.fault, &f);
+    if (!s.ok()) return BadInput("--fault: " + s.message());
+    if (f == powercut::Fault::kPowerCut)
+      return BadInput("--fault power-cut is not available yet: use kill, stall, clean or mix");
+  }
+  if (expect != "contract" && expect != "acked") {
+    return BadInput("--expect '" + expect + "' is unknown: use contract or acked");
+  }
+  plan.expect_acked = expect == "acked";
+  for (const std::string& o : options) {
+    s = plan.store.Add(o);
+    if (!s.ok()) return BadInput("--option: " + s.message());
+  }
+  if (plan.max_ops_per_cycle < 1 || plan.max_ops_per_cycle > 10'000'000) {
+    return BadInput("--max-ops-per-cycle must be 1 to 10000000");
+  }
+  if (plan.write_min_ms < 0 || plan.write_min_ms > plan.write_max_ms ||
+      plan.write_max_ms > 3'600'000) {
+    return BadInput(
+        "--fault-after-min-ms/--fault-after-max-ms must satisfy 0 <= min <= max <= 3600000");
+  }
+  if (plan.recovery_timeout_ms < 100) return BadInput("--recovery-timeout-ms must be at least 100");
+  if (::access(writer.c_str(), X_OK) != 0) {
+    return BadInput(writer + " is missing: build it (cmake --build build) next to powercut");
+  }
+  plan.writer_path = writer;
+  return powercut::harness::RunController(plan);
+}

@@ -1,0 +1,109 @@
+#include "harness/verify_command.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "harness/await_verdict.h"
+#include "harness/child_process.h"
+#include "harness/controller.h"
+#include "src/atomic_file.h"
+#include "src/chain_manifest.h"
+#include "src/oracle.h"
+
+namespace powercut::harness {
+namespace {
+
+// The points to judge the store at, from the manifest's last word on the chain.
+Status DurableWindow(const ChainHeader& h, const std::vector<nlohmann::json>& entries,
+                     uint64_t base, uint64_t* lo, uint64_t* hi) {
+  *lo = *hi = base;
+  if (entries.empty()) return Status::Ok();
+  try {
+    const nlohmann::json& last = entries.back();
+    const std::string type = last.at("type").get<std::string>();
+    if (type == "cycle") {  // a fault was injected, its verdict never recorded
+      *lo = last.at("lo").get<uint64_t>();
+      *hi = last.at("hi").get<uint64_t>();
+    } else if (type == "verdict") {
+      const nlohmann::json& v = last.at("verdict");
+      if (v.at("pass").get<bool>()) {
+        // The controller stopped while a writer wrote on from `base`: up to a cycle's ops.
+        *hi = base + h.max_ops_per_cycle;
+      } else {
+        *lo = v.at("lo").get<uint64_t>();
+        *hi = v.at("hi").get<uint64_t>();
+      }
+    } else if (type != "closed") {
+      return Status::Corruption("unknown manifest entry type '" + type + "'");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("malformed manifest entry: ") + e.what());
+  }
+  if (*lo < base || *lo > *hi) {
+    return Status::Corruption(
+        fmt::format("manifest's durable point {} does not fit oracle at {}", *lo, base));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int VerifyCommand(const std::string& chain_dir, const std::string& writer_path,
+                  int64_t timeout_ms) {
+  const std::string manifest = chain_dir + "/manifest.jsonl";
+  if (!std::filesystem::exists(manifest)) {
+    fmt::print(stderr,
+               "powercut: {} is not a chain directory (no manifest.jsonl); give a "
+               "DATA_DIR/chain-<k> path\n",
+               chain_dir);
+    return kExitBadInput;
+  }
+  ChainHeader header;
+  std::vector<nlohmann::json> entries;
+  Oracle base;
+  uint64_t lo = 0, hi = 0;
+  Status s = ChainManifest::Load(manifest, &header, &entries);
+  if (s.ok()) s = Oracle::Load(chain_dir + "/oracle.bin", &base);
+  if (s.ok()) s = DurableWindow(header, entries, base.index(), &lo, &hi);
+  if (!s.ok()) {
+    fmt::print(stderr, "powercut: {}; the chain directory is damaged, verify a chain a run wrote\n",
+               s.message());
+    return kExitBadInput;
+  }
+  std::unique_ptr<ChildProcess> child;
+  s = ChildProcess::Spawn(
+      writer_path,
+      {"--chain", chain_dir, "--lo", std::to_string(lo), "--hi", std::to_string(hi),
+       "--verify-only", "--parent-pid", std::to_string(::getpid())},
+      chain_dir + "/verify.stderr", &child);
+  if (!s.ok()) {
+    fmt::print(stderr, "powercut: {}\n", s.message());
+    return kExitBadInput;
+  }
+  double recovery_ms = 0;
+  Status harness;
+  const Verdict v = AwaitVerdict(child.get(), lo, hi, timeout_ms, &recovery_ms, &harness);
+  child->Wait(timeout_ms, nullptr);
+  if (!harness.ok()) {
+    fmt::print(stderr, "powercut: {}\n", harness.message());
+    return kExitBadInput;
+  }
+  nlohmann::json out = v.ToJson();
+  out["chain_dir"] = chain_dir;
+  out["recovery_ms"] = recovery_ms;
+  s = WriteFileAtomically(chain_dir + "/verify.json", out.dump(2) + "\n");
+  if (!s.ok()) fmt::print(stderr, "powercut: {}\n", s.message());
+
+  std::string classes;
+  for (const auto& [k, n] : v.classes)
+    classes += fmt::format("{}{}={}", classes.empty() ? "" : " ", k, n);
+  fmt::print("{} {}: {}{}\n", v.pass ? "PASS" : "FAIL", chain_dir, v.detail,
+             classes.empty() ? "" : " [" + classes + "]");
+  for (const Finding& f : v.findings) {
+    fmt::print("  {} {}: expected {}, found {}\n", f.klass, f.key, f.expected, f.found);
+  }
+  return v.pass ? kExitPass : kExitFail;
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,170 @@
+#include "harness/writer.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "src/chain_manifest.h"
+#include "src/key.h"
+#include "src/oracle.h"
+#include "src/store_scan.h"
+#include "src/value_codec.h"
+#include "src/verifier.h"
+#include "workloads/generator.h"
+
+namespace powercut::harness {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnTerm(int) { g_stop.store(true); }
+
+// Writes whole messages straight to the pipe: what the kernel holds survives our SIGKILL,
+// a userspace buffer would not.
+void Say(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(STDOUT_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(kWriterBadArgs);  // the controller is gone
+    done += static_cast<size_t>(n);
+  }
+}
+
+int Fail(int code, const std::string& what) {
+  std::string line = what;
+  for (char& c : line) c = c == '\n' ? ' ' : c;
+  Say("error " + line + "\n");
+  fmt::print(stderr, "powercut-writer: {}\n", line);
+  return code;
+}
+
+rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::WriteOptions wo) {
+  wo.sync = wo.sync || op.sync;
+  switch (op.kind) {
+    case OpKind::kPut: {
+      const Write& w = op.writes.front();
+      return db->Put(wo, KeyFor(w.key_id), EncodeValue(seed, w.key_id, op.index, w.value_bytes));
+    }
+    case OpKind::kDelete:
+      return db->Delete(wo, KeyFor(op.writes.front().key_id));
+    case OpKind::kBatch: {
+      rocksdb::WriteBatch batch;
+      for (const Write& w : op.writes) {
+        rocksdb::Status s =
+            w.kind == Write::Kind::kPut
+                ? batch.Put(KeyFor(w.key_id), EncodeValue(seed, w.key_id, op.index, w.value_bytes))
+                : batch.Delete(KeyFor(w.key_id));
+        if (!s.ok()) return s;
+      }
+      return db->Write(wo, &batch);
+    }
+    case OpKind::kDeleteRange: {
+      const Write& w = op.writes.front();
+      return db->DeleteRange(wo, db->DefaultColumnFamily(), KeyFor(w.key_id), KeyFor(w.end_key_id));
+    }
+    case OpKind::kFlush:
+      return db->Flush(rocksdb::FlushOptions());
+    case OpKind::kSyncWal:
+      return db->SyncWAL();
+    case OpKind::kFlushWal:
+      return db->FlushWAL(op.sync);
+    case OpKind::kCompactRange:
+      return db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+  }
+  return rocksdb::Status::NotSupported("unknown op kind");
+}
+
+}  // namespace
+
+int RunWriter(const WriterArgs& args) {
+  // The controller may die by SIGKILL: the kernel then kills us too, and if it died before
+  // prctl took effect our parent is already someone else.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (args.parent_pid != 0 && ::getppid() != args.parent_pid) return kWriterBadArgs;
+  // The controller blocks SIGINT/SIGTERM in its threads and we inherit that mask.
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, SIGTERM);
+  sigaddset(&unblock, SIGINT);
+  ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+  struct sigaction sa {};
+  sa.sa_handler = OnTerm;
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  ChainHeader header;
+  std::vector<nlohmann::json> entries;
+  Status s = ChainManifest::Load(args.chain_dir + "/manifest.jsonl", &header, &entries);
+  if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+  workloads::WorkloadSpec spec;
+  s = workloads::WorkloadSpec::FromJson(header.workload, &spec);
+  if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+  Oracle base;
+  s = Oracle::Load(args.chain_dir + "/oracle.bin", &base);
+  if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+  if (base.key_count() != spec.key_count || base.index() > args.lo || args.lo > args.hi) {
+    return Fail(kWriterBadArgs,
+                fmt::format("oracle at {} ({} keys) does not fit lo {} hi {} ({} keys)",
+                            base.index(), base.key_count(), args.lo, args.hi, spec.key_count));
+  }
+  rocksdb::Options options;
+  rocksdb::WriteOptions wo;
+  s = header.store.ToRocksDB(&options, &wo);
+  if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::Open(options, args.chain_dir + "/db", &raw);
+  if (!rs.ok()) return Fail(kWriterOpenFailed, "open failed: " + rs.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  const auto open_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  Say(fmt::format("ready {}\n", open_us));
+
+  const workloads::OpGenerator ops(header.seed, spec);
+  StoreImage image(spec.key_count);
+  s = ScanStore(db.get(), &image);
+  if (!s.ok()) return Fail(kWriterScanFailed, s.message());
+  const Verdict verdict = Verify(image, base, args.lo, args.hi, ops);
+  Say("verdict " + verdict.ToJson().dump() + "\n");
+  // A failed store stays exactly as recovered, for the evidence: no close, no flush.
+  if (!verdict.pass) _exit(kWriterOk);
+  if (args.verify_only) {
+    db.reset();
+    return kWriterOk;
+  }
+
+  if (args.lie_ack) wo.disableWAL = true;
+  const uint64_t first = verdict.recovered + 1;
+  const uint64_t last = verdict.recovered + header.max_ops_per_cycle;
+  std::string pending;  // the previous op's ack, sent with the next op's issue in one write
+  for (uint64_t i = first; i <= last && !g_stop.load(); ++i) {
+    const Op op = ops.Get(i);
+    if (args.lie_ack) pending += fmt::format("acked {}\n", i);
+    Say(pending + fmt::format("issued {}\n", i));
+    pending.clear();
+    rocksdb::Status ws = Execute(db.get(), op, header.seed, wo);
+    if (!ws.ok())
+      return Fail(kWriterOpFailed,
+                  fmt::format("op {} ({}) failed: {}", i, OpKindName(op.kind), ws.ToString()));
+    if (!args.lie_ack) pending = fmt::format("acked {}\n", i);
+  }
+  Say(pending + (g_stop.load() ? "" : "done\n"));
+  while (!g_stop.load()) ::pause();  // the controller's fault ends us
+  rs = db->Close();
+  if (!rs.ok()) return Fail(kWriterOpFailed, "close failed: " + rs.ToString());
+  db.reset();
+  Say("closed\n");
+  return kWriterOk;
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,42 @@
+// The writer child: opens a chain's store (this is the recovery being tested), verifies it
+// against the oracle, and, if it passes, executes ops from the recovered point on, telling
+// the controller `issued i` before and `acked i` after each op on stdout, until it is killed.
+//
+// Protocol, one message per line on stdout:
+//   ready <open_micros>     the store opened
+//   verdict <json>          src/verdict.h, for the fault before this open
+//   issued <i> / acked <i>  op i started / RocksDB returned OK for it
+//   done                    the cycle's op limit is reached; idle until killed
+//   closed                  SIGTERM received, the store closed cleanly
+//   error <text>            RocksDB refused something; the exit code says what
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace powercut::harness {
+
+enum WriterExit : int {
+  kWriterOk = 0,
+  kWriterBadArgs = 2,
+  kWriterOpFailed = 3,
+  kWriterOpenFailed = 4,
+  kWriterScanFailed = 5,
+};
+
+struct WriterArgs {
+  std::string chain_dir;
+  uint64_t lo = 0;           // the durable point of the fault being verified
+  uint64_t hi = 0;           // the highest op issued before that fault
+  bool verify_only = false;  // verify, then exit without writing
+  pid_t parent_pid = 0;      // exit at once if this process is not our parent
+  std::string ledger_dir;    // non-empty: route every file operation through the ledger
+  std::string crash_at;      // "kind:n", with a ledger only
+  bool lie_ack = false;      // TESTS ONLY: ack before writing, with the WAL off
+};
+
+int RunWriter(const WriterArgs& args);
+
+}  // namespace powercut::harness

@@ -1,0 +1,72 @@
+// The op model: one numbered operation of a workload. Ops are values, generated as a pure
+// function of (seed, spec, index) by workloads/, executed by the writer, and replayed by the
+// oracle. An op's writes are applied as one atomic step: a batch never half-applies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace powercut {
+
+enum class OpKind {
+  kPut,           // one key
+  kDelete,        // one key
+  kBatch,         // several puts/deletes in one WriteBatch, all or nothing
+  kDeleteRange,   // [begin, end) of the key space
+  kFlush,         // memtable to SST, waited for; no state change
+  kSyncWal,       // no state change; makes every earlier acked write durable
+  kFlushWal,      // FlushWAL(sync = op.sync); no state change
+  kCompactRange,  // no state change
+};
+
+const char* OpKindName(OpKind kind);
+
+// One key-level effect of an op.
+struct Write {
+  enum class Kind { kPut, kDelete, kDeleteRange };
+  Kind kind = Kind::kPut;
+  uint32_t key_id = 0;
+  uint32_t end_key_id = 0;   // exclusive end, kDeleteRange only
+  uint32_t value_bytes = 0;  // kPut only
+};
+
+struct Op {
+  uint64_t index = 0;  // 1-based; 0 is "before any op"
+  OpKind kind = OpKind::kPut;
+  bool sync = false;          // WriteOptions::sync for writes; FlushWAL(sync) for kFlushWal
+  std::vector<Write> writes;  // empty for ops that change no key
+
+  bool ChangesState() const { return !writes.empty(); }
+};
+
+inline const char* OpKindName(OpKind kind) {
+  switch (kind) {
+    case OpKind::kPut:
+      return "put";
+    case OpKind::kDelete:
+      return "delete";
+    case OpKind::kBatch:
+      return "batch";
+    case OpKind::kDeleteRange:
+      return "delete-range";
+    case OpKind::kFlush:
+      return "flush";
+    case OpKind::kSyncWal:
+      return "sync-wal";
+    case OpKind::kFlushWal:
+      return "flush-wal";
+    case OpKind::kCompactRange:
+      return "compact-range";
+  }
+  return "?";
+}
+
+// Where ops come from: the verifier and the oracle only need op i on demand.
+class OpSource {
+ public:
+  virtual ~OpSource() = default;
+  virtual Op Get(uint64_t index) const = 0;
+};
+
+}  // namespace powercut

@@ -1,0 +1,14 @@
+// Reads a whole store into a StoreImage for the verifier, with checksums verified, so a
+// corruption RocksDB detects comes back as an error rather than as a wrong value.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include "src/status.h"
+#include "src/verifier.h"
+
+namespace powercut {
+
+Status ScanStore(rocksdb::DB* db, StoreImage* image);
+
+}  // namespace powercut

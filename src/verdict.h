@@ -1,0 +1,55 @@
+// The verdict of one cycle: PASS with the recovered point, or FAIL with the classes of every
+// key found wrong. It crosses a process boundary (verifier child → controller) as one JSON line.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "src/status.h"
+
+namespace powercut {
+
+// Failure classes, named as DESIGN.md names them.
+inline constexpr const char* kLostAck = "lost-ack";
+inline constexpr const char* kHole = "hole";
+inline constexpr const char* kPhantom = "phantom";
+inline constexpr const char* kResurrected = "resurrected";
+inline constexpr const char* kTornBatch = "torn-batch";
+inline constexpr const char* kCorruptValue = "corrupt-value";
+inline constexpr const char* kSilentCorruption = "silent-corruption";
+inline constexpr const char* kBadCheckpoint = "bad-checkpoint";
+inline constexpr const char* kUnrecoverable = "unrecoverable";
+inline constexpr const char* kRecoveryHang = "recovery-hang";
+
+inline constexpr size_t kMaxFindings = 50;  // keys listed per verdict; counts are exact
+
+struct Finding {
+  std::string key;
+  std::string klass;
+  std::string expected;  // the oracle's state at the recovered point, decoded
+  std::string found;     // what the store returned, decoded
+};
+
+struct Verdict {
+  bool pass = false;
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  uint64_t recovered = 0;   // r: the smallest matching prefix, or the closest on FAIL
+  uint64_t mismatches = 0;  // keys differing at `recovered`
+  std::map<std::string, uint64_t> classes;  // class → number of keys
+  std::vector<Finding> findings;            // at most kMaxFindings
+  std::string detail;                       // one line for a human
+
+  // A FAIL with one class and no key-level findings (open failed, hung, …).
+  static Verdict Failure(const char* klass, std::string detail, uint64_t lo, uint64_t hi);
+  void AddFinding(Finding f);  // counts it, keeps it if there is room
+
+  nlohmann::json ToJson() const;
+  static Status FromJson(const nlohmann::json& j, Verdict* v);
+};
+
+}  // namespace powercut

@@ -1,0 +1,43 @@
+// The verifier: is the recovered store equal to the oracle's state after some prefix r of
+// the op stream with lo ≤ r ≤ hi? It computes the mismatch set once against the state at
+// lo, then applies ops lo+1 … hi one at a time, touching only the keys each op touches, so
+// the cost is O(keys + (hi − lo)), never O(keys × ops). The smallest r with no mismatch is
+// the recovered point. When there is none, every key wrong at the closest r is classified.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/op.h"
+#include "src/oracle.h"
+#include "src/value_codec.h"
+#include "src/verdict.h"
+
+namespace powercut {
+
+// What the store holds for one key id.
+struct Observed {
+  enum class State : uint8_t { kAbsent, kValue, kCorrupt };
+  State state = State::kAbsent;
+  DecodedValue::Problem problem = DecodedValue::Problem::kNone;  // kCorrupt only
+  uint32_t value_bytes = 0;
+  uint64_t op = 0;
+};
+
+// The whole store as read back, one Observed per key id plus keys that are not ours.
+struct StoreImage {
+  explicit StoreImage(uint32_t key_count) : keys(key_count) {}
+  void Add(std::string_view key, std::string_view value);
+
+  std::vector<Observed> keys;
+  uint64_t foreign_count = 0;                // keys outside the format or the key space
+  std::vector<std::string> foreign_samples;  // at most kMaxFindings of them
+};
+
+// `base` is the oracle at some index ≤ lo; lo ≤ hi. Ops come from `ops`.
+Verdict Verify(const StoreImage& image, const Oracle& base, uint64_t lo, uint64_t hi,
+               const OpSource& ops);
+
+}  // namespace powercut

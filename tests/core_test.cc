@@ -1,0 +1,317 @@
+// Unit tests of the core: value codec, op generator, oracle, contract and the verifier's
+// verdicts on store images built from real oracle states, every class produced on purpose.
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+#include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
+
+#include "src/contract.h"
+#include "src/key.h"
+#include "src/oracle.h"
+#include "src/value_codec.h"
+#include "src/verifier.h"
+#include "workloads/generator.h"
+
+using namespace powercut;
+
+namespace {
+
+workloads::WorkloadSpec SmallSpec(uint32_t keys = 40) {
+  workloads::WorkloadSpec s;
+  REQUIRE(workloads::ProfileSpec("default", &s).ok());
+  s.key_count = keys;
+  s.flush_weight = 0;
+  return s;
+}
+
+Oracle StateAfter(const OpSource& ops, uint32_t keys, uint64_t r) {
+  Oracle o(keys);
+  o.AdvanceTo(r, ops);
+  return o;
+}
+
+// The store a correct recovery to `state` would hold, written through the real codec.
+StoreImage ImageOf(const Oracle& state, uint64_t seed) {
+  StoreImage image(state.key_count());
+  for (uint32_t k = 0; k < state.key_count(); ++k) {
+    const Slot& s = state.at(k);
+    if (s.present()) image.Add(KeyFor(k), EncodeValue(seed, k, s.op, s.value_bytes));
+  }
+  return image;
+}
+
+bool SameState(const Oracle& a, const Oracle& b) {
+  for (uint32_t k = 0; k < a.key_count(); ++k) {
+    if (a.at(k).present() != b.at(k).present()) return false;
+    if (a.at(k).present() && a.at(k) != b.at(k)) return false;
+  }
+  return true;
+}
+
+uint64_t ClassCount(const Verdict& v, const std::string& klass) {
+  auto it = v.classes.find(klass);
+  return it == v.classes.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("values describe themselves and catch damage") {
+  const std::string v = EncodeValue(7, 123, 456, 100);
+  REQUIRE(v.size() == 100);
+  DecodedValue d = DecodeValue(123, v);
+  CHECK(d.ok());
+  CHECK(d.op_index == 456);
+  CHECK(d.length_bytes == 100);
+  CHECK(DecodeValue(124, v).problem == DecodedValue::Problem::kWrongKey);
+  std::string flipped = v;
+  flipped[60] ^= 1;
+  CHECK(DecodeValue(123, flipped).problem == DecodedValue::Problem::kBadChecksum);
+  CHECK(DecodeValue(123, v.substr(0, 50)).problem == DecodedValue::Problem::kBadLength);
+  CHECK(DecodeValue(123, "garbage").problem == DecodedValue::Problem::kTooShort);
+  CHECK(DecodeValue(123, std::string(40, 'x')).problem == DecodedValue::Problem::kBadMagic);
+  CHECK(EncodeValue(7, 123, 456, 100) == v);
+  CHECK(EncodeValue(8, 123, 456, 100) != v);
+}
+
+TEST_CASE("keys round-trip and foreign keys are recognised") {
+  CHECK(KeyFor(0) == "k000000000");
+  CHECK(KeyFor(1234) == "k000001234");
+  CHECK(KeyId(KeyFor(99999999)) == 99999999u);
+  CHECK_FALSE(KeyId("zzz").has_value());
+  CHECK_FALSE(KeyId("k00000000x").has_value());
+}
+
+TEST_CASE("op i is a pure function of seed, spec and i") {
+  const auto spec = SmallSpec(1000);
+  workloads::OpGenerator a(11, spec), b(11, spec), c(12, spec);
+  int differ = 0, batches = 0, flushes = 0;
+  for (uint64_t i = 300; i >= 1; --i) {  // any order gives the same ops
+    const Op x = a.Get(i), y = b.Get(i), z = c.Get(i);
+    REQUIRE(x.kind == y.kind);
+    REQUIRE(x.writes.size() == y.writes.size());
+    for (size_t j = 0; j < x.writes.size(); ++j) {
+      REQUIRE(x.writes[j].key_id == y.writes[j].key_id);
+      REQUIRE(x.writes[j].value_bytes == y.writes[j].value_bytes);
+      REQUIRE(x.writes[j].key_id < 1000);
+    }
+    differ += x.kind != z.kind || x.writes.size() != z.writes.size() ||
+              (!x.writes.empty() && x.writes[0].key_id != z.writes[0].key_id);
+    batches += x.kind == OpKind::kBatch;
+  }
+  workloads::WorkloadSpec with_flush;
+  REQUIRE(workloads::ProfileSpec("default", &with_flush).ok());
+  workloads::OpGenerator f(3, with_flush);
+  for (uint64_t i = 1; i <= 2000; ++i) flushes += f.Get(i).kind == OpKind::kFlush;
+  CHECK(differ > 100);  // another seed is another workload
+  CHECK(batches > 20);
+  CHECK(flushes > 0);
+}
+
+TEST_CASE("the oracle snapshot round-trips and rejects damage") {
+  const auto spec = SmallSpec();
+  workloads::OpGenerator ops(5, spec);
+  Oracle o = StateAfter(ops, spec.key_count, 200);
+  const std::string path = "/tmp/powercut-core-test-oracle.bin";
+  REQUIRE(o.Save(path).ok());
+  Oracle back;
+  REQUIRE(Oracle::Load(path, &back).ok());
+  CHECK(back.index() == 200);
+  CHECK(SameState(o, back));
+  {
+    std::FILE* f = std::fopen(path.c_str(), "r+b");
+    std::fseek(f, 40, SEEK_SET);
+    std::fputc(0x5a, f);
+    std::fclose(f);
+  }
+  CHECK(Oracle::Load(path, &back).code() == Status::Code::kCorruption);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("contracts follow the DESIGN table") {
+  StoreConfig wal, nowal, manual;
+  REQUIRE(nowal.Add("disableWAL=true").ok());
+  REQUIRE(manual.Add("manual_wal_flush=true").ok());
+  CHECK(ContractFor(Fault::kKill, wal, false).rule == Rule::kAcked);
+  CHECK(ContractFor(Fault::kKill, nowal, false).rule == Rule::kFlushCovered);
+  CHECK(ContractFor(Fault::kKill, nowal, true).rule == Rule::kAcked);
+  CHECK(ContractFor(Fault::kKill, manual, false).rule == Rule::kWalFlushCovered);
+  CHECK(ContractFor(Fault::kPowerCut, wal, false).rule == Rule::kSyncCovered);
+  CHECK(ContractFor(Fault::kClean, nowal, false).rule == Rule::kAcked);
+  Op flush;
+  flush.kind = OpKind::kFlush;
+  Op put;
+  put.kind = OpKind::kPut;
+  put.writes.push_back({});
+  CHECK(ContractFor(Fault::kKill, nowal, false).Covers(flush));
+  CHECK_FALSE(ContractFor(Fault::kKill, nowal, false).Covers(put));
+  put.sync = true;
+  CHECK(ContractFor(Fault::kPowerCut, wal, false).Covers(put));
+}
+
+TEST_CASE("store options are checked by RocksDB's own parser") {
+  StoreConfig c;
+  CHECK(c.Add("write_buffer_size=1048576").ok());
+  CHECK(c.Add("max_open_files=100").ok());
+  CHECK(c.Add("sync=true").ok());
+  CHECK(c.sync);
+  Status unknown = c.Add("no_such=1");
+  CHECK(unknown.code() == Status::Code::kBadInput);
+  CHECK(unknown.message().find("unknown RocksDB option 'no_such'") != std::string::npos);
+  Status bad = c.Add("write_buffer_size=abc");
+  CHECK(bad.message().find("bad value 'abc'") != std::string::npos);
+  CHECK_FALSE(c.Add("noequals").ok());
+  CHECK_FALSE(c.Add("sync=maybe").ok());
+  rocksdb::Options o;
+  REQUIRE(c.ToRocksDB(&o, nullptr).ok());
+  CHECK(o.write_buffer_size == 1048576);
+  CHECK(o.max_open_files == 100);
+}
+
+// ---- the verifier ----
+
+TEST_CASE("verifier: a correct store passes at the smallest matching prefix") {
+  const auto spec = SmallSpec();
+  workloads::OpGenerator ops(9, spec);
+  const Oracle base(spec.key_count);
+  for (uint64_t r : {0, 1, 17, 150, 300}) {
+    const Verdict v = Verify(ImageOf(StateAfter(ops, spec.key_count, r), 9), base, 0, 300, ops);
+    REQUIRE(v.pass);
+    REQUIRE(v.recovered <= r);
+    CHECK(SameState(StateAfter(ops, spec.key_count, v.recovered),
+                    StateAfter(ops, spec.key_count, r)));
+  }
+}
+
+TEST_CASE("verifier property: the state after prefix r verifies as r or its smallest equal") {
+  rc::prop("Verify(state after r) == smallest equivalent prefix", [] {
+    const uint64_t seed = *rc::gen::arbitrary<uint32_t>();
+    const uint32_t keys = *rc::gen::inRange<uint32_t>(1, 60);
+    const uint64_t n = *rc::gen::inRange<uint64_t>(0, 200);
+    const uint64_t r = *rc::gen::inRange<uint64_t>(0, n + 1);
+    const uint64_t lo = *rc::gen::inRange<uint64_t>(0, r + 1);
+    const uint64_t hi = *rc::gen::inRange<uint64_t>(r, n + 1);
+    const uint64_t b = *rc::gen::inRange<uint64_t>(0, lo + 1);  // the carried oracle's index
+    auto spec = SmallSpec(keys);
+    spec.batch_weight = *rc::gen::inRange<uint32_t>(0, 50);
+    workloads::OpGenerator ops(seed, spec);
+    const Oracle target = StateAfter(ops, keys, r);
+    const Verdict v = Verify(ImageOf(target, seed), StateAfter(ops, keys, b), lo, hi, ops);
+    RC_ASSERT(v.pass);
+    uint64_t smallest = lo;
+    while (!SameState(StateAfter(ops, keys, smallest), target)) ++smallest;
+    RC_ASSERT(v.recovered == smallest);
+    RC_ASSERT(v.mismatches == 0u);
+  });
+}
+
+TEST_CASE("verifier: an acked write missing is lost-ack") {
+  const auto spec = SmallSpec();
+  workloads::OpGenerator ops(21, spec);
+  Oracle at = StateAfter(ops, spec.key_count, 120);
+  StoreImage image = ImageOf(at, 21);
+  uint32_t victim = 0;  // a live key written by a lone put (a batch's key would be torn-batch)
+  while (!at.at(victim).present() || ops.Get(at.at(victim).op).kind != OpKind::kPut) ++victim;
+  image.keys[victim] = Observed{};  // deleted behind the harness's back
+  const Verdict v = Verify(image, Oracle(spec.key_count), 120, 120, ops);
+  REQUIRE_FALSE(v.pass);
+  INFO(v.ToJson().dump());
+  CHECK(ClassCount(v, kLostAck) == 1);
+  CHECK(v.findings.at(0).key == KeyFor(victim));
+  CHECK(v.findings.at(0).found == "absent");
+}
+
+TEST_CASE("verifier: garbage is corrupt-value, unknown keys and values are phantoms") {
+  const auto spec = SmallSpec();
+  workloads::OpGenerator ops(22, spec);
+  Oracle at = StateAfter(ops, spec.key_count, 100);
+  uint32_t live = 0, dead = 0;
+  while (!at.at(live).present()) ++live;
+  while (at.at(dead).present()) ++dead;
+  StoreImage corrupt = ImageOf(at, 22);
+  corrupt.Add(KeyFor(live), "garbage that is long enough to have a header");
+  Verdict v = Verify(corrupt, Oracle(spec.key_count), 100, 100, ops);
+  CHECK(ClassCount(v, kCorruptValue) == 1);
+  CHECK(v.classes.size() == 1);
+
+  StoreImage phantom = ImageOf(at, 22);
+  phantom.Add(KeyFor(dead), EncodeValue(22, dead, 5000, 64));  // no issued op wrote this
+  phantom.Add("zzz-not-ours", "x");
+  v = Verify(phantom, Oracle(spec.key_count), 90, 100, ops);
+  CHECK(ClassCount(v, kPhantom) == 2);
+  CHECK(v.classes.size() == 1);
+}
+
+TEST_CASE("verifier: half a batch is torn-batch") {
+  auto spec = SmallSpec(2000);  // sparse, so a batch's keys stay live
+  workloads::OpGenerator ops(23, spec);
+  const uint64_t n = 60;
+  Oracle at = StateAfter(ops, spec.key_count, n);
+  std::optional<uint64_t> batch;
+  std::vector<uint32_t> live;
+  for (uint64_t b = n; b >= 1 && !batch; --b) {
+    const Op op = ops.Get(b);
+    if (op.kind != OpKind::kBatch) continue;
+    live.clear();
+    for (const Write& w : op.writes) {
+      if (w.kind == Write::Kind::kPut && at.at(w.key_id).op == b &&
+          std::find(live.begin(), live.end(), w.key_id) == live.end()) {
+        live.push_back(w.key_id);
+      }
+    }
+    if (live.size() >= 2) batch = b;
+  }
+  REQUIRE(batch.has_value());
+  StoreImage image = ImageOf(at, 23);
+  for (size_t j = 0; j < live.size() / 2; ++j) image.keys[live[j]] = Observed{};
+  // Whether the batch is below lo (acked) or above it, a half-applied batch is torn.
+  for (uint64_t lo : {n, *batch - 1}) {
+    const Verdict v = Verify(image, Oracle(spec.key_count), lo, n, ops);
+    REQUIRE_FALSE(v.pass);
+    CHECK(ClassCount(v, kTornBatch) == live.size() / 2);
+  }
+}
+
+TEST_CASE("verifier: a later write surviving an earlier lost one is a hole") {
+  auto spec = SmallSpec(5000);
+  spec.batch_weight = 0;
+  spec.delete_weight = 0;
+  workloads::OpGenerator ops(24, spec);
+  // Lose op 10's put while ops 11..40 survive: no prefix in [0, 40] matches.
+  const Op lost = ops.Get(10);
+  REQUIRE(lost.kind == OpKind::kPut);
+  Oracle at = StateAfter(ops, spec.key_count, 40);
+  const uint32_t k = lost.writes[0].key_id;
+  REQUIRE(at.at(k).op == 10);
+  StoreImage image = ImageOf(at, 24);
+  image.keys[k] = Observed{};
+  const Verdict v = Verify(image, Oracle(spec.key_count), 0, 40, ops);
+  REQUIRE_FALSE(v.pass);
+  CHECK(v.recovered == 40);
+  CHECK(ClassCount(v, kHole) == 1);
+  // Durable up to 40: the same loss is an acked write lost.
+  CHECK(ClassCount(Verify(image, Oracle(spec.key_count), 40, 40, ops), kLostAck) == 1);
+}
+
+TEST_CASE("verifier: a deleted key that came back is resurrected") {
+  const auto spec = SmallSpec(30);
+  workloads::OpGenerator ops(25, spec);
+  // Find a key put at some op and deleted later by a lone delete, absent at n.
+  const uint64_t n = 300;
+  Oracle at = StateAfter(ops, spec.key_count, n);
+  for (uint64_t i = 1; i <= n; ++i) {
+    const Op op = ops.Get(i);
+    if (op.kind != OpKind::kPut) continue;
+    const uint32_t k = op.writes[0].key_id;
+    if (at.at(k).present() || ops.Get(at.at(k).op).kind != OpKind::kDelete) continue;
+    StoreImage image = ImageOf(at, 25);
+    image.Add(KeyFor(k), EncodeValue(25, k, i, op.writes[0].value_bytes));
+    const Verdict v = Verify(image, Oracle(spec.key_count), n, n, ops);
+    REQUIRE_FALSE(v.pass);
+    INFO(v.ToJson().dump());
+    CHECK(ClassCount(v, kResurrected) == 1);
+    return;
+  }
+  FAIL("no put followed by a delete in the workload");
+}
