@@ -107,6 +107,15 @@ int main(int argc, char** argv) {
                    "open + verify longer than this is a recovery-hang")
       ->capture_default_str();
 
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known |= sub->get_name() == argv[1];
+    }
+    if (!known) return BadInput(std::string("unknown command '") + argv[1] + "': use one of " + names);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

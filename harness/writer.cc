@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -120,6 +121,11 @@ int RunWriter(const WriterArgs& args) {
   s = header.store.ToRocksDB(&options, &wo);
   if (!s.ok()) return Fail(kWriterBadArgs, s.message());
 
+  // TESTS ONLY: stand in for a RocksDB recovery that never finishes (upstream issue 11968),
+  // so the controller's timeout path is exercised on every run of the suite.
+  if (std::getenv("POWERCUT_TEST_HANG_OPEN") != nullptr && args.lo > 0) {
+    for (;;) ::pause();
+  }
   const auto t0 = std::chrono::steady_clock::now();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::Open(options, args.chain_dir + "/db", &raw);

@@ -1,0 +1,716 @@
+#include "faults/ledger_fs.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
+namespace powercut::faults {
+namespace {
+
+using rocksdb::DataVerificationInfo;
+using rocksdb::DirFsyncOptions;
+using rocksdb::FileOptions;
+using rocksdb::FSDirectory;
+using rocksdb::FSRandomRWFile;
+using rocksdb::FSWritableFile;
+using rocksdb::IODebugContext;
+using rocksdb::IOOptions;
+using rocksdb::IOStatus;
+using rocksdb::Slice;
+
+std::atomic<uint64_t> g_event_count{0};
+
+// Saved durable bytes go into records of at most this size: one big overwrite must not need
+// one huge buffer, and a record's length field is 32 bits.
+constexpr uint64_t kSaveChunkBytes = 1ull << 20;
+
+std::string Normalize(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(path, ec);
+  if (ec) p = path;
+  std::string s = p.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// The info LOG is written with stdio behind the FileSystem's back and never synced; it is the
+// evidence of what the writer saw, so it is neither tracked nor cut.
+bool IsInfoLog(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+  return base == "LOG" || base.substr(0, 7) == "LOG.old";
+}
+
+IOStatus Errno(const std::string& what, const std::string& path) {
+  return IOStatus::IOError("powercut ledger: " + what + " " + path + ": " + std::strerror(errno));
+}
+
+bool FileSize(const std::string& path, uint64_t* size) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  *size = static_cast<uint64_t>(st.st_size);
+  return true;
+}
+
+bool IsDirectoryPath(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void RaiseMax(std::atomic<uint64_t>* value, uint64_t candidate) {
+  uint64_t cur = value->load(std::memory_order_relaxed);
+  while (cur < candidate && !value->compare_exchange_weak(cur, candidate)) {
+  }
+}
+
+// One inode the writer has seen, shared by the name table and the handles open on it.
+struct Inode {
+  Inode(uint32_t id_in, FileClass cls_in, std::string path_in, uint64_t size_in)
+      : id(id_in), cls(cls_in), size(size_in), durable(size_in), path(std::move(path_in)) {}
+  ~Inode() {
+    if (read_fd >= 0) ::close(read_fd);
+  }
+
+  const uint32_t id;
+  const FileClass cls;
+  std::atomic<uint64_t> size;     // end of the furthest write, as recorded
+  std::atomic<uint64_t> durable;  // durable length, replayed as the cut will (decides saves)
+  std::atomic<bool> kept{false};  // hard-linked into keep/ (set under State::ns_mu)
+  std::string path;               // current absolute name (guarded by State::ns_mu)
+
+  std::mutex mu;               // guards the fields below
+  bool trunc_pending = false;  // truncated below `durable` since the last sync
+  int read_fd = -1;            // the keep link, opened to read bytes about to be overwritten
+};
+
+// What the file system, its files and its directories share; outlives whichever goes last.
+class State {
+ public:
+  State(std::string root, std::string ledger_dir, CrashPoint crash_at,
+        std::unique_ptr<LedgerWriter> ledger)
+      : root_(std::move(root)),
+        ledger_dir_(std::move(ledger_dir)),
+        crash_at_(crash_at),
+        ledger_(std::move(ledger)) {}
+
+  bool TrackedFile(const std::string& path, std::string* rel, std::string* abs) const {
+    *abs = Normalize(path);
+    if (abs->size() <= root_.size() + 1 || abs->compare(0, root_.size(), root_) != 0 ||
+        (*abs)[root_.size()] != '/') {
+      return false;
+    }
+    *rel = abs->substr(root_.size() + 1);
+    return !IsInfoLog(*rel);
+  }
+
+  bool TrackedDir(const std::string& path, std::string* rel) const {
+    std::string abs = Normalize(path);
+    if (abs == root_) {
+      rel->clear();
+      return true;
+    }
+    std::string ignored;
+    return TrackedFile(path, rel, &ignored);
+  }
+
+  // Records one event; SIGKILLs the process right after it when it is the crash point.
+  uint64_t Record(EventKind event, const LedgerWriter::Head& head, std::string_view name,
+                  std::string_view rest = {}) {
+    const uint64_t ordinal = ledger_->Append(head, name, rest);
+    g_event_count.fetch_add(1, std::memory_order_relaxed);
+    if (event != EventKind::kNone && event == crash_at_.kind &&
+        crash_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == crash_at_.nth) {
+      ::kill(::getpid(), SIGKILL);
+      for (;;) ::pause();  // no thread of this process may act after the crash point
+    }
+    return ordinal;
+  }
+
+  uint64_t records() const { return ledger_->records(); }
+
+  // --- The name table. Namespace operations are rare; they serialize on ns_mu. ---
+  std::mutex ns_mu;
+
+  std::shared_ptr<Inode> NewInodeLocked(const std::string& rel, const std::string& abs,
+                                        uint64_t size) {
+    auto inode = std::make_shared<Inode>(next_id_++, ClassifyName(rel), abs, size);
+    names_[rel] = inode;
+    return inode;
+  }
+
+  // The inode at `rel`: known, or recorded now as a baseline (durable at its size) when a
+  // file the writer has not seen exists there; null when nothing is there.
+  std::shared_ptr<Inode> TouchLocked(const std::string& rel, const std::string& abs) {
+    auto it = names_.find(rel);
+    if (it != names_.end()) return it->second;
+    struct stat st;
+    if (::stat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    auto inode = NewInodeLocked(rel, abs, size);
+    Record(EventKind::kNone, {RecordKind::kBaseline, inode->id, 0, size, 0}, rel);
+    return inode;
+  }
+
+  void ForgetLocked(const std::string& rel) { names_.erase(rel); }
+  void BindLocked(const std::string& rel, std::shared_ptr<Inode> inode) {
+    names_[rel] = std::move(inode);
+  }
+
+  // Hard-links the inode into keep/ before it may lose its last name or its durable bytes,
+  // so the cut can always find it there.
+  IOStatus KeepLocked(Inode& inode) {
+    if (inode.kept.load()) return IOStatus::OK();
+    const std::string keep = KeepPath(ledger_dir_, inode.id);
+    if (::link(inode.path.c_str(), keep.c_str()) != 0) return Errno("cannot keep", inode.path);
+    inode.kept.store(true);
+    return IOStatus::OK();
+  }
+
+  IOStatus Keep(Inode& inode) {
+    if (inode.kept.load()) return IOStatus::OK();
+    std::lock_guard<std::mutex> lock(ns_mu);
+    return KeepLocked(inode);
+  }
+
+  // Where the inode can be found now (for stat after close).
+  std::string PathOf(const Inode& inode) {
+    if (inode.kept.load()) return KeepPath(ledger_dir_, inode.id);
+    std::lock_guard<std::mutex> lock(ns_mu);
+    return inode.path;
+  }
+
+  // Saves the durable bytes in [offset, offset + length) before a write or truncate replaces
+  // them (WAL recycling, rewrites below the synced length), so the cut can put them back.
+  IOStatus SaveDurable(Inode& inode, uint64_t offset, uint64_t length) {
+    const uint64_t durable = inode.durable.load(std::memory_order_acquire);
+    if (length == 0 || offset >= durable) return IOStatus::OK();
+    const uint64_t end = std::min(offset + length, durable);
+    IOStatus s = Keep(inode);
+    if (!s.ok()) return s;
+    std::string buf;
+    for (uint64_t pos = offset; pos < end;) {
+      buf.resize(std::min(kSaveChunkBytes, end - pos));
+      ssize_t n;
+      {
+        std::lock_guard<std::mutex> lock(inode.mu);
+        if (inode.read_fd < 0) {
+          inode.read_fd = ::open(KeepPath(ledger_dir_, inode.id).c_str(), O_RDONLY | O_CLOEXEC);
+          if (inode.read_fd < 0) return Errno("cannot read back", inode.path);
+        }
+        n = ::pread(inode.read_fd, buf.data(), buf.size(), static_cast<off_t>(pos));
+      }
+      if (n < 0) return Errno("cannot read back", inode.path);
+      if (n == 0) break;  // shorter than it should be; the cut reports missing bytes
+      Record(EventKind::kNone, {RecordKind::kSave, inode.id, 0, pos, 0}, "",
+             std::string_view(buf.data(), static_cast<size_t>(n)));
+      pos += static_cast<uint64_t>(n);
+    }
+    return IOStatus::OK();
+  }
+
+  // A completed Sync/Fsync made the first `length` bytes durable (the length when it began:
+  // bytes written during the sync may or may not have made it).
+  void RecordSync(Inode& inode, uint64_t length) {
+    Record(ClassifyEvent(RecordKind::kSync, inode.cls, {}),
+           {RecordKind::kSync, inode.id, 0, length, 0}, "");
+    std::lock_guard<std::mutex> lock(inode.mu);
+    if (inode.trunc_pending) {
+      inode.durable.store(length);
+      inode.trunc_pending = false;
+    } else {
+      RaiseMax(&inode.durable, length);
+    }
+  }
+
+  void RecordWrite(Inode& inode, uint64_t offset, uint64_t length) {
+    Record(ClassifyEvent(RecordKind::kAppend, inode.cls, {}),
+           {RecordKind::kAppend, inode.id, 0, offset, length}, "");
+    RaiseMax(&inode.size, offset + length);
+  }
+
+  // Truncation through a handle or by name: saves what it cuts off below the durable length.
+  IOStatus Truncate(Inode& inode, uint64_t length, const std::function<IOStatus()>& op) {
+    const uint64_t durable = inode.durable.load();
+    IOStatus s = SaveDurable(inode, length, durable > length ? durable - length : 0);
+    if (!s.ok()) return s;
+    s = op();
+    if (!s.ok()) return s;
+    Record(EventKind::kNone, {RecordKind::kTruncate, inode.id, 0, length, 0}, "");
+    inode.size.store(length);
+    std::lock_guard<std::mutex> lock(inode.mu);
+    if (length < inode.durable.load()) inode.trunc_pending = true;
+    return IOStatus::OK();
+  }
+
+  // After Close, which may trim preallocated space: record the length left on disk.
+  void RecordClose(Inode& inode) {
+    uint64_t length = 0;
+    if (!FileSize(PathOf(inode), &length)) return;
+    Record(EventKind::kNone, {RecordKind::kClose, inode.id, 0, length, 0}, "");
+    inode.size.store(length);
+    if (length < inode.durable.load()) inode.durable.store(length);
+  }
+
+ private:
+  const std::string root_;
+  const std::string ledger_dir_;
+  const CrashPoint crash_at_;
+  std::unique_ptr<LedgerWriter> ledger_;
+  std::atomic<uint64_t> crash_seen_{0};
+  // Under ns_mu:
+  std::unordered_map<std::string, std::shared_ptr<Inode>> names_;
+  uint32_t next_id_ = 1;
+};
+
+class LedgerWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  LedgerWritableFile(std::unique_ptr<FSWritableFile> target, std::shared_ptr<State> state,
+                     std::shared_ptr<Inode> inode, uint64_t position)
+      : FSWritableFileOwnerWrapper(std::move(target)),
+        state_(std::move(state)),
+        inode_(std::move(inode)),
+        position_(position) {}
+
+  IOStatus Append(const Slice& data, const IOOptions& options, IODebugContext* dbg) override {
+    return Write(position_, data.size(), true,
+                 [&] { return target()->Append(data, options, dbg); });
+  }
+  IOStatus Append(const Slice& data, const IOOptions& options,
+                  const DataVerificationInfo& verification_info, IODebugContext* dbg) override {
+    return Write(position_, data.size(), true,
+                 [&] { return target()->Append(data, options, verification_info, dbg); });
+  }
+  IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
+                            IODebugContext* dbg) override {
+    return Write(offset, data.size(), false,
+                 [&] { return target()->PositionedAppend(data, offset, options, dbg); });
+  }
+  IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
+                            const DataVerificationInfo& verification_info,
+                            IODebugContext* dbg) override {
+    return Write(offset, data.size(), false, [&] {
+      return target()->PositionedAppend(data, offset, options, verification_info, dbg);
+    });
+  }
+  IOStatus Truncate(uint64_t size, const IOOptions& options, IODebugContext* dbg) override {
+    IOStatus s =
+        state_->Truncate(*inode_, size, [&] { return target()->Truncate(size, options, dbg); });
+    if (s.ok()) position_ = size;
+    return s;
+  }
+  IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
+    const uint64_t length = inode_->size.load(std::memory_order_acquire);
+    IOStatus s = target()->Sync(options, dbg);
+    if (s.ok()) state_->RecordSync(*inode_, length);
+    return s;
+  }
+  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    const uint64_t length = inode_->size.load(std::memory_order_acquire);
+    IOStatus s = target()->Fsync(options, dbg);
+    if (s.ok()) state_->RecordSync(*inode_, length);
+    return s;
+  }
+  IOStatus Close(const IOOptions& options, IODebugContext* dbg) override {
+    IOStatus s = target()->Close(options, dbg);
+    if (s.ok()) state_->RecordClose(*inode_);
+    return s;
+  }
+  // RangeSync (sync_file_range) starts writeback but promises nothing: passed through, and
+  // deliberately not recorded as durable.
+
+ private:
+  template <typename Op>
+  IOStatus Write(uint64_t offset, uint64_t length, bool appending, Op op) {
+    IOStatus s = state_->SaveDurable(*inode_, offset, length);
+    if (!s.ok()) return s;
+    s = op();
+    if (!s.ok()) return s;
+    if (appending) position_ = offset + length;
+    state_->RecordWrite(*inode_, offset, length);
+    return s;
+  }
+
+  std::shared_ptr<State> state_;
+  std::shared_ptr<Inode> inode_;
+  uint64_t position_;  // where the next Append lands; RocksDB appends from one thread
+};
+
+class LedgerRandomRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
+ public:
+  LedgerRandomRWFile(std::unique_ptr<FSRandomRWFile> target, std::shared_ptr<State> state,
+                     std::shared_ptr<Inode> inode)
+      : FSRandomRWFileOwnerWrapper(std::move(target)),
+        state_(std::move(state)),
+        inode_(std::move(inode)) {}
+
+  IOStatus Write(uint64_t offset, const Slice& data, const IOOptions& options,
+                 IODebugContext* dbg) override {
+    IOStatus s = state_->SaveDurable(*inode_, offset, data.size());
+    if (!s.ok()) return s;
+    s = target()->Write(offset, data, options, dbg);
+    if (s.ok()) state_->RecordWrite(*inode_, offset, data.size());
+    return s;
+  }
+  IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
+    const uint64_t length = inode_->size.load(std::memory_order_acquire);
+    IOStatus s = target()->Sync(options, dbg);
+    if (s.ok()) state_->RecordSync(*inode_, length);
+    return s;
+  }
+  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    const uint64_t length = inode_->size.load(std::memory_order_acquire);
+    IOStatus s = target()->Fsync(options, dbg);
+    if (s.ok()) state_->RecordSync(*inode_, length);
+    return s;
+  }
+  IOStatus Close(const IOOptions& options, IODebugContext* dbg) override {
+    IOStatus s = target()->Close(options, dbg);
+    if (s.ok()) state_->RecordClose(*inode_);
+    return s;
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+  std::shared_ptr<Inode> inode_;
+};
+
+// RocksDB 7.8 syncs directories through FsyncWithDirOptions, which the stock wrapper forwards
+// straight to the target, so both entry points are overridden.
+class LedgerDirectory : public rocksdb::FSDirectoryWrapper {
+ public:
+  LedgerDirectory(std::unique_ptr<FSDirectory> target, std::shared_ptr<State> state,
+                  std::string rel)
+      : FSDirectoryWrapper(std::move(target)), state_(std::move(state)), rel_(std::move(rel)) {}
+
+  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    // Only namespace changes recorded before the fsync began are covered: a change recorded
+    // after this point may have reached the directory after the fsync looked.
+    const uint64_t bound = state_->records();
+    IOStatus s = FSDirectoryWrapper::Fsync(options, dbg);
+    if (s.ok()) Recorded(bound);
+    return s;
+  }
+  IOStatus FsyncWithDirOptions(const IOOptions& options, IODebugContext* dbg,
+                               const DirFsyncOptions& dir_fsync_options) override {
+    const uint64_t bound = state_->records();
+    IOStatus s = FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_fsync_options);
+    if (s.ok()) Recorded(bound);
+    return s;
+  }
+
+ private:
+  void Recorded(uint64_t bound) {
+    state_->Record(EventKind::kDirFsync, {RecordKind::kDirSync, 0, 0, bound, 0}, rel_);
+  }
+
+  std::shared_ptr<State> state_;
+  std::string rel_;
+};
+
+class LedgerFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  LedgerFileSystem(std::shared_ptr<rocksdb::FileSystem> base, std::shared_ptr<State> state)
+      : FileSystemWrapper(base), state_(std::move(state)) {}
+
+  static const char* kClassName() { return "PowercutLedgerFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  IOStatus NewWritableFile(const std::string& fname, const FileOptions& options,
+                           std::unique_ptr<FSWritableFile>* result, IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(fname, &rel, &abs)) {
+      return target()->NewWritableFile(fname, options, result, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> old = state_->TouchLocked(rel, abs);
+    if (old) {
+      // O_TRUNC would cut the kept inode too: unlink first, so the create makes a new inode
+      // and keep/ still holds the old bytes for the cut.
+      IOStatus s = state_->KeepLocked(*old);
+      if (s.ok()) s = target()->DeleteFile(fname, options.io_options, dbg);
+      if (!s.ok()) return s;
+    }
+    IOStatus s = target()->NewWritableFile(fname, options, result, dbg);
+    if (!s.ok()) {
+      if (old) {
+        state_->ForgetLocked(rel);
+        state_->Record(EventKind::kNone, {RecordKind::kDelete, old->id, 0, 0, 0}, rel);
+      }
+      return s;
+    }
+    auto inode = state_->NewInodeLocked(rel, abs, 0);
+    state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
+                   {RecordKind::kCreate, inode->id, old ? old->id : 0, 0, 0}, rel);
+    *result = std::make_unique<LedgerWritableFile>(std::move(*result), state_, inode, 0);
+    return s;
+  }
+
+  IOStatus ReopenWritableFile(const std::string& fname, const FileOptions& options,
+                              std::unique_ptr<FSWritableFile>* result,
+                              IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(fname, &rel, &abs)) {
+      return target()->ReopenWritableFile(fname, options, result, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
+    IOStatus s = target()->ReopenWritableFile(fname, options, result, dbg);
+    if (!s.ok()) return s;
+    if (!inode) {  // the reopen created it
+      inode = state_->NewInodeLocked(rel, abs, 0);
+      state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
+                     {RecordKind::kCreate, inode->id, 0, 0, 0}, rel);
+    }
+    uint64_t size = 0;
+    FileSize(abs, &size);
+    state_->Record(EventKind::kNone, {RecordKind::kReopen, inode->id, 0, size, size}, "");
+    inode->size.store(size);
+    *result = std::make_unique<LedgerWritableFile>(std::move(*result), state_, inode, size);
+    return s;
+  }
+
+  // WAL recycling: the old log is renamed to the new name and overwritten from offset 0.
+  IOStatus ReuseWritableFile(const std::string& fname, const std::string& old_fname,
+                             const FileOptions& options, std::unique_ptr<FSWritableFile>* result,
+                             IODebugContext* dbg) override {
+    std::string rel, abs, old_rel, old_abs;
+    if (!state_->TrackedFile(fname, &rel, &abs) ||
+        !state_->TrackedFile(old_fname, &old_rel, &old_abs)) {
+      return target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> inode = state_->TouchLocked(old_rel, old_abs);
+    if (!inode) return target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
+    IOStatus s = state_->KeepLocked(*inode);
+    std::shared_ptr<Inode> replaced = state_->TouchLocked(rel, abs);
+    if (s.ok() && replaced) s = state_->KeepLocked(*replaced);
+    if (s.ok()) s = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
+    if (!s.ok()) return s;
+    state_->ForgetLocked(old_rel);
+    state_->BindLocked(rel, inode);
+    inode->path = abs;
+    state_->Record(ClassifyEvent(RecordKind::kRename, inode->cls, rel),
+                   {RecordKind::kRename, inode->id, replaced ? replaced->id : 0, 0, 0}, old_rel,
+                   rel);
+    uint64_t size = 0;
+    FileSize(abs, &size);
+    state_->Record(EventKind::kNone, {RecordKind::kReopen, inode->id, 0, size, 0}, "");
+    *result = std::make_unique<LedgerWritableFile>(std::move(*result), state_, inode, 0);
+    return s;
+  }
+
+  IOStatus NewRandomRWFile(const std::string& fname, const FileOptions& options,
+                           std::unique_ptr<FSRandomRWFile>* result, IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(fname, &rel, &abs)) {
+      return target()->NewRandomRWFile(fname, options, result, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
+    IOStatus s = target()->NewRandomRWFile(fname, options, result, dbg);
+    if (!s.ok()) return s;
+    if (!inode) {
+      inode = state_->NewInodeLocked(rel, abs, 0);
+      state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
+                     {RecordKind::kCreate, inode->id, 0, 0, 0}, rel);
+    }
+    uint64_t size = 0;
+    FileSize(abs, &size);
+    state_->Record(EventKind::kNone, {RecordKind::kReopen, inode->id, 0, size, 0}, "");
+    RaiseMax(&inode->size, size);
+    *result = std::make_unique<LedgerRandomRWFile>(std::move(*result), state_, inode);
+    return s;
+  }
+
+  IOStatus NewDirectory(const std::string& name, const IOOptions& options,
+                        std::unique_ptr<FSDirectory>* result, IODebugContext* dbg) override {
+    IOStatus s = target()->NewDirectory(name, options, result, dbg);
+    std::string rel;
+    if (s.ok() && state_->TrackedDir(name, &rel)) {
+      *result = std::make_unique<LedgerDirectory>(std::move(*result), state_, rel);
+    }
+    return s;
+  }
+
+  IOStatus DeleteFile(const std::string& fname, const IOOptions& options,
+                      IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(fname, &rel, &abs)) return target()->DeleteFile(fname, options, dbg);
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
+    if (inode) {
+      IOStatus s = state_->KeepLocked(*inode);
+      if (!s.ok()) return s;
+    }
+    IOStatus s = target()->DeleteFile(fname, options, dbg);
+    if (s.ok() && inode) {
+      state_->ForgetLocked(rel);
+      state_->Record(EventKind::kNone, {RecordKind::kDelete, inode->id, 0, 0, 0}, rel);
+    }
+    return s;
+  }
+
+  IOStatus RenameFile(const std::string& src, const std::string& dst, const IOOptions& options,
+                      IODebugContext* dbg) override {
+    std::string src_rel, src_abs, dst_rel, dst_abs;
+    const bool src_in = state_->TrackedFile(src, &src_rel, &src_abs);
+    const bool dst_in = state_->TrackedFile(dst, &dst_rel, &dst_abs);
+    // Directory renames (a checkpoint's temp directory) are not modelled: passed through.
+    if ((!src_in && !dst_in) || IsDirectoryPath(src)) {
+      return target()->RenameFile(src, dst, options, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> moved = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
+    std::shared_ptr<Inode> replaced = dst_in ? state_->TouchLocked(dst_rel, dst_abs) : nullptr;
+    IOStatus s;
+    if (moved) s = state_->KeepLocked(*moved);
+    if (s.ok() && replaced) s = state_->KeepLocked(*replaced);
+    if (s.ok()) s = target()->RenameFile(src, dst, options, dbg);
+    if (!s.ok()) return s;
+    const uint32_t replaced_id = replaced ? replaced->id : 0;
+    if (moved && dst_in) {
+      state_->ForgetLocked(src_rel);
+      state_->BindLocked(dst_rel, moved);
+      moved->path = dst_abs;
+      state_->Record(ClassifyEvent(RecordKind::kRename, moved->cls, dst_rel),
+                     {RecordKind::kRename, moved->id, replaced_id, 0, 0}, src_rel, dst_rel);
+    } else if (moved) {  // moved out of the store: gone, as far as the store is concerned
+      state_->ForgetLocked(src_rel);
+      state_->Record(EventKind::kNone, {RecordKind::kDelete, moved->id, 0, 0, 0}, src_rel);
+    } else if (dst_in) {
+      AdoptLocked(dst_rel, dst_abs, replaced_id);
+    }
+    return s;
+  }
+
+  IOStatus LinkFile(const std::string& src, const std::string& dst, const IOOptions& options,
+                    IODebugContext* dbg) override {
+    std::string src_rel, src_abs, dst_rel, dst_abs;
+    const bool src_in = state_->TrackedFile(src, &src_rel, &src_abs);
+    const bool dst_in = state_->TrackedFile(dst, &dst_rel, &dst_abs);
+    // A link out of the store (a checkpoint) changes nothing in it.
+    if (!dst_in) return target()->LinkFile(src, dst, options, dbg);
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    std::shared_ptr<Inode> inode = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
+    IOStatus s = target()->LinkFile(src, dst, options, dbg);
+    if (!s.ok()) return s;
+    if (inode) {
+      state_->BindLocked(dst_rel, inode);
+      state_->Record(EventKind::kNone, {RecordKind::kLink, inode->id, 0, 0, 0}, src_rel, dst_rel);
+    } else {
+      AdoptLocked(dst_rel, dst_abs, 0);
+    }
+    return s;
+  }
+
+  IOStatus Truncate(const std::string& fname, size_t size, const IOOptions& options,
+                    IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(fname, &rel, &abs)) {
+      return target()->Truncate(fname, size, options, dbg);
+    }
+    std::shared_ptr<Inode> inode;
+    {
+      std::lock_guard<std::mutex> lock(state_->ns_mu);
+      inode = state_->TouchLocked(rel, abs);
+    }
+    if (!inode) return target()->Truncate(fname, size, options, dbg);
+    return state_->Truncate(*inode, size,
+                            [&] { return target()->Truncate(fname, size, options, dbg); });
+  }
+
+ private:
+  // A file that came into the store from outside it: its bytes count as durable (the ledger
+  // never saw them written), its name is new like any create's.
+  void AdoptLocked(const std::string& rel, const std::string& abs, uint32_t replaced_id) {
+    struct stat st;
+    if (::stat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const auto size = static_cast<uint64_t>(st.st_size);
+    auto inode = state_->NewInodeLocked(rel, abs, size);
+    state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
+                   {RecordKind::kCreate, inode->id, replaced_id, size, size}, rel);
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+bool Within(const std::string& path, const std::string& dir) {
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
+}
+
+// The device of `path`, or of its nearest existing ancestor (the store may not exist yet).
+bool DeviceOf(std::filesystem::path path, dev_t* dev) {
+  for (;;) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) {
+      *dev = st.st_dev;
+      return true;
+    }
+    if (!path.has_parent_path() || path.parent_path() == path) return false;
+    path = path.parent_path();
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb::FileSystem> base,
+                                                         const LedgerOptions& options,
+                                                         Status* status) {
+  *status = Status::Ok();
+  if (!base) {
+    *status = Status::BadInput("ledger file system: no base file system");
+    return nullptr;
+  }
+  if (options.ledger_dir.empty() || options.db_dir.empty()) {
+    *status = Status::BadInput("ledger file system: ledger and store directories are required");
+    return nullptr;
+  }
+  const std::string root = Normalize(options.db_dir);
+  const std::string ledger_dir = Normalize(options.ledger_dir);
+  if (Within(ledger_dir, root) || Within(root, ledger_dir)) {
+    *status = Status::BadInput("ledger directory " + ledger_dir + " and store " + root +
+                               " must not contain one another");
+    return nullptr;
+  }
+  if (options.crash_at.kind != EventKind::kNone && options.crash_at.nth == 0) {
+    *status = Status::BadInput("crash point " + std::string(EventKindName(options.crash_at.kind)) +
+                               " needs an event number from 1");
+    return nullptr;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(LedgerKeepDir(ledger_dir), ec);
+  if (ec) {
+    *status = Status::IoError("cannot create " + LedgerKeepDir(ledger_dir) + ": " + ec.message());
+    return nullptr;
+  }
+  dev_t ledger_dev = 0, store_dev = 0;
+  if (!DeviceOf(ledger_dir, &ledger_dev) || !DeviceOf(root, &store_dev) ||
+      ledger_dev != store_dev) {
+    *status =
+        Status::BadInput("ledger directory " + ledger_dir + " must be on the file system of " +
+                         root + " (it keeps hard links to the store's files)");
+    return nullptr;
+  }
+  std::unique_ptr<LedgerWriter> writer;
+  *status = LedgerWriter::Create(LedgerFilePath(ledger_dir), options.max_ledger_bytes, &writer);
+  if (!status->ok()) return nullptr;
+  g_event_count.store(0);
+  auto state = std::make_shared<State>(root, ledger_dir, options.crash_at, std::move(writer));
+  return std::make_shared<LedgerFileSystem>(std::move(base), std::move(state));
+}
+
+uint64_t LedgerEventCount() { return g_event_count.load(std::memory_order_relaxed); }
+
+}  // namespace powercut::faults

@@ -1,0 +1,334 @@
+#include "faults/power_cut.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "faults/ledger.h"
+#include "faults/replay.h"
+
+namespace powercut::faults {
+namespace {
+
+constexpr uint64_t kPageBytes = 4096;  // the unit `reorder` keeps or loses
+
+// The seeded choices of the cut. Local, so the cut never depends on another module's stream.
+struct SplitMix64 {
+  uint64_t state;
+  uint64_t Next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+};
+
+// A stream per (seed, file, salt): one file's choices never shift another's.
+SplitMix64 StreamFor(uint64_t seed, uint32_t file_id, uint64_t salt) {
+  SplitMix64 mix{seed};
+  mix.state ^= SplitMix64{static_cast<uint64_t>(file_id) * 0xD1B54A32D192ED03ull ^ salt}.Next();
+  return mix;
+}
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Status::IoError("power cut: " + what + " " + path + ": " + std::strerror(errno));
+}
+
+struct Range {
+  uint64_t start;
+  uint64_t end;
+  bool keep_new;  // the unsynced write reached the disk
+};
+
+// The bytes where old (durable) and new (on disk now) may differ: saved ranges, and the span
+// between the durable length and the length on disk. Sorted, disjoint, merged.
+std::vector<Range> UnsyncedRanges(const ReplayedInode& inode, uint64_t disk_bytes) {
+  std::vector<Range> ranges;
+  for (const auto& [offset, bytes] : inode.saves) {
+    ranges.push_back({offset, offset + bytes.size(), false});
+  }
+  const uint64_t lo = std::min(inode.durable, disk_bytes);
+  const uint64_t hi = std::max(inode.durable, disk_bytes);
+  if (lo < hi) ranges.push_back({lo, hi, false});
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.start < b.start; });
+  std::vector<Range> merged;
+  for (const Range& r : ranges) {
+    if (!merged.empty() && r.start <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, r.end);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  return merged;
+}
+
+// Marks which unsynced bytes survive, per mode, splitting ranges where the choice changes.
+std::vector<Range> Choose(std::vector<Range> ranges, CutMode mode, uint64_t seed,
+                          uint32_t file_id) {
+  std::vector<Range> out;
+  if (mode == CutMode::kDrop) return ranges;
+  if (mode == CutMode::kTorn) {
+    // Writeback of one inode goes in offset order and stops somewhere: lost whole, kept
+    // whole, or kept up to an arbitrary byte.
+    const uint64_t first = ranges.front().start;
+    const uint64_t last = ranges.back().end;
+    SplitMix64 rng = StreamFor(seed, file_id, 1);
+    uint64_t cut = first;
+    switch (rng.Next() % 3) {
+      case 0:
+        cut = first;
+        break;
+      case 1:
+        cut = last;
+        break;
+      default:
+        cut = last - first > 1 ? first + 1 + rng.Next() % (last - first - 1) : last;
+    }
+    for (const Range& r : ranges) {
+      if (r.start < cut) out.push_back({r.start, std::min(r.end, cut), true});
+      if (r.end > cut) out.push_back({std::max(r.start, cut), r.end, false});
+    }
+    return out;
+  }
+  // kReorder: each 4 KiB page on its own, from a stream per page so the choice of a page
+  // does not depend on which other pages are unsynced.
+  for (const Range& r : ranges) {
+    for (uint64_t pos = r.start; pos < r.end;) {
+      const uint64_t page = pos / kPageBytes;
+      const uint64_t end = std::min(r.end, (page + 1) * kPageBytes);
+      const bool keep = StreamFor(seed, file_id, 2 + page).Next() & 1;
+      if (!out.empty() && out.back().end == pos && out.back().keep_new == keep) {
+        out.back().end = end;
+      } else {
+        out.push_back({pos, end, keep});
+      }
+      pos = end;
+    }
+  }
+  return out;
+}
+
+Status PWriteAll(int fd, const char* data, uint64_t length, uint64_t offset,
+                 const std::string& path) {
+  while (length > 0) {
+    ssize_t n = ::pwrite(fd, data, length, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("cannot write", path);
+    data += n;
+    length -= static_cast<uint64_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+// Puts the old (durable) state back into [start, end) of the file: saved bytes where there
+// are saves, zeros past the durable length; durable bytes never saved are on disk already.
+Status RestoreOld(int fd, const ReplayedInode& inode, uint64_t start, uint64_t end,
+                  uint64_t disk_bytes, const std::string& path) {
+  static const std::string kZeros(kPageBytes, '\0');
+  uint64_t pos = start;
+  while (pos < end) {
+    auto next = inode.saves.upper_bound(pos);
+    if (next != inode.saves.begin()) {
+      auto save = std::prev(next);
+      const uint64_t save_end = save->first + save->second.size();
+      if (save_end > pos) {
+        const uint64_t stop = std::min(end, save_end);
+        Status s = PWriteAll(fd, save->second.data() + (pos - save->first), stop - pos, pos, path);
+        if (!s.ok()) return s;
+        pos = stop;
+        continue;
+      }
+    }
+    const uint64_t next_save = next == inode.saves.end() ? end : std::min(end, next->first);
+    if (pos < inode.durable) {
+      const uint64_t stop = std::min(next_save, inode.durable);
+      if (stop > disk_bytes) {
+        return Status::Corruption("power cut: " + path + " is shorter (" +
+                                  std::to_string(disk_bytes) + " bytes) than its durable length " +
+                                  std::to_string(inode.durable) + " and the ledger saved no copy");
+      }
+      pos = stop;
+      continue;
+    }
+    // Past the durable length the old state has no bytes: zero what the disk holds there.
+    for (uint64_t at = pos; at < std::min(next_save, disk_bytes);) {
+      const uint64_t n = std::min<uint64_t>(kZeros.size(), std::min(next_save, disk_bytes) - at);
+      Status s = PWriteAll(fd, kZeros.data(), n, at, path);
+      if (!s.ok()) return s;
+      at += n;
+    }
+    pos = next_save;
+  }
+  return Status::Ok();
+}
+
+// Cuts one inode, reached through `path`, to what the disk holds after the power cut.
+Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& inode, CutMode mode,
+               uint64_t seed, CutStats* stats) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Errno("cannot stat", path);
+  const uint64_t disk_bytes = static_cast<uint64_t>(st.st_size);
+  std::vector<Range> ranges = UnsyncedRanges(inode, disk_bytes);
+  if (ranges.empty()) return Status::Ok();
+  ranges = Choose(std::move(ranges), mode, seed, file_id);
+
+  // The file ends at the last byte either state keeps.
+  uint64_t final_bytes = std::min(inode.durable, disk_bytes);
+  uint64_t dropped = 0;
+  for (const Range& r : ranges) {
+    const uint64_t present_end = std::min(r.end, r.keep_new ? disk_bytes : inode.durable);
+    if (present_end > r.start) final_bytes = std::max(final_bytes, present_end);
+    if (!r.keep_new && r.start < disk_bytes) dropped += std::min(r.end, disk_bytes) - r.start;
+  }
+  if (dropped == 0 && final_bytes == disk_bytes) return Status::Ok();
+
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  Status s;
+  // Extending fills with zeros: kept-new bytes past the old end of the disk stay absent-as-zero.
+  if (final_bytes != disk_bytes && ::ftruncate(fd, static_cast<off_t>(final_bytes)) != 0) {
+    s = Errno("cannot truncate", path);
+  }
+  for (const Range& r : ranges) {
+    if (!s.ok()) break;
+    if (r.keep_new) continue;
+    const uint64_t end = std::min(r.end, final_bytes);
+    if (r.start < end) s = RestoreOld(fd, inode, r.start, end, disk_bytes, path);
+  }
+  ::close(fd);
+  if (!s.ok()) return s;
+  stats->files_truncated++;
+  stats->bytes_dropped += dropped;
+  return Status::Ok();
+}
+
+bool SameInode(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::lstat(a.c_str(), &sa) == 0 && ::lstat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Makes every name the ledger mentions point to the inode the directory durably held:
+// removes uncovered creations, undoes uncovered renames and deletions from keep/.
+Status PlaceNames(const Replay& replay, const std::string& ledger_dir, const std::string& db_dir,
+                  const std::string& ledger_path, std::map<uint32_t, std::string>* final_paths,
+                  CutStats* stats) {
+  std::map<uint32_t, std::string> current_path;  // where the ledger last left each inode
+  for (const auto& [name, entry] : replay.names) {
+    if (entry.current != 0) current_path.emplace(entry.current, db_dir + "/" + name);
+  }
+  std::vector<std::string> remove;
+  std::vector<std::pair<std::string, uint32_t>> place;
+  std::map<uint32_t, std::string> sources;
+  for (const auto& [name, entry] : replay.names) {
+    const std::string path = db_dir + "/" + name;
+    if (entry.durable == 0) {
+      if (Exists(path)) remove.push_back(path);
+      continue;
+    }
+    final_paths->emplace(entry.durable, path);
+    std::string source = KeepPath(ledger_dir, entry.durable);
+    if (!Exists(source)) {
+      auto it = current_path.find(entry.durable);
+      source = it == current_path.end() ? std::string() : it->second;
+    }
+    if (source.empty() || !Exists(source)) {
+      return Status::Corruption("ledger " + ledger_path + ": file " +
+                                std::to_string(entry.durable) + " (durably '" + name +
+                                "') is neither in keep/ nor in " + db_dir);
+    }
+    if (SameInode(path, source)) continue;
+    place.emplace_back(path, entry.durable);
+    sources.emplace(entry.durable, source);
+  }
+  if (remove.empty() && place.empty()) return Status::Ok();
+
+  // Stage every source first: a source may be a name about to be removed or replaced.
+  const std::string staging = ledger_dir + "/cut-staging";
+  std::error_code ec;
+  std::filesystem::remove_all(staging, ec);
+  std::filesystem::create_directories(staging, ec);
+  if (ec) return Status::IoError("power cut: cannot create " + staging + ": " + ec.message());
+  for (const auto& [id, source] : sources) {
+    const std::string staged = staging + "/" + std::to_string(id);
+    if (::link(source.c_str(), staged.c_str()) != 0) return Errno("cannot stage", source);
+  }
+  for (const std::string& path : remove) {
+    if (::unlink(path.c_str()) != 0) return Errno("cannot remove", path);
+    stats->files_removed++;
+  }
+  for (const auto& [path, id] : place) {
+    if (Exists(path) && ::unlink(path.c_str()) != 0) return Errno("cannot replace", path);
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    const std::string staged = staging + "/" + std::to_string(id);
+    if (::link(staged.c_str(), path.c_str()) != 0) return Errno("cannot restore", path);
+    stats->files_restored++;
+  }
+  std::filesystem::remove_all(staging, ec);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseCutMode(const std::string& text, CutMode* mode) {
+  for (CutMode m : {CutMode::kDrop, CutMode::kTorn, CutMode::kReorder}) {
+    if (text == CutModeName(m)) {
+      *mode = m;
+      return Status::Ok();
+    }
+  }
+  return Status::BadInput("unknown cut mode '" + text + "': use drop, torn or reorder");
+}
+
+const char* CutModeName(CutMode mode) {
+  switch (mode) {
+    case CutMode::kDrop:
+      return "drop";
+    case CutMode::kTorn:
+      return "torn";
+    case CutMode::kReorder:
+      return "reorder";
+  }
+  return "?";
+}
+
+Status ApplyPowerCut(const std::string& ledger_dir, const std::string& db_dir, CutMode mode,
+                     uint64_t seed, CutStats* stats) {
+  CutStats local;
+  std::vector<LedgerRecord> records;
+  Status s = ReadLedger(ledger_dir, &records);
+  if (!s.ok()) return s;
+  local.events = records.size();
+  Replay replay;
+  const std::string ledger_path = LedgerFilePath(ledger_dir);
+  s = ReplayLedger(records, ledger_path, &replay);
+  if (!s.ok()) return s;
+  records.clear();
+
+  std::map<uint32_t, std::string> final_paths;  // one surviving name per surviving inode
+  s = PlaceNames(replay, ledger_dir, db_dir, ledger_path, &final_paths, &local);
+  if (!s.ok()) return s;
+  for (const auto& [id, path] : final_paths) {
+    s = CutFile(path, id, replay.inodes.at(id), mode, seed, &local);
+    if (!s.ok()) return s;
+  }
+  if (stats != nullptr) *stats = local;
+  return Status::Ok();
+}
+
+}  // namespace powercut::faults

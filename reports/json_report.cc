@@ -1,0 +1,397 @@
+// report.json: ToJson and its strict inverse FromJson. The document is the contract with CI
+// and the release gate, so FromJson accepts exactly what reports/report.schema.json accepts
+// (no JSON-schema library in C++: the checks are written out here) and additionally
+// recomputes the summary, so a hand-edited "status": "pass" cannot hide a failed cycle.
+#include <cmath>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "reports/report_writer.h"
+#include "reports/summary.h"
+
+namespace powercut::reports {
+namespace {
+
+using nlohmann::json;
+
+json SummaryToJson(const Summary& s) {
+  return json{
+      {"cycles", s.cycles},
+      {"passed", s.passed},
+      {"failed", s.failed},
+      {"verdicts_by_class", s.verdicts_by_class},
+      {"faults_seen", s.faults_seen},
+      {"cycles_per_second", s.cycles_per_second},
+      {"recovery_ms",
+       {{"min", s.recovery_ms_min}, {"median", s.recovery_ms_median}, {"max", s.recovery_ms_max}}},
+      {"status", s.status},
+  };
+}
+
+json CycleToJson(const CycleResult& c) {
+  json findings = json::array();
+  for (size_t i = 0; i < c.findings.size() && i < kMaxFindingsPerCycle; ++i) {
+    const KeyFinding& f = c.findings[i];
+    findings.push_back(
+        {{"key", f.key}, {"class", f.klass}, {"expected", f.expected}, {"found", f.found}});
+  }
+  json j{
+      {"chain", c.chain},
+      {"cycle", c.cycle},
+      {"fault", c.fault},
+      {"verdict", c.verdict},
+      {"classes", c.classes},
+      {"resume", c.resume},
+      {"acked", c.acked},
+      {"lo", c.lo},
+      {"hi", c.hi},
+      {"recovered", c.recovered},
+      {"mismatches", c.mismatches},
+      {"recovery_ms", c.recovery_ms},
+      {"cycle_ms", c.cycle_ms},
+      {"detail", c.detail},
+      {"reproduce", Failed(c) ? ReproduceCommand(c) : c.reproduce},
+      {"findings", std::move(findings)},
+  };
+  // Only merged reports say which shard a cycle came from; shard reports stay lean.
+  if (!c.shard.empty()) j["shard"] = c.shard;
+  return j;
+}
+
+// Reads the fields of one JSON object, remembering the first problem so that a parse reads
+// as a flat list of fields. `where` is the object's path ("cycles[3]"), so every error names
+// the exact field a user has to look at. Unknown fields are errors: the schema is closed.
+class FieldReader {
+ public:
+  FieldReader(const json& obj, std::string where) : obj_(obj), where_(std::move(where)) {
+    if (!obj_.is_object()) Fail(where_.empty() ? "report" : where_, "must be a JSON object");
+  }
+
+  const Status& status() const { return status_; }
+  bool ok() const { return status_.ok(); }
+
+  std::string Path(const std::string& name) const {
+    return where_.empty() ? name : where_ + "." + name;
+  }
+
+  // The field's value, or nullptr (and an error) when it is missing.
+  const json* Get(const std::string& name) {
+    if (!ok()) return nullptr;
+    seen_.insert(name);
+    auto it = obj_.find(name);
+    if (it == obj_.end()) {
+      Fail(Path(name), "is missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  // Optional fields: nullptr without an error when absent.
+  const json* GetOptional(const std::string& name) {
+    if (!ok()) return nullptr;
+    seen_.insert(name);
+    auto it = obj_.find(name);
+    return it == obj_.end() ? nullptr : &*it;
+  }
+
+  void String(const std::string& name, std::string* out, bool required = true) {
+    const json* v = required ? Get(name) : GetOptional(name);
+    if (v == nullptr) return;
+    if (!v->is_string()) return Fail(Path(name), "must be a string, got " + TypeOf(*v));
+    *out = v->get<std::string>();
+  }
+
+  void U64(const std::string& name, uint64_t* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (v->is_number_unsigned()) {
+      *out = v->get<uint64_t>();
+    } else if (v->is_number_integer() && v->get<int64_t>() >= 0) {
+      *out = static_cast<uint64_t>(v->get<int64_t>());
+    } else {
+      Fail(Path(name), "must be a non-negative integer, got " + Show(*v));
+    }
+  }
+
+  void NonNegative(const std::string& name, double* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0) {
+      return Fail(Path(name), "must be a non-negative number, got " + Show(*v));
+    }
+    *out = v->get<double>();
+  }
+
+  void Bool(const std::string& name, bool* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (!v->is_boolean()) return Fail(Path(name), "must be true or false, got " + Show(*v));
+    *out = v->get<bool>();
+  }
+
+  void StringList(const std::string& name, std::vector<std::string>* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (!v->is_array()) return Fail(Path(name), "must be an array, got " + TypeOf(*v));
+    out->clear();
+    for (size_t i = 0; i < v->size(); ++i) {
+      const json& e = (*v)[i];
+      if (!e.is_string() || e.get_ref<const std::string&>().empty()) {
+        return Fail(fmt::format("{}[{}]", Path(name), i),
+                    "must be a non-empty string, got " + Show(e));
+      }
+      out->push_back(e.get<std::string>());
+    }
+  }
+
+  void Counts(const std::string& name, std::map<std::string, uint64_t>* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail(Path(name), "must be an object, got " + TypeOf(*v));
+    out->clear();
+    for (const auto& [k, n] : v->items()) {
+      if (!n.is_number_unsigned() && !(n.is_number_integer() && n.get<int64_t>() >= 0)) {
+        return Fail(Path(name) + "." + k, "must be a non-negative integer, got " + Show(n));
+      }
+      (*out)[k] = n.get<uint64_t>();
+    }
+  }
+
+  // Call after every field was read: rejects fields the schema does not know.
+  void Finish() {
+    if (!ok()) return;
+    for (const auto& [k, v] : obj_.items()) {
+      if (!seen_.count(k)) return Fail(Path(k), "is not a field of this schema version");
+    }
+  }
+
+  void Fail(const std::string& path, const std::string& what) {
+    if (ok()) status_ = Status::BadInput("report field '" + path + "' " + what);
+  }
+
+  static std::string TypeOf(const json& v) { return v.type_name(); }
+
+  // A short rendering of a bad value for the error line; long values are cut.
+  static std::string Show(const json& v) {
+    std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (s.size() > 40) s = s.substr(0, 37) + "...";
+    return TypeOf(v) + " " + s;
+  }
+
+ private:
+  const json& obj_;
+  std::string where_;
+  std::set<std::string> seen_;
+  Status status_;
+};
+
+Status CycleFromJson(const json& j, const std::string& where, CycleResult* c) {
+  FieldReader r(j, where);
+  r.U64("chain", &c->chain);
+  r.U64("cycle", &c->cycle);
+  r.String("shard", &c->shard, /*required=*/false);
+  r.String("fault", &c->fault);
+  if (r.ok() && c->fault.empty()) r.Fail(r.Path("fault"), "must not be empty");
+  r.String("verdict", &c->verdict);
+  if (r.ok() && c->verdict != "PASS" && c->verdict != "FAIL") {
+    r.Fail(r.Path("verdict"), "must be \"PASS\" or \"FAIL\", got \"" + c->verdict + "\"");
+  }
+  r.StringList("classes", &c->classes);
+  if (r.ok() && c->verdict == "PASS" && !c->classes.empty()) {
+    r.Fail(r.Path("classes"), "must be empty on a PASS cycle");
+  }
+  if (r.ok() && c->verdict == "FAIL" && c->classes.empty()) {
+    r.Fail(r.Path("classes"), "must name at least one class on a FAIL cycle");
+  }
+  r.U64("resume", &c->resume);
+  r.U64("acked", &c->acked);
+  r.U64("lo", &c->lo);
+  r.U64("hi", &c->hi);
+  r.U64("recovered", &c->recovered);
+  r.U64("mismatches", &c->mismatches);
+  r.NonNegative("recovery_ms", &c->recovery_ms);
+  r.NonNegative("cycle_ms", &c->cycle_ms);
+  r.String("detail", &c->detail);
+  r.String("reproduce", &c->reproduce);
+  if (r.ok() && c->verdict == "FAIL" && c->reproduce.empty()) {
+    r.Fail(r.Path("reproduce"), "must hold the reproduce command on a FAIL cycle");
+  }
+  if (const json* fs = r.Get("findings")) {
+    if (!fs->is_array()) {
+      r.Fail(r.Path("findings"), "must be an array, got " + FieldReader::TypeOf(*fs));
+    } else if (fs->size() > kMaxFindingsPerCycle) {
+      r.Fail(r.Path("findings"),
+             fmt::format("holds {} entries, at most {} allowed", fs->size(), kMaxFindingsPerCycle));
+    } else {
+      c->findings.clear();
+      for (size_t i = 0; i < fs->size() && r.ok(); ++i) {
+        FieldReader f((*fs)[i], fmt::format("{}[{}]", r.Path("findings"), i));
+        KeyFinding k;
+        f.String("key", &k.key);
+        f.String("class", &k.klass);
+        f.String("expected", &k.expected);
+        f.String("found", &k.found);
+        f.Finish();
+        if (!f.ok()) return f.status();
+        c->findings.push_back(std::move(k));
+      }
+    }
+  }
+  r.Finish();
+  return r.status();
+}
+
+bool Near(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+
+// The summary is derived data: parse it for its types, then demand that it says what the
+// cycles say. A mismatch means the file was edited or produced by something else.
+Status CheckSummary(const json& j, const RunResult& run) {
+  FieldReader r(j, "summary");
+  Summary s;
+  r.U64("cycles", &s.cycles);
+  r.U64("passed", &s.passed);
+  r.U64("failed", &s.failed);
+  r.Counts("verdicts_by_class", &s.verdicts_by_class);
+  r.Counts("faults_seen", &s.faults_seen);
+  r.NonNegative("cycles_per_second", &s.cycles_per_second);
+  if (const json* rec = r.Get("recovery_ms")) {
+    FieldReader m(*rec, "summary.recovery_ms");
+    m.NonNegative("min", &s.recovery_ms_min);
+    m.NonNegative("median", &s.recovery_ms_median);
+    m.NonNegative("max", &s.recovery_ms_max);
+    m.Finish();
+    if (!m.ok()) return m.status();
+  }
+  r.String("status", &s.status);
+  if (r.ok() && s.status != "pass" && s.status != "fail" && s.status != "incomplete") {
+    r.Fail("summary.status",
+           "must be \"pass\", \"fail\" or \"incomplete\", got \"" + s.status + "\"");
+  }
+  r.Finish();
+  if (!r.ok()) return r.status();
+
+  const Summary want = Summarize(run);
+  auto mismatch = [](const std::string& field, const std::string& got, const std::string& is) {
+    return Status::BadInput("report field 'summary." + field + "' says " + got +
+                            " but the cycles say " + is + " (edited or foreign report)");
+  };
+  if (s.cycles != want.cycles) {
+    return mismatch("cycles", std::to_string(s.cycles), std::to_string(want.cycles));
+  }
+  if (s.passed != want.passed) {
+    return mismatch("passed", std::to_string(s.passed), std::to_string(want.passed));
+  }
+  if (s.failed != want.failed) {
+    return mismatch("failed", std::to_string(s.failed), std::to_string(want.failed));
+  }
+  if (s.verdicts_by_class != want.verdicts_by_class) {
+    return mismatch("verdicts_by_class", CountsToString(s.verdicts_by_class),
+                    CountsToString(want.verdicts_by_class));
+  }
+  if (s.faults_seen != want.faults_seen) {
+    return mismatch("faults_seen", CountsToString(s.faults_seen), CountsToString(want.faults_seen));
+  }
+  if (s.status != want.status) return mismatch("status", s.status, want.status);
+  if (!Near(s.cycles_per_second, want.cycles_per_second) ||
+      !Near(s.recovery_ms_min, want.recovery_ms_min) ||
+      !Near(s.recovery_ms_median, want.recovery_ms_median) ||
+      !Near(s.recovery_ms_max, want.recovery_ms_max)) {
+    return mismatch(
+        "cycles_per_second/recovery_ms", "other figures",
+        fmt::format("{:.6g} cycles/s, recovery {:.6g}/{:.6g}/{:.6g} ms", want.cycles_per_second,
+                    want.recovery_ms_min, want.recovery_ms_median, want.recovery_ms_max));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+json ToJson(const RunResult& run) {
+  json cycles = json::array();
+  for (const CycleResult& c : run.cycles) cycles.push_back(CycleToJson(c));
+  return json{
+      // Written as the constant, not run.schema_version: this code only knows how to write
+      // the current version, whatever a parsed RunResult claimed.
+      {"schema_version", kReportSchemaVersion},
+      {"tool_version", run.tool_version},
+      {"seed", run.seed},
+      {"plan", run.plan.is_null() ? json::object() : run.plan},
+      {"contract", run.contract},
+      {"shard", run.shard},
+      {"complete", run.complete},
+      {"incomplete_reason", run.incomplete_reason},
+      {"started_at", run.started_at},
+      {"duration_s", run.duration_s},
+      {"summary", SummaryToJson(Summarize(run))},
+      {"cycles", std::move(cycles)},
+  };
+}
+
+Status FromJson(const json& doc, RunResult* run) {
+  if (!doc.is_object()) return Status::BadInput("report must be a JSON object");
+  // The version first: a report of another version may differ anywhere, so its other
+  // fields' errors would only mislead.
+  auto v = doc.find("schema_version");
+  if (v == doc.end()) return Status::BadInput("report field 'schema_version' is missing");
+  if (!v->is_number_integer()) {
+    return Status::BadInput("report field 'schema_version' must be an integer, got " +
+                            FieldReader::Show(*v));
+  }
+  if (v->get<int64_t>() != kReportSchemaVersion) {
+    return Status::BadInput(fmt::format(
+        "report field 'schema_version' is {}, an unknown schema version (this powercut reads {})",
+        v->get<int64_t>(), kReportSchemaVersion));
+  }
+
+  RunResult out;
+  FieldReader r(doc, "");
+  int64_t version = 0;
+  if (const json* sv = r.Get("schema_version")) version = sv->get<int64_t>();
+  out.schema_version = static_cast<int>(version);
+  r.String("tool_version", &out.tool_version);
+  r.U64("seed", &out.seed);
+  if (const json* plan = r.Get("plan")) {
+    if (!plan->is_object()) {
+      r.Fail("plan", "must be an object, got " + FieldReader::TypeOf(*plan));
+    } else {
+      out.plan = *plan;
+    }
+  }
+  r.String("contract", &out.contract);
+  r.String("shard", &out.shard);
+  r.Bool("complete", &out.complete);
+  r.String("incomplete_reason", &out.incomplete_reason);
+  r.String("started_at", &out.started_at);
+  r.NonNegative("duration_s", &out.duration_s);
+  if (const json* cycles = r.Get("cycles")) {
+    if (!cycles->is_array()) {
+      r.Fail("cycles", "must be an array, got " + FieldReader::TypeOf(*cycles));
+    } else {
+      // (shard, cycle) names a cycle in replay commands and JUnit; a repeat would be a
+      // cycle counted twice.
+      std::set<std::pair<std::string, uint64_t>> ids;
+      out.cycles.reserve(cycles->size());
+      for (size_t i = 0; i < cycles->size(); ++i) {
+        CycleResult c;
+        const std::string where = fmt::format("cycles[{}]", i);
+        if (Status s = CycleFromJson((*cycles)[i], where, &c); !s.ok()) return s;
+        if (!ids.insert({c.shard, c.cycle}).second) {
+          return Status::BadInput(fmt::format("report field '{}.cycle' repeats cycle {}{}", where,
+                                              c.cycle,
+                                              c.shard.empty() ? "" : " of shard " + c.shard));
+        }
+        out.cycles.push_back(std::move(c));
+      }
+    }
+  }
+  const json* summary = r.Get("summary");
+  r.Finish();
+  if (!r.ok()) return r.status();
+  if (Status s = CheckSummary(*summary, out); !s.ok()) return s;
+  *run = std::move(out);
+  return Status::Ok();
+}
+
+}  // namespace powercut::reports

@@ -1,0 +1,86 @@
+// RunResult: everything a finished (or interrupted) run reports, in plain data.
+// The harness fills it; the report writers, merge and gate read it. Nothing here knows
+// about RocksDB or processes: a report is a document, not a store.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace powercut::reports {
+
+// Bumped on every incompatible change of report.json; reports/report.schema.json matches it.
+inline constexpr int kReportSchemaVersion = 1;
+
+// One key the verifier found wrong, decoded for a human.
+struct KeyFinding {
+  std::string key;       // the store key, e.g. "k00001234"
+  std::string klass;     // failure class, e.g. "lost-ack" (JSON: "class")
+  std::string expected;  // what the oracle holds at the chosen prefix, e.g. "op 812 len 64"
+  std::string found;     // what the store returned, e.g. "absent"
+
+  bool operator==(const KeyFinding&) const = default;
+};
+
+inline constexpr size_t kMaxFindingsPerCycle = 50;
+
+struct CycleResult {
+  uint64_t chain = 0;  // chain index within the run (0-based)
+  uint64_t cycle = 0;  // cycle number within the run, 1-based, unique across chains
+  // Empty in a shard's own report (the run's `shard` applies). MergeReports sets it to the
+  // shard ("I/N") the cycle came from, since every shard numbers its chains and cycles from
+  // the start and (shard, cycle) is what stays unique in a merged report.
+  std::string shard;
+  std::string fault;                 // "kill", "stall", "clean", "power-cut", ...
+  std::string verdict;               // "PASS" or "FAIL"
+  std::vector<std::string> classes;  // failure classes, empty on PASS, at least one on FAIL
+  uint64_t resume = 0;               // first op index the writer executed in this cycle
+  uint64_t acked = 0;                // highest op acked to the controller
+  uint64_t lo = 0;                   // durable point promised by the contract
+  uint64_t hi = 0;                   // highest op issued
+  uint64_t recovered = 0;            // recovered point r (the best prefix on FAIL)
+  uint64_t mismatches = 0;           // keys differing from the oracle at `recovered`
+  double recovery_ms = 0;            // time RocksDB took to open the store after the fault
+  double cycle_ms = 0;               // wall time of the whole cycle
+  std::string detail;                // one line: what happened (e.g. the open error)
+  // One command line that reproduces this cycle; set on FAIL. When the harness leaves it
+  // empty on a FAIL, the writers fill in ReproduceCommand()'s default so that every failure
+  // in every report carries one.
+  std::string reproduce;
+  // At most kMaxFindingsPerCycle, the worst first; ToJson drops the rest.
+  std::vector<KeyFinding> findings;
+
+  bool operator==(const CycleResult&) const = default;
+};
+
+struct RunResult {
+  int schema_version = kReportSchemaVersion;
+  std::string tool_version;  // POWERCUT_VERSION
+  uint64_t seed = 0;
+  // The plan as given: profile, fault, cut, options, limits. Always a JSON object (null is
+  // written as {}). Must not contain the shard: shards of one run share the plan, and
+  // MergeReports compares plans exactly.
+  nlohmann::json plan;
+  std::string contract;           // e.g. "process-kill/wal: lo = last acked op"
+  std::string shard;              // "I/N", empty when not sharded; "merged 0/2,1/2" after merge
+  bool complete = false;          // false when interrupted (SIGINT/SIGTERM) or the harness failed
+  std::string incomplete_reason;  // why, when !complete
+  std::string started_at;         // ISO 8601 UTC
+  double duration_s = 0;
+  std::vector<CycleResult> cycles;  // in the order they finished
+
+  bool operator==(const RunResult&) const = default;
+};
+
+inline bool Failed(const CycleResult& c) { return c.verdict != "PASS"; }
+
+// The cycle's reproduce line, or the default replay command when the harness set none.
+inline std::string ReproduceCommand(const CycleResult& c) {
+  if (!c.reproduce.empty()) return c.reproduce;
+  return "powercut replay report.json --cycle " + std::to_string(c.cycle);
+}
+
+}  // namespace powercut::reports

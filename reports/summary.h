@@ -1,0 +1,33 @@
+// The numbers a reader wants first, derived from a run's cycles. Every report format prints
+// the same Summary, and FromJson recomputes it to catch a report edited by hand.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "reports/run_result.h"
+
+namespace powercut::reports {
+
+struct Summary {
+  uint64_t cycles = 0;
+  uint64_t passed = 0;
+  uint64_t failed = 0;
+  std::map<std::string, uint64_t> verdicts_by_class;  // class -> cycles carrying it
+  std::map<std::string, uint64_t> faults_seen;        // fault kind -> cycles
+  double cycles_per_second = 0;                       // 0 when duration_s is 0
+  double recovery_ms_min = 0;                         // all 0 when there are no cycles
+  double recovery_ms_median = 0;
+  double recovery_ms_max = 0;
+  std::string status;  // "incomplete" if !complete, else "fail" if any failed, else "pass"
+
+  bool operator==(const Summary&) const = default;
+};
+
+Summary Summarize(const RunResult& run);
+
+// "lost-ack 2, torn-batch 1" / "kill 120, stall 80"; "none" when empty.
+std::string CountsToString(const std::map<std::string, uint64_t>& counts);
+
+}  // namespace powercut::reports

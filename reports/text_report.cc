@@ -1,0 +1,92 @@
+// report.txt: what an engineer reads first. The first line alone answers "did it pass?",
+// and says INCOMPLETE when the run was cut short, so a truncated run is never mistaken for
+// a clean one. Each failure ends in the one command that reproduces it.
+#include <fmt/format.h>
+
+#include "reports/report_writer.h"
+#include "reports/summary.h"
+
+namespace powercut::reports {
+namespace {
+
+// Findings printed per failure; report.json keeps up to kMaxFindingsPerCycle.
+constexpr size_t kTextFindings = 10;
+
+std::string Join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::string CycleName(const CycleResult& c) {
+  std::string name = fmt::format("chain-{} cycle {} {}", c.chain, c.cycle, c.fault);
+  return c.shard.empty() ? name : "shard " + c.shard + " " + name;
+}
+
+std::string FirstLine(const RunResult& run, const Summary& s) {
+  if (!run.complete) {
+    return fmt::format("powercut INCOMPLETE ({}): the run stopped early; {} cycles ran, {} failed",
+                       run.incomplete_reason.empty() ? "no reason given" : run.incomplete_reason,
+                       s.cycles, s.failed);
+  }
+  if (s.failed > 0) {
+    return fmt::format("powercut FAIL: {} of {} cycles failed ({}), seed {}", s.failed, s.cycles,
+                       CountsToString(s.verdicts_by_class), run.seed);
+  }
+  return fmt::format("powercut PASS: all {} cycles passed, seed {}", s.cycles, run.seed);
+}
+
+}  // namespace
+
+std::string ToText(const RunResult& run) {
+  const Summary s = Summarize(run);
+  std::string out = FirstLine(run, s) + "\n\n";
+  auto row = [&out](const char* label, const std::string& value) {
+    out += fmt::format("{:<11}{}\n", label, value);
+  };
+  row("seed:", std::to_string(run.seed));
+  if (!run.shard.empty()) row("shard:", run.shard);
+  row("contract:", run.contract.empty() ? "(not recorded)" : run.contract);
+  row("status:", s.status);
+  row("cycles:", fmt::format("{} ({} passed, {} failed)", s.cycles, s.passed, s.failed));
+  row("verdicts:",
+      fmt::format("PASS {}{}{}", s.passed, s.verdicts_by_class.empty() ? "" : ", ",
+                  s.verdicts_by_class.empty() ? "" : CountsToString(s.verdicts_by_class)));
+  row("faults:", CountsToString(s.faults_seen));
+  row("speed:", fmt::format("{:.2f} cycles/s over {:.1f} s", s.cycles_per_second, run.duration_s));
+  row("recovery:", fmt::format("min {:.1f} ms, median {:.1f} ms, max {:.1f} ms", s.recovery_ms_min,
+                               s.recovery_ms_median, s.recovery_ms_max));
+  row("plan:", run.plan.is_null()
+                   ? "{}"
+                   : run.plan.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (!run.tool_version.empty()) row("version:", "powercut " + run.tool_version);
+  if (!run.started_at.empty()) row("started:", run.started_at);
+
+  if (s.failed == 0) return out;
+  out += fmt::format("\nfailures ({}):\n", s.failed);
+  for (const CycleResult& c : run.cycles) {
+    if (!Failed(c)) continue;
+    out += fmt::format("\n  {}: {}\n", CycleName(c),
+                       c.classes.empty() ? "(no class)" : Join(c.classes, ", "));
+    out +=
+        fmt::format("    lo {}  hi {}  acked {}  recovered {}  mismatches {}  recovery {:.1f} ms\n",
+                    c.lo, c.hi, c.acked, c.recovered, c.mismatches, c.recovery_ms);
+    if (!c.detail.empty()) out += "    detail: " + c.detail + "\n";
+    for (size_t i = 0; i < c.findings.size() && i < kTextFindings; ++i) {
+      const KeyFinding& f = c.findings[i];
+      out += fmt::format("    {} {}: expected {}, found {}\n", f.key, f.klass, f.expected, f.found);
+    }
+    // Keys beyond those printed are still counted, so the reader knows the list is cut.
+    const uint64_t shown = std::min<uint64_t>(c.findings.size(), kTextFindings);
+    if (c.mismatches > shown) {
+      out += fmt::format("    ... {} more mismatching keys\n", c.mismatches - shown);
+    }
+    out += "    reproduce: " + ReproduceCommand(c) + "\n";
+  }
+  return out;
+}
+
+}  // namespace powercut::reports

@@ -1,0 +1,769 @@
+// Tests of reports/: the three report formats, their atomic writing, merge and the gate.
+// Formats are checked by independent parsers (python3's jsonschema and xml.etree), not by
+// our own code reading back what it wrote.
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/gate.h"
+#include "reports/merge.h"
+#include "reports/report_loader.h"
+#include "reports/report_writer.h"
+#include "reports/run_result.h"
+#include "reports/summary.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace powercut::reports;
+using powercut::Status;
+
+namespace {
+
+// A fresh directory, removed with everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "powercut-reports-test-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    for (auto& e : fs::recursive_directory_iterator(path_, ec)) {
+      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+std::vector<std::string> Listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+struct Proc {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs a shell command, capturing stdout and stderr together.
+Proc RunCommand(const std::string& cmd) {
+  Proc p;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(f != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) p.output.append(buf, n);
+  int status = pclose(f);
+  p.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return p;
+}
+
+// Runs a python3 script (written to `dir`) with arguments.
+Proc RunPython(const fs::path& dir, const std::string& script, const std::string& args) {
+  const fs::path file = dir / "check.py";
+  WriteFile(file, script);
+  return RunCommand("python3 '" + file.string() + "' " + args);
+}
+
+fs::path SchemaPath() {
+  const char* src = std::getenv("POWERCUT_SOURCE_DIR");
+  REQUIRE(src != nullptr);  // ctest sets it to the repository root
+  fs::path p = fs::path(src) / "reports" / "report.schema.json";
+  REQUIRE(fs::exists(p));
+  return p;
+}
+
+CycleResult PassCycle(uint64_t chain, uint64_t cycle, const std::string& fault, double rec_ms) {
+  CycleResult c;
+  c.chain = chain;
+  c.cycle = cycle;
+  c.fault = fault;
+  c.verdict = "PASS";
+  c.resume = cycle * 100;
+  c.acked = cycle * 100 + 50;
+  c.lo = c.acked;
+  c.hi = c.acked + 1;
+  c.recovered = c.acked;
+  c.recovery_ms = rec_ms;
+  c.cycle_ms = 100 + rec_ms;
+  c.detail = "SIGKILL after 51 ops";
+  return c;
+}
+
+// A failed cycle whose text holds every character XML and shells care about.
+CycleResult FailCycle(uint64_t chain, uint64_t cycle, size_t findings) {
+  CycleResult c = PassCycle(chain, cycle, "kill", 40);
+  c.verdict = "FAIL";
+  c.classes = {"lost-ack", "torn-batch"};
+  c.lo = 812;
+  c.hi = 830;
+  c.acked = 829;
+  c.recovered = 790;
+  c.mismatches = findings;
+  c.detail = "open said <Corruption & \"bad\" 'block'>";
+  c.reproduce = "powercut replay report.json --cycle " + std::to_string(cycle);
+  for (size_t i = 0; i < findings; ++i) {
+    KeyFinding f;
+    f.key = "k" + std::to_string(10001000 + i);
+    f.klass = i % 2 ? "torn-batch" : "lost-ack";
+    f.expected = "op " + std::to_string(800 + i) + " len 64";
+    f.found = "absent";
+    c.findings.push_back(f);
+  }
+  return c;
+}
+
+RunResult GoodRun() {
+  RunResult run;
+  run.tool_version = "0.1.0";
+  run.seed = 42;
+  run.plan = {{"profile", "default"}, {"fault", "mix"}, {"cycles", 4}, {"options", json::object()}};
+  run.contract = "process-kill/wal: lo = last acked op";
+  run.complete = true;
+  run.started_at = "2024-05-01T02:00:00Z";
+  run.duration_s = 2.0;
+  run.cycles = {PassCycle(0, 1, "kill", 10), PassCycle(1, 2, "stall", 30),
+                PassCycle(0, 3, "kill", 20), PassCycle(1, 4, "clean", 40)};
+  return run;
+}
+
+RunResult FailedRun() {
+  RunResult run = GoodRun();
+  run.cycles[2] = FailCycle(0, 3, 12);
+  return run;
+}
+
+RunResult Shard(uint64_t index, uint64_t count) {
+  RunResult run = GoodRun();
+  run.shard = std::to_string(index) + "/" + std::to_string(count);
+  run.duration_s = 2.0 + static_cast<double>(index);
+  run.started_at = "2024-05-01T02:00:0" + std::to_string(5 - index) + "Z";
+  if (index == 1) run.cycles.push_back(PassCycle(2, 5, "power-cut", 50));
+  return run;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool OneLine(const Status& s) { return !s.ok() && !Contains(s.message(), "\n"); }
+
+}  // namespace
+
+TEST_CASE("summary derives counts, speed, recovery stats and status from the cycles") {
+  const Summary s = Summarize(FailedRun());
+  CHECK(s.cycles == 4);
+  CHECK(s.passed == 3);
+  CHECK(s.failed == 1);
+  CHECK(s.verdicts_by_class == std::map<std::string, uint64_t>{{"lost-ack", 1}, {"torn-batch", 1}});
+  CHECK(s.faults_seen == std::map<std::string, uint64_t>{{"clean", 1}, {"kill", 2}, {"stall", 1}});
+  CHECK(s.cycles_per_second == Approx(2.0));
+  CHECK(s.recovery_ms_min == 10);
+  CHECK(s.recovery_ms_median == Approx(35));  // 10, 30, 40, 40: mean of the middle two
+  CHECK(s.recovery_ms_max == 40);
+  CHECK(s.status == "fail");
+  CHECK(Summarize(GoodRun()).status == "pass");
+
+  RunResult interrupted = FailedRun();
+  interrupted.complete = false;
+  CHECK(Summarize(interrupted).status == "incomplete");  // incomplete wins over fail
+
+  RunResult empty;
+  empty.complete = true;
+  const Summary e = Summarize(empty);
+  CHECK(e.cycles == 0);
+  CHECK(e.cycles_per_second == 0);
+  CHECK(e.recovery_ms_median == 0);
+}
+
+TEST_CASE("report.json round trips through ToJson and FromJson") {
+  for (RunResult run : {GoodRun(), FailedRun(), Shard(1, 2)}) {
+    run.cycles[0].shard = "0/3";  // the optional per-cycle field survives too
+    const json doc = ToJson(run);
+    CHECK(doc["schema_version"] == kReportSchemaVersion);
+    CHECK(doc["summary"]["cycles"] == run.cycles.size());
+    RunResult back;
+    Status s = FromJson(doc, &back);
+    REQUIRE(s.ok());
+    CHECK(back == run);
+    // And through text, as a file would carry it.
+    RunResult from_text;
+    REQUIRE(FromJson(json::parse(doc.dump(2)), &from_text).ok());
+    CHECK(from_text == run);
+  }
+}
+
+TEST_CASE("ToJson gives every FAIL cycle a reproduce command and caps findings") {
+  RunResult run = FailedRun();
+  run.cycles[2].reproduce.clear();
+  run.cycles[2].findings = FailCycle(0, 3, 70).findings;
+  const json doc = ToJson(run);
+  CHECK(doc["cycles"][2]["reproduce"] == "powercut replay report.json --cycle 3");
+  CHECK(doc["cycles"][2]["findings"].size() == kMaxFindingsPerCycle);
+  CHECK(doc["cycles"][0]["reproduce"] == "");  // PASS cycles carry none
+  CHECK(doc["summary"]["status"] == "fail");
+  CHECK(doc["summary"]["failed"] == 1);
+  CHECK(doc["summary"]["verdicts_by_class"]["lost-ack"] == 1);
+  CHECK(doc["summary"]["faults_seen"]["kill"] == 2);
+  CHECK(doc["summary"]["recovery_ms"]["median"] == Approx(35));
+  RunResult back;
+  REQUIRE(FromJson(doc, &back).ok());
+}
+
+TEST_CASE("FromJson rejects malformed reports naming the field") {
+  const json good = ToJson(FailedRun());
+  struct Case {
+    const char* name;
+    std::function<void(json&)> tamper;
+    const char* field;  // must appear in the message
+  };
+  const std::vector<Case> cases = {
+      {"seed of wrong type", [](json& d) { d["seed"] = "42"; }, "'seed'"},
+      {"cycles deleted", [](json& d) { d.erase("cycles"); }, "'cycles' is missing"},
+      {"summary deleted", [](json& d) { d.erase("summary"); }, "'summary' is missing"},
+      {"unknown schema version", [](json& d) { d["schema_version"] = 2; },
+       "unknown schema version"},
+      {"schema version missing", [](json& d) { d.erase("schema_version"); }, "'schema_version'"},
+      {"schema version a string", [](json& d) { d["schema_version"] = "1"; }, "'schema_version'"},
+      {"unknown field", [](json& d) { d["extra"] = 1; }, "'extra'"},
+      {"bad verdict", [](json& d) { d["cycles"][1]["verdict"] = "MAYBE"; }, "'cycles[1].verdict'"},
+      {"negative lo", [](json& d) { d["cycles"][0]["lo"] = -1; }, "'cycles[0].lo'"},
+      {"fractional hi", [](json& d) { d["cycles"][0]["hi"] = 1.5; }, "'cycles[0].hi'"},
+      {"FAIL without reproduce", [](json& d) { d["cycles"][2]["reproduce"] = ""; },
+       "'cycles[2].reproduce'"},
+      {"FAIL without class", [](json& d) { d["cycles"][2]["classes"] = json::array(); },
+       "'cycles[2].classes'"},
+      {"finding of wrong type", [](json& d) { d["cycles"][2]["findings"][3]["key"] = 7; },
+       "'cycles[2].findings[3].key'"},
+      {"too many findings",
+       [](json& d) {
+         for (int i = 0; i < 60; ++i)
+           d["cycles"][2]["findings"].push_back(d["cycles"][2]["findings"][0]);
+       },
+       "'cycles[2].findings'"},
+      {"plan not an object", [](json& d) { d["plan"] = "default"; }, "'plan'"},
+      {"complete not a bool", [](json& d) { d["complete"] = 1; }, "'complete'"},
+      {"repeated cycle", [](json& d) { d["cycles"][1]["cycle"] = 1; }, "repeats cycle 1"},
+      {"summary hides a failure",
+       [](json& d) {
+         d["summary"]["failed"] = 0;
+         d["summary"]["passed"] = 4;
+       },
+       "'summary.passed'"},
+      {"summary status forged", [](json& d) { d["summary"]["status"] = "pass"; },
+       "'summary.status'"},
+      {"summary field deleted", [](json& d) { d["summary"].erase("recovery_ms"); },
+       "'summary.recovery_ms' is missing"},
+      {"not an object",
+       [](json& d) {
+         d = json::array({1, 2});
+       },
+       "JSON object"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      json doc = good;
+      c.tamper(doc);
+      RunResult run;
+      run.seed = 99;
+      Status s = FromJson(doc, &run);
+      REQUIRE_FALSE(s.ok());
+      CHECK(s.code() == Status::Code::kBadInput);
+      CHECK(OneLine(s));
+      INFO(s.message());
+      CHECK(Contains(s.message(), c.field));
+      CHECK(run.seed == 99);  // left untouched
+    }
+  }
+}
+
+TEST_CASE("report.json validates against reports/report.schema.json (python3 jsonschema)") {
+  TempDir tmp;
+  const fs::path schema = SchemaPath();
+  // The checked-in schema pins the version this code writes.
+  const json schema_doc = json::parse(ReadFile(schema));
+  CHECK(schema_doc["properties"]["schema_version"]["const"] == kReportSchemaVersion);
+
+  RunResult incomplete = FailedRun();
+  incomplete.complete = false;
+  incomplete.incomplete_reason = "SIGINT";
+  RunResult merged;
+  REQUIRE(MergeReports({Shard(0, 2), Shard(1, 2)}, &merged).ok());
+  const std::vector<std::pair<std::string, RunResult>> runs = {
+      {"good", GoodRun()}, {"failed", FailedRun()}, {"incomplete", incomplete}, {"merged", merged}};
+  for (const auto& [name, run] : runs) {
+    REQUIRE(WriteReports(run, (tmp.path() / name).string()).ok());
+  }
+  // Tampered copies the schema must refuse, so that the schema is known not to be vacuous.
+  json bad_seed = ToJson(GoodRun());
+  bad_seed["seed"] = "42";
+  WriteFile(tmp.path() / "bad_seed.json", bad_seed.dump());
+  json no_reproduce = ToJson(FailedRun());
+  no_reproduce["cycles"][2]["reproduce"] = "";
+  WriteFile(tmp.path() / "no_reproduce.json", no_reproduce.dump());
+  json extra = ToJson(GoodRun());
+  extra["summary"]["extra"] = 1;
+  WriteFile(tmp.path() / "extra.json", extra.dump());
+
+  const std::string script = R"(
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+for path in sys.argv[2:]:
+    errors = list(v.iter_errors(json.load(open(path))))
+    print(path, "valid" if not errors else "invalid: " + errors[0].message)
+)";
+  std::string args = "'" + schema.string() + "'";
+  for (const auto& [name, run] : runs)
+    args += " '" + (tmp.path() / name / "report.json").string() + "'";
+  for (const char* bad : {"bad_seed.json", "no_reproduce.json", "extra.json"}) {
+    args += " '" + (tmp.path() / bad).string() + "'";
+  }
+  const Proc p = RunPython(tmp.path(), script, args);
+  INFO(p.output);
+  REQUIRE(p.exit_code == 0);
+  for (const auto& [name, run] : runs) {
+    CHECK(Contains(p.output, (tmp.path() / name / "report.json").string() + " valid"));
+  }
+  for (const char* bad : {"bad_seed.json", "no_reproduce.json", "extra.json"}) {
+    CHECK(Contains(p.output, (tmp.path() / bad).string() + " invalid"));
+  }
+}
+
+TEST_CASE("report.txt summarises the run and details each failure") {
+  const RunResult run = FailedRun();
+  const std::string text = ToText(run);
+  INFO(text);
+  const std::string first = text.substr(0, text.find('\n'));
+  CHECK(Contains(first, "FAIL"));
+  CHECK(Contains(first, "1 of 4 cycles failed"));
+  CHECK(Contains(text, "seed:      42"));
+  CHECK(Contains(text, run.contract));
+  CHECK(Contains(text, "status:    fail"));
+  CHECK(Contains(text, "PASS 3, lost-ack 1, torn-batch 1"));
+  CHECK(Contains(text, "clean 1, kill 2, stall 1"));
+  CHECK(Contains(text, "2.00 cycles/s"));
+  CHECK(Contains(text, "min 10.0 ms, median 35.0 ms, max 40.0 ms"));
+  CHECK(Contains(text, "chain-0 cycle 3 kill: lost-ack, torn-batch"));
+  CHECK(Contains(text, "lo 812  hi 830  acked 829  recovered 790"));
+  CHECK(Contains(text, "k10001000 lost-ack: expected op 800 len 64, found absent"));
+  CHECK(Contains(text, "k10001009"));
+  CHECK_FALSE(Contains(text, "k10001010"));  // at most 10 findings per failure
+  CHECK(Contains(text, "... 2 more mismatching keys"));
+  CHECK(Contains(text, "reproduce: powercut replay report.json --cycle 3"));
+
+  const std::string pass = ToText(GoodRun());
+  CHECK(pass.rfind("powercut PASS: all 4 cycles passed, seed 42\n", 0) == 0);
+  CHECK_FALSE(Contains(pass, "failures"));
+
+  RunResult interrupted = FailedRun();
+  interrupted.complete = false;
+  interrupted.incomplete_reason = "interrupted by SIGTERM";
+  const std::string inc = ToText(interrupted);
+  CHECK(inc.rfind("powercut INCOMPLETE (interrupted by SIGTERM): the run stopped early; 4 cycles "
+                  "ran, 1 failed\n",
+                  0) == 0);
+  CHECK(Contains(inc, "status:    incomplete"));
+}
+
+TEST_CASE("junit.xml parses, counts match, and failures carry classes, keys and reproduce") {
+  TempDir tmp;
+  RunResult run = FailedRun();
+  // Bytes that are not XML characters must not make the file unparseable.
+  run.cycles[2].findings[1].found = std::string("garbage \x01\xff\xfe bytes");
+  RunResult interrupted = run;
+  interrupted.complete = false;
+  interrupted.incomplete_reason = "interrupted by SIGINT";
+  WriteFile(tmp.path() / "fail.xml", ToJunit(run));
+  WriteFile(tmp.path() / "incomplete.xml", ToJunit(interrupted));
+
+  const std::string script = R"(
+import json, sys, xml.etree.ElementTree as ET
+out = {}
+for path in sys.argv[1:]:
+    root = ET.parse(path).getroot()
+    suites = root.findall("testsuite") if root.tag == "testsuites" else [root]
+    s = suites[0]
+    cases = s.findall("testcase")
+    out[path] = {
+        "suites": len(suites), "name": s.get("name"), "tests": int(s.get("tests")),
+        "failures": int(s.get("failures")), "errors": int(s.get("errors")),
+        "time": float(s.get("time")), "cases": [c.get("name") for c in cases],
+        "failed": [{"name": c.get("name"), "type": f.get("type"), "message": f.get("message"),
+                    "body": f.text} for c in cases for f in c.findall("failure")],
+        "errored": [{"name": c.get("name"), "message": e.get("message")}
+                    for c in cases for e in c.findall("error")],
+    }
+print(json.dumps(out))
+)";
+  const std::string fail_xml = (tmp.path() / "fail.xml").string();
+  const std::string inc_xml = (tmp.path() / "incomplete.xml").string();
+  const Proc p = RunPython(tmp.path(), script, "'" + fail_xml + "' '" + inc_xml + "'");
+  INFO(p.output);
+  REQUIRE(p.exit_code == 0);
+  const json parsed = json::parse(p.output);
+
+  const json& f = parsed[fail_xml];
+  CHECK(f["suites"] == 1);
+  CHECK(f["name"] == "powercut");
+  CHECK(f["tests"] == 4);
+  CHECK(f["failures"] == 1);
+  CHECK(f["errors"] == 0);
+  CHECK(f["time"].get<double>() == Approx(2.0));
+  CHECK(f["cases"] == json::array({"chain-0 cycle 1 kill", "chain-1 cycle 2 stall",
+                                   "chain-0 cycle 3 kill", "chain-1 cycle 4 clean"}));
+  REQUIRE(f["failed"].size() == 1);
+  const json& failure = f["failed"][0];
+  CHECK(failure["name"] == "chain-0 cycle 3 kill");
+  CHECK(failure["type"] == "lost-ack,torn-batch");
+  const std::string message = failure["message"];
+  CHECK(Contains(message, "keys k10001000, k10001001"));
+  CHECK(Contains(message, "and 2 more"));
+  CHECK(Contains(message, "reproduce: powercut replay report.json --cycle 3"));
+  const std::string body = failure["body"];
+  CHECK(Contains(body, "k10001011 torn-batch"));  // the body lists every finding
+  CHECK(Contains(body, "detail: open said <Corruption & \"bad\" 'block'>"));  // escaped, restored
+  CHECK_FALSE(Contains(body, "garbage \x01"));  // (not the raw control byte)
+  CHECK(Contains(body, "garbage \xEF\xBF\xBD"));
+
+  const json& i = parsed[inc_xml];
+  CHECK(i["tests"] == 5);
+  CHECK(i["failures"] == 1);
+  CHECK(i["errors"] == 1);
+  REQUIRE(i["errored"].size() == 1);
+  CHECK(i["errored"][0]["name"] == "run interrupted");
+  CHECK(Contains(i["errored"][0]["message"], "the run did not complete (interrupted by SIGINT)"));
+}
+
+TEST_CASE("WriteReports writes the three files atomically, leaving no temp file") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "nested" / "report";
+  const RunResult run = FailedRun();
+  REQUIRE(WriteReports(run, dir.string()).ok());
+  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "report.json", "report.txt"});
+  CHECK(json::parse(ReadFile(dir / "report.json")) == ToJson(run));
+  CHECK(ReadFile(dir / "report.txt") == ToText(run));
+  CHECK(ReadFile(dir / "junit.xml") == ToJunit(run));
+
+  // Rewriting replaces the files whole.
+  REQUIRE(WriteReports(GoodRun(), dir.string()).ok());
+  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "report.json", "report.txt"});
+  CHECK(json::parse(ReadFile(dir / "report.json")) == ToJson(GoodRun()));
+
+  RunResult loaded;
+  REQUIRE(LoadReport((dir / "report.json").string(), &loaded).ok());
+  CHECK(loaded == GoodRun());
+}
+
+TEST_CASE("WriteReports into an unwritable directory fails and leaves no partial file") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "locked";
+  fs::create_directory(dir);
+  REQUIRE(WriteReports(GoodRun(), dir.string()).ok());
+  const std::string before = ReadFile(dir / "report.json");
+  fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                           fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(tmp.path(), fs::perms::all);  // let an unprivileged child reach `dir`
+
+  // Root ignores permissions, so the write is tried by a child that gave up root.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(3);
+    const Status s = WriteReports(FailedRun(), dir.string());
+    _exit(s.ok() ? 1 : (s.code() == Status::Code::kIoError && !s.message().empty() ? 0 : 2));
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);  // 0: failed with an IoError, as it must
+  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "report.json", "report.txt"});
+  CHECK(ReadFile(dir / "report.json") == before);  // the old report is intact
+
+  // The directory cannot be created: a file stands in the way.
+  WriteFile(tmp.path() / "file", "x");
+  Status s = WriteReports(GoodRun(), (tmp.path() / "file" / "report").string());
+  CHECK_FALSE(s.ok());
+  CHECK(Contains(s.message(), "file"));
+}
+
+TEST_CASE("a failed rename leaves no temp file and no half-written report.json") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "out";
+  // A non-empty directory where report.json should go makes the final rename fail after the
+  // temp file was fully written: exactly the moment a torn file could be left.
+  fs::create_directories(dir / "report.json");
+  WriteFile(dir / "report.json" / "keep", "x");
+  Status s = WriteReports(GoodRun(), dir.string());
+  REQUIRE_FALSE(s.ok());
+  CHECK(Contains(s.message(), "report.json"));
+  for (const std::string& name : Listing(dir)) CHECK_FALSE(Contains(name, ".tmp"));
+  CHECK(fs::is_directory(dir / "report.json"));
+  // The files written before it are whole.
+  CHECK(ReadFile(dir / "report.txt") == ToText(GoodRun()));
+  CHECK(ReadFile(dir / "junit.xml") == ToJunit(GoodRun()));
+}
+
+TEST_CASE("LoadReportJson and LoadReport refuse unreadable and malformed files") {
+  TempDir tmp;
+  json doc;
+  Status s = LoadReportJson((tmp.path() / "missing.json").string(), &doc);
+  CHECK(s.code() == Status::Code::kBadInput);
+  CHECK(Contains(s.message(), "missing.json"));
+  CHECK(OneLine(s));
+
+  s = LoadReportJson(tmp.path().string(), &doc);
+  CHECK(s.code() == Status::Code::kBadInput);
+  CHECK(Contains(s.message(), "not a regular file"));
+
+  WriteFile(tmp.path() / "torn.json", ToJson(GoodRun()).dump().substr(0, 100));
+  s = LoadReportJson((tmp.path() / "torn.json").string(), &doc);
+  CHECK(s.code() == Status::Code::kBadInput);
+  CHECK(Contains(s.message(), "torn.json is not valid JSON"));
+  CHECK(OneLine(s));
+
+  json wrong = ToJson(GoodRun());
+  wrong["cycles"][0]["fault"] = 3;
+  WriteFile(tmp.path() / "wrong.json", wrong.dump());
+  RunResult run;
+  s = LoadReport((tmp.path() / "wrong.json").string(), &run);
+  CHECK(s.code() == Status::Code::kBadInput);
+  CHECK(Contains(s.message(), "wrong.json: report field 'cycles[0].fault'"));
+}
+
+TEST_CASE("MergeReports sums shards into one report") {
+  const RunResult a = Shard(0, 2);
+  const RunResult b = Shard(1, 2);
+  RunResult merged;
+  // Given out of order: the merge orders cycles by shard.
+  REQUIRE(MergeReports({b, a}, &merged).ok());
+  CHECK(merged.shard == "merged 0/2,1/2");
+  CHECK(merged.complete);
+  CHECK(merged.incomplete_reason.empty());
+  CHECK(merged.seed == 42);
+  CHECK(merged.plan == a.plan);
+  CHECK(merged.contract == a.contract);
+  CHECK(merged.started_at == b.started_at);  // the earliest
+  CHECK(merged.duration_s == 3.0);           // the longest shard
+  REQUIRE(merged.cycles.size() == a.cycles.size() + b.cycles.size());
+  CHECK(merged.cycles.front().shard == "0/2");
+  CHECK(merged.cycles.back().shard == "1/2");
+  CHECK(merged.cycles.back().fault == "power-cut");
+
+  const Summary sa = Summarize(a), sb = Summarize(b), sm = Summarize(merged);
+  CHECK(sm.cycles == sa.cycles + sb.cycles);
+  CHECK(sm.passed == sa.passed + sb.passed);
+  CHECK(sm.failed == 0);
+  CHECK(sm.faults_seen.at("kill") == sa.faults_seen.at("kill") + sb.faults_seen.at("kill"));
+  CHECK(sm.faults_seen.at("power-cut") == 1);
+  CHECK(sm.status == "pass");
+
+  // Cycle numbers repeat across shards; the merged report still reads back.
+  RunResult back;
+  REQUIRE(FromJson(ToJson(merged), &back).ok());
+  CHECK(back == merged);
+
+  // A failure in one shard fails the merge.
+  RunResult failing = b;
+  failing.cycles[1] = FailCycle(1, 2, 3);
+  REQUIRE(MergeReports({a, failing}, &merged).ok());
+  CHECK(Summarize(merged).failed == 1);
+  CHECK(Summarize(merged).status == "fail");
+}
+
+TEST_CASE("MergeReports is complete only with every shard present and complete") {
+  RunResult merged;
+  RunResult interrupted = Shard(1, 3);
+  interrupted.complete = false;
+  interrupted.incomplete_reason = "interrupted by SIGTERM";
+  REQUIRE(MergeReports({Shard(0, 3), interrupted}, &merged).ok());
+  CHECK_FALSE(merged.complete);
+  CHECK(Contains(merged.incomplete_reason, "shard 1/3 incomplete (interrupted by SIGTERM)"));
+  CHECK(Contains(merged.incomplete_reason, "shards missing: 2/3"));
+  CHECK(Summarize(merged).status == "incomplete");
+
+  // Every shard complete, but one never reported: its chains were never tested.
+  REQUIRE(MergeReports({Shard(0, 2)}, &merged).ok());
+  CHECK_FALSE(merged.complete);
+  CHECK(merged.incomplete_reason == "shards missing: 1/2");
+  CHECK(merged.shard == "merged 0/2");
+}
+
+TEST_CASE("MergeReports refuses reports that are not shards of one run") {
+  const RunResult a = Shard(0, 2);
+  RunResult merged;
+  merged.seed = 7;
+  auto refuse = [&](std::vector<RunResult> shards, const std::string& why) {
+    Status s = MergeReports(shards, &merged);
+    INFO(s.message());
+    CHECK(s.code() == Status::Code::kBadInput);
+    CHECK(OneLine(s));
+    CHECK(Contains(s.message(), why));
+    CHECK(merged.seed == 7);  // untouched
+  };
+  RunResult other_plan = Shard(1, 2);
+  other_plan.plan["profile"] = "big";
+  refuse({a, other_plan}, "different plan");
+
+  RunResult other_seed = Shard(1, 2);
+  other_seed.seed = 43;
+  refuse({a, other_seed}, "seed 43");
+
+  RunResult other_version = Shard(1, 2);
+  other_version.schema_version = kReportSchemaVersion + 1;
+  refuse({a, other_version}, "schema version");
+
+  refuse({a, Shard(0, 2)}, "shard 0/2 given twice");
+  refuse({a, Shard(1, 3)}, "one of 3 shards");
+
+  RunResult unsharded = GoodRun();
+  refuse({a, unsharded}, "not a shard report");
+  RunResult remerged;
+  REQUIRE(MergeReports({a, Shard(1, 2)}, &remerged).ok());
+  refuse({remerged}, "not a shard report");
+
+  RunResult other_tool = Shard(1, 2);
+  other_tool.tool_version = "0.2.0";
+  refuse({a, other_tool}, "powercut '0.2.0'");
+
+  refuse({}, "no shard reports");
+}
+
+TEST_CASE("the gate passes a good report and refuses each kind of bad one") {
+  GateOptions opts;
+  opts.min_cycles = 4;
+  opts.required_faults = {"kill", "stall"};
+  const json good = ToJson(GoodRun());
+  CHECK(GateReasons({good}, opts).empty());
+
+  auto refused = [&](const std::vector<json>& reports, const GateOptions& o,
+                     const std::string& why) {
+    const std::vector<std::string> reasons = GateReasons(reports, o);
+    std::string all;
+    for (const std::string& r : reasons) all += r + "\n";
+    INFO(all);
+    REQUIRE_FALSE(reasons.empty());
+    for (const std::string& r : reasons) CHECK_FALSE(Contains(r, "\n"));
+    CHECK(Contains(all, why));
+    return reasons;
+  };
+
+  SECTION("a failed cycle") {
+    auto reasons =
+        refused({ToJson(FailedRun())}, opts, "1 of 4 cycles failed (lost-ack 1, torn-batch 1)");
+    CHECK(Contains(reasons[0], "reproduce: powercut replay report.json --cycle 3"));
+  }
+  SECTION("an incomplete report, even with all cycles passing") {
+    RunResult run = GoodRun();
+    run.complete = false;
+    run.incomplete_reason = "interrupted by SIGINT";
+    auto reasons = refused({ToJson(run)}, opts, "report 1: incomplete (interrupted by SIGINT)");
+    CHECK(reasons.size() == 1);
+  }
+  SECTION("below --min-cycles") {
+    GateOptions o = opts;
+    o.min_cycles = 5;
+    refused({good}, o, "only 4 cycles in valid reports, --min-cycles requires 5");
+  }
+  SECTION("zero cycles never pass by default") {
+    RunResult run = GoodRun();
+    run.cycles.clear();
+    refused({ToJson(run)}, GateOptions{}, "only 0 cycles");
+  }
+  SECTION("a field of the wrong type") {
+    json t = good;
+    t["cycles"][1]["acked"] = "150";
+    refused({t}, opts, "report 1: schema violation: report field 'cycles[1].acked'");
+  }
+  SECTION("a deleted field") {
+    json t = good;
+    t.erase("complete");
+    refused({t}, opts, "schema violation: report field 'complete' is missing");
+  }
+  SECTION("a failed cycle edited to PASS without its summary") {
+    json t = ToJson(FailedRun());
+    t["cycles"][2]["verdict"] = "PASS";
+    t["cycles"][2]["classes"] = json::array();
+    refused({t}, opts, "schema violation: report field 'summary.passed'");
+  }
+  SECTION("an unknown schema version") {
+    json t = good;
+    t["schema_version"] = kReportSchemaVersion + 1;
+    refused({t}, opts, "unknown schema: report field 'schema_version' is 2");
+  }
+  SECTION("a required fault never exercised") {
+    GateOptions o = opts;
+    o.required_faults = {"kill", "power-cut"};
+    auto reasons = refused({good}, o, "required fault 'power-cut' was never exercised");
+    CHECK(reasons.size() == 1);
+  }
+  SECTION("the same report twice does not count double") {
+    GateOptions o = opts;
+    o.min_cycles = 8;
+    o.labels = {"a/report.json", "b/report.json"};
+    auto reasons =
+        refused({good, good}, o,
+                "b/report.json: repeats the run of seed 42 already given in a/report.json");
+    CHECK(Contains(reasons.back(), "only 4 cycles"));  // the copy's cycles were not counted
+  }
+  SECTION("a shard and the merge containing it") {
+    RunResult merged;
+    REQUIRE(MergeReports({Shard(0, 2), Shard(1, 2)}, &merged).ok());
+    refused({ToJson(merged), ToJson(Shard(1, 2))}, opts, "repeats shard 1/2 of seed 42");
+  }
+  SECTION("no report at all") { refused({}, opts, "no report given"); }
+}
+
+TEST_CASE("the gate counts cycles and faults across the shard reports it is given") {
+  GateOptions opts;
+  opts.min_cycles = 9;
+  opts.required_faults = {"power-cut", "kill"};
+  CHECK(GateReasons({ToJson(Shard(0, 2)), ToJson(Shard(1, 2))}, opts).empty());
+  RunResult merged;
+  REQUIRE(MergeReports({Shard(0, 2), Shard(1, 2)}, &merged).ok());
+  CHECK(GateReasons({ToJson(merged)}, opts).empty());
+  opts.min_cycles = 10;
+  CHECK(GateReasons({ToJson(merged)}, opts).size() == 1);
+  // The gate reads what WriteReports wrote, through the loader.
+  TempDir tmp;
+  REQUIRE(WriteReports(merged, tmp.path().string()).ok());
+  json doc;
+  REQUIRE(LoadReportJson((tmp.path() / "report.json").string(), &doc).ok());
+  opts.min_cycles = 9;
+  CHECK(GateReasons({doc}, opts).empty());
+}

@@ -1,0 +1,129 @@
+// End to end: `powercut run` with real writer processes on real RocksDB stores.
+#include <catch2/catch.hpp>
+
+#include "tests/e2e_support.h"
+
+using namespace e2e;
+
+namespace {
+
+const nlohmann::json* FirstFailure(const nlohmann::json& report) {
+  for (const auto& c : report.at("cycles")) {
+    if (c.at("verdict") == "FAIL") return &c;
+  }
+  return nullptr;
+}
+
+bool HasClass(const nlohmann::json& cycle, const std::string& klass) {
+  for (const auto& k : cycle.at("classes")) {
+    if (k == klass) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a 30-cycle run passes and its three reports agree") {
+  TempDir t;
+  const Result r = Powercut(t.path, "run --seed 7 --cycles 30");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  CHECK(report.at("complete") == true);
+  CHECK(report.at("seed") == 7);
+  CHECK(report.at("cycles").size() == 30);
+  CHECK(report.at("summary").at("status") == "pass");
+  CHECK(report.at("summary").at("passed") == 30);
+  CHECK(report.at("contract").get<std::string>().find("kill: lo = last acked op") != std::string::npos);
+  uint64_t acked = 0;
+  for (const auto& c : report.at("cycles")) {
+    CHECK(c.at("verdict") == "PASS");
+    CHECK(c.at("lo").get<uint64_t>() <= c.at("recovered").get<uint64_t>());
+    CHECK(c.at("recovered").get<uint64_t>() <= c.at("hi").get<uint64_t>());
+    acked += c.at("acked").get<uint64_t>() - c.at("resume").get<uint64_t>() + 1;
+  }
+  CHECK(acked > 300);  // the writers really wrote
+  const std::string junit = Slurp(t.path / "powercut-report/junit.xml");
+  CHECK(Count(junit, "<testcase ") == 30);
+  CHECK(Count(junit, "<failure") == 0);
+  const std::string text = Slurp(t.path / "powercut-report/report.txt");
+  CHECK(text.find("30 passed") != std::string::npos);
+  CHECK(text.find("seed") != std::string::npos);
+  // Each chain's directory is self-describing: manifest, oracle snapshot, store.
+  for (const char* chain : {"chain-0", "chain-1"}) {
+    const fs::path dir = t.path / "powercut-data" / chain;
+    CHECK(fs::exists(dir / "manifest.jsonl"));
+    CHECK(fs::exists(dir / "oracle.bin"));
+    CHECK(fs::exists(dir / "db/CURRENT"));
+    CHECK(Powercut(t.path, "verify powercut-data/" + std::string(chain)).exit_code == 0);
+  }
+  // No temp files left from the atomic writes.
+  for (const auto& e : fs::directory_iterator(t.path / "powercut-report")) {
+    CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
+  }
+}
+
+TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contract passes") {
+  TempDir t;
+  Result strict = Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true --expect acked");
+  INFO(strict.out << strict.err);
+  REQUIRE(strict.exit_code == 1);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  const nlohmann::json* failure = FirstFailure(report);
+  REQUIRE(failure != nullptr);
+  CHECK(HasClass(*failure, "lost-ack"));
+  CHECK(!failure->at("reproduce").get<std::string>().empty());
+  CHECK(!failure->at("findings").empty());
+  CHECK(report.at("contract").get<std::string>().find("--expect acked") != std::string::npos);
+  CHECK(Count(Slurp(t.path / "powercut-report/junit.xml"), "<failure") >= 1);
+  CHECK(strict.out.find("reproduce: powercut run --seed 42") != std::string::npos);
+
+  Result contract = Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true");
+  INFO(contract.out << contract.err);
+  CHECK(contract.exit_code == 0);
+  CHECK(ReadJson(t.path / "powercut-report/report.json").at("contract").get<std::string>().find(
+            "waited-for Flush") != std::string::npos);
+}
+
+TEST_CASE("an ack that was lied about is caught") {
+  TempDir t;
+  // The honest writer on the same plan passes…
+  Result honest = Powercut(t.path, "run --seed 9 --cycles 30 --fault kill --expect acked");
+  INFO(honest.out << honest.err);
+  REQUIRE(honest.exit_code == 0);
+  // …the lying one (acks before RocksDB returns, WAL secretly off) does not.
+  Result liar = Powercut(t.path, "run --seed 9 --cycles 30 --fault kill --expect acked --test-lie-ack");
+  INFO(liar.out << liar.err);
+  REQUIRE(liar.exit_code == 1);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  const nlohmann::json* failure = FirstFailure(report);
+  REQUIRE(failure != nullptr);
+  CHECK(HasClass(*failure, "lost-ack"));
+}
+
+TEST_CASE("clean shutdowns and stalls keep every acked op") {
+  TempDir t;
+  Result clean = Powercut(t.path, "run --seed 5 --cycles 12 --fault clean --option disableWAL=true");
+  INFO(clean.out << clean.err);
+  CHECK(clean.exit_code == 0);  // a clean close flushes even without a WAL: contract acked
+  Result stall = Powercut(t.path, "run --seed 5 --cycles 12 --fault stall");
+  INFO(stall.out << stall.err);
+  CHECK(stall.exit_code == 0);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  for (const auto& c : report.at("cycles")) CHECK(c.at("fault") == "stall");
+}
+
+TEST_CASE("a recovery that never finishes is a recovery-hang verdict, not a hung run") {
+  TempDir t;
+  Result r = Powercut(t.path, "run --seed 3 --cycles 2 --chains 1 --recovery-timeout-ms 300 ");
+  REQUIRE(r.exit_code == 0);
+  r = Shell(t.path, "POWERCUT_TEST_HANG_OPEN=1 '" + Env("POWERCUT_BIN") +
+                        "' run --seed 3 --cycles 2 --chains 1 --recovery-timeout-ms 300");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  const nlohmann::json* failure = FirstFailure(report);
+  REQUIRE(failure != nullptr);
+  CHECK(HasClass(*failure, "recovery-hang"));
+  CHECK(ProcessesMentioning(t.path.string()).empty());
+}

@@ -1,0 +1,144 @@
+// `powercut verify` on a chain's real store, tampered with by another tool (RocksDB's own
+// ldb): every class a tamper should produce, and a pass on the untampered store.
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "src/chain_manifest.h"
+#include "src/key.h"
+#include "src/oracle.h"
+#include "src/value_codec.h"
+#include "tests/e2e_support.h"
+#include "workloads/generator.h"
+
+using namespace e2e;
+using namespace powercut;
+
+namespace {
+
+struct Chain {
+  TempDir t;
+  fs::path dir;
+  Oracle oracle;
+  ChainHeader header;
+  std::unique_ptr<workloads::OpGenerator> ops;
+
+  Chain() {
+    const Result r = Powercut(t.path, "run --seed 11 --cycles 4 --chains 1 --fault kill");
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    dir = t.path / "powercut-data/chain-0";
+    REQUIRE(Oracle::Load((dir / "oracle.bin").string(), &oracle).ok());
+    std::vector<nlohmann::json> entries;
+    REQUIRE(ChainManifest::Load((dir / "manifest.jsonl").string(), &header, &entries).ok());
+    workloads::WorkloadSpec spec;
+    REQUIRE(workloads::WorkloadSpec::FromJson(header.workload, &spec).ok());
+    ops = std::make_unique<workloads::OpGenerator>(header.seed, spec);
+    REQUIRE(oracle.index() > 100);
+  }
+
+  Result Ldb(const std::string& args) {
+    return Shell(t.path, "ldb --db='" + (dir / "db").string() + "' " + args);
+  }
+
+  Result Verify() { return Powercut(t.path, "verify '" + dir.string() + "'"); }
+
+  // A live key whose value was written by an op of `kind`.
+  uint32_t LiveKeyWrittenBy(OpKind kind) {
+    for (uint32_t k = 0; k < oracle.key_count(); ++k) {
+      if (oracle.at(k).present() && ops->Get(oracle.at(k).op).kind == kind) return k;
+    }
+    FAIL("no live key written by " << OpKindName(kind));
+    return 0;
+  }
+
+  uint64_t Classes(const std::string& klass) {
+    const nlohmann::json v = ReadJson(dir / "verify.json");
+    return v.at("classes").value(klass, uint64_t{0});
+  }
+};
+
+std::string Hex(const std::string& bytes) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out = "0x";
+  for (unsigned char c : bytes) out += {digits[c >> 4], digits[c & 15]};
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("verify passes an untampered chain, twice") {
+  Chain c;
+  for (int i = 0; i < 2; ++i) {
+    const Result r = c.Verify();
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.rfind("PASS", 0) == 0);
+    CHECK(ReadJson(c.dir / "verify.json").at("pass") == true);
+  }
+}
+
+TEST_CASE("verify: an acked key deleted with ldb is lost-ack") {
+  Chain c;
+  const uint32_t k = c.LiveKeyWrittenBy(OpKind::kPut);
+  REQUIRE(c.Ldb("delete " + KeyFor(k)).exit_code == 0);
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("lost-ack") == 1);
+  CHECK(r.out.find(KeyFor(k)) != std::string::npos);
+}
+
+TEST_CASE("verify: a value overwritten with garbage is corrupt-value") {
+  Chain c;
+  const uint32_t k = c.LiveKeyWrittenBy(OpKind::kPut);
+  REQUIRE(c.Ldb("put " + KeyFor(k) + " this-is-not-what-powercut-wrote-at-all").exit_code == 0);
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("corrupt-value") == 1);
+}
+
+TEST_CASE("verify: keys no op wrote are phantoms") {
+  Chain c;
+  uint32_t absent = 0;
+  while (c.oracle.at(absent).present()) ++absent;
+  const std::string forged = EncodeValue(c.header.seed, absent, c.oracle.index() + 1000, 64);
+  REQUIRE(c.Ldb("--hex put " + Hex(KeyFor(absent)) + " " + Hex(forged)).exit_code == 0);
+  REQUIRE(c.Ldb("put zzz-foreign-key 1").exit_code == 0);
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("phantom") == 2);
+}
+
+TEST_CASE("verify: half a batch removed is torn-batch") {
+  Chain c;
+  for (uint64_t b = c.oracle.index(); b >= 1; --b) {
+    const Op op = c.ops->Get(b);
+    if (op.kind != OpKind::kBatch) continue;
+    std::set<uint32_t> live;
+    for (const Write& w : op.writes) {
+      if (w.kind == Write::Kind::kPut && c.oracle.at(w.key_id).op == b) live.insert(w.key_id);
+    }
+    if (live.size() < 2) continue;
+    const uint32_t victim = *live.begin();
+    REQUIRE(c.Ldb("delete " + KeyFor(victim)).exit_code == 0);
+    const Result r = c.Verify();
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(c.Classes("torn-batch") == 1);
+    return;
+  }
+  FAIL("no batch with two live keys in the chain");
+}
+
+TEST_CASE("verify: a store that will not open is unrecoverable") {
+  Chain c;
+  { std::ofstream(c.dir / "db/CURRENT", std::ios::trunc) << "MANIFEST-999999\n"; }
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("unrecoverable") == 1);
+  CHECK(r.out.find("open failed") != std::string::npos);
+}
