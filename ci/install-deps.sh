@@ -9,7 +9,7 @@ packages=(
   libboost-dev libboost-filesystem-dev
   nlohmann-json3-dev libfmt-dev
   catch2 librapidcheck-dev libcli11-dev
-  python3-yaml
+  python3-yaml python3-jsonschema
 )
 
 missing=()

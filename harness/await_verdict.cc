@@ -1,5 +1,7 @@
 #include "harness/await_verdict.h"
 
+#include "harness/metrics_line.h"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -20,7 +22,7 @@ int64_t NowMs() {
 }  // namespace
 
 Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t timeout_ms,
-                     double* recovery_ms, Status* harness) {
+                     double* recovery_ms, std::map<std::string, double>* metrics, Status* harness) {
   const int64_t deadline = NowMs() + timeout_ms;
   bool ready = false;
   std::string line;
@@ -49,6 +51,9 @@ Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t time
     if (line.rfind("ready ", 0) == 0) {
       ready = true;
       *recovery_ms = std::strtod(line.c_str() + 6, nullptr) / 1000.0;
+    } else if (IsMetricsLine(line)) {
+      Status s = ParseMetricsLine(line, metrics);
+      if (!s.ok()) *harness = s;
     } else if (line.rfind("error ", 0) == 0) {
       child->Wait(kReapTimeoutMs, nullptr);
       return Verdict::Failure(kUnrecoverable, line.substr(6), lo, hi);

@@ -10,8 +10,11 @@
 
 #include <fmt/format.h>
 
+#include "faults/ledger.h"
+#include "faults/power_cut.h"
 #include "harness/await_verdict.h"
 #include "harness/child_process.h"
+#include "harness/writer.h"
 #include "src/chain_manifest.h"
 #include "src/contract.h"
 #include "src/hash.h"
@@ -41,9 +44,36 @@ struct Pending {
   uint64_t hi = 0;
   uint64_t lo = 0;
   int64_t started_ms = 0;
-  std::string detail;   // what the fault did, e.g. "SIGKILL after 12 ms"
-  std::string failure;  // non-empty: the cycle failed while writing (class unrecoverable)
+  std::string detail;      // what the fault did, e.g. "SIGKILL after 12 ms"
+  std::string failure;     // non-empty: the cycle failed while writing (class unrecoverable)
+  std::string ledger_dir;  // power cuts: the ledger the cut was applied from
+  uint64_t fs_events = 0;  // power cuts: file-system events the writer reached
+  std::string crash_at;    // power cuts: the seeded crash point "kind:n", if any
+  std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
+  faults::CutStats cut;
 };
+
+// Largest n a seeded crash point picks for each kind of event, so that most crash points
+// fall inside a cycle's writing.
+uint64_t MaxNth(faults::EventKind kind) {
+  switch (kind) {
+    case faults::EventKind::kWalAppend:
+      return 2'000;
+    case faults::EventKind::kWalSync:
+      return 20;
+    case faults::EventKind::kSstCreate:
+      return 3;
+    case faults::EventKind::kManifestWrite:
+      return 8;
+    case faults::EventKind::kCurrentRename:
+      return 2;
+    case faults::EventKind::kDirFsync:
+      return 8;
+    case faults::EventKind::kNone:
+      return 1;
+  }
+  return 1;
+}
 
 class ChainRunner {
  public:
@@ -51,7 +81,7 @@ class ChainRunner {
       : plan_(plan),
         chain_(chain),
         state_(state),
-        seed_(ChainSeed(plan.seed, chain)),
+        seed_(ChainSeed(plan.seed, plan.shard_index, chain)),
         dir_(fmt::format("{}/chain-{}", plan.data_dir, chain)),
         ops_(seed_, plan.workload),
         oracle_(plan.workload.key_count) {}
@@ -67,18 +97,26 @@ class ChainRunner {
       if (!more && !state_->harness_error().empty()) return;
       const uint64_t lo = pending ? pending->lo : oracle_.index();
       const uint64_t hi = pending ? pending->hi : oracle_.index();
+      // The fault is chosen before the writer starts: a power cut needs its ledger from the
+      // open on.
+      const Fault fault = PickFault(local);
+      const std::string ledger =
+          more && fault == Fault::kPowerCut ? fmt::format("{}/ledger-{}", dir_, cycle) : "";
 
       std::unique_ptr<ChildProcess> child;
-      s = Spawn(lo, hi, !more, &child);
+      s = Spawn(lo, hi, !more, ledger, CrashAt(local),
+                pending ? pending->checkpoints : std::vector<uint64_t>{}, &child);
       if (!s.ok()) return state_->HarnessError(s.message());
       double recovery_ms = 0;
-      Verdict v = AwaitVerdict(child.get(), lo, hi, plan_.recovery_timeout_ms, &recovery_ms, &s);
+      std::map<std::string, double> metrics;
+      Verdict v =
+          AwaitVerdict(child.get(), lo, hi, plan_.recovery_timeout_ms, &recovery_ms, &metrics, &s);
       if (!s.ok()) return state_->HarnessError(dir_ + ": " + s.message());
       if (state_->interrupted()) return;
       if (pending) {
         if (!pending->failure.empty())
           v = Verdict::Failure(kUnrecoverable, pending->failure, lo, hi);
-        Record(*pending, v, recovery_ms);
+        Record(*pending, v, recovery_ms, std::move(metrics));
       } else if (!v.pass) {
         return state_->HarnessError(
             fmt::format("{}: a fresh chain failed its first open: {}", dir_, v.detail));
@@ -87,7 +125,11 @@ class ChainRunner {
           manifest_,
           {{"type", "verdict"}, {"cycle", pending ? pending->cycle : 0}, {"verdict", v.ToJson()}});
       if (!s.ok()) return state_->HarnessError(s.message());
-      if (!v.pass) return;  // the store stays as recovered; the writer already exited
+      if (!v.pass) return;  // the store and ledger stay as they were; the writer has exited
+      if (pending && !pending->ledger_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(pending->ledger_dir, ec);
+      }
       oracle_.AdvanceTo(v.recovered, ops_);
       s = oracle_.Save(dir_ + "/oracle.bin");
       if (!s.ok()) return state_->HarnessError(s.message());
@@ -96,7 +138,7 @@ class ChainRunner {
         ChainManifest::Append(manifest_, {{"type", "closed"}, {"recovered", v.recovered}});
         return;
       }
-      pending = InjectFault(child.get(), cycle, local, v.recovered);
+      pending = InjectFault(child.get(), cycle, local, fault, ledger, v.recovered);
       if (state_->interrupted()) return;
       s = ChainManifest::Append(manifest_,
                                 {{"type", "cycle"},
@@ -107,7 +149,10 @@ class ChainRunner {
                                  {"acked", pending->acked},
                                  {"hi", pending->hi},
                                  {"lo", pending->lo},
-                                 {"detail", pending->detail}});
+                                 {"detail", pending->detail},
+                                 {"fs_events", pending->fs_events},
+                                 {"crash_at", pending->crash_at},
+                                 {"checkpoints", pending->checkpoints}});
       if (!s.ok()) return state_->HarnessError(s.message());
     }
   }
@@ -129,14 +174,36 @@ class ChainRunner {
     return oracle_.Save(dir_ + "/oracle.bin");
   }
 
-  Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, std::unique_ptr<ChildProcess>* child) {
-    std::vector<std::string> args = {"--chain",      dir_,
-                                     "--lo",         std::to_string(lo),
-                                     "--hi",         std::to_string(hi),
-                                     "--parent-pid", std::to_string(::getpid())};
-    if (verify_only) args.push_back("--verify-only");
-    if (plan_.test_lie_ack) args.push_back("--test-lie-ack");
-    return ChildProcess::Spawn(plan_.writer_path, args, dir_ + "/writer.stderr", child);
+  // "kind:n" for this cycle's seeded crash point, or empty.
+  std::string CrashAt(uint64_t local) const {
+    if (plan_.crash_at.empty()) return "";
+    faults::EventKind kind = faults::EventKind::kNone;
+    faults::ParseEventKind(plan_.crash_at, &kind);
+    Rng rng(seed_, "crash-at", local);
+    return fmt::format("{}:{}", plan_.crash_at, rng.Between(1, MaxNth(kind)));
+  }
+
+  Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
+               const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
+               std::unique_ptr<ChildProcess>* child) {
+    WriterArgs w;
+    w.chain_dir = dir_;
+    w.lo = lo;
+    w.hi = hi;
+    w.verify_only = verify_only;
+    w.checkpoints = checkpoints;
+    w.ledger_dir = ledger;
+    w.crash_at = ledger.empty() ? "" : crash_at;
+    w.lie_ack = plan_.test_lie_ack;
+    if (!ledger.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(ledger, ec);
+    }
+    if (plan_.test_break_checkpoint) {
+      // TESTS ONLY: an acked checkpoint that no longer opens must fail the cycle.
+      for (uint64_t op : checkpoints) std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT");
+    }
+    return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), dir_ + "/writer.stderr", child);
   }
 
   Fault PickFault(uint64_t local) const {
@@ -146,14 +213,19 @@ class ChainRunner {
       return f;
     }
     Rng rng(seed_, "fault-kind", local);
-    return rng.Uniform(4) == 0 ? Fault::kStall : Fault::kKill;
+    // The default run's mix: power cuts and process kills in equal share, stalls between.
+    const uint64_t pick = rng.Uniform(5);
+    return pick < 2 ? Fault::kPowerCut : pick < 4 ? Fault::kKill : Fault::kStall;
   }
 
   // Lets the writer run, fires the seeded fault, and reads every ack the kernel still holds.
-  Pending InjectFault(ChildProcess* child, uint64_t cycle, uint64_t local, uint64_t r) {
+  Pending InjectFault(ChildProcess* child, uint64_t cycle, uint64_t local, Fault fault,
+                      const std::string& ledger, uint64_t r) {
     Pending p;
     p.cycle = cycle;
-    p.fault = PickFault(local);
+    p.fault = fault;
+    p.ledger_dir = ledger;
+    p.crash_at = ledger.empty() ? "" : CrashAt(local);
     p.contract = ContractFor(p.fault, plan_.store, plan_.expect_acked);
     p.resume = r + 1;
     p.acked = r;
@@ -184,8 +256,14 @@ class ChainRunner {
         }
         break;
       }
-      case Fault::kClean:
       case Fault::kPowerCut:
+        steps = {{t, SIGKILL}};
+        p.detail = p.crash_at.empty()
+                       ? fmt::format("power cut ({}) after {} ms", plan_.cut, t)
+                       : fmt::format("power cut ({}) at crash point {} or after {} ms", plan_.cut,
+                                     p.crash_at, t);
+        break;
+      case Fault::kClean:
         steps = {{t, SIGTERM}};
         p.detail = fmt::format("SIGTERM (clean close) after {} ms", t);
         break;
@@ -232,18 +310,56 @@ class ChainRunner {
     if (p.fault == Fault::kClean && !closed && p.failure.empty()) {
       p.failure = "clean close did not complete";
     }
+    if (p.fault == Fault::kPowerCut) CutPower(local, &p);
     p.lo = r;
-    if (p.contract.rule == Rule::kAcked) {
-      p.lo = p.acked;
-    } else {
-      for (uint64_t i = p.resume; i <= p.acked; ++i) {
-        if (p.contract.Covers(ops_.Get(i))) p.lo = i;
-      }
+    for (uint64_t i = p.resume; i <= p.acked; ++i) {
+      const Op op = ops_.Get(i);
+      if (p.contract.Covers(op)) p.lo = i;
+      if (op.kind == OpKind::kCheckpoint) p.checkpoints.push_back(i);
     }
     return p;
   }
 
-  void Record(const Pending& p, const Verdict& v, double recovery_ms) {
+  // The writer is dead: roll its store back to what the disk would hold after power loss.
+  void CutPower(uint64_t local, Pending* p) {
+    faults::LedgerSummary summary;
+    Status s = plan_.test_drop_sync_record ? DropLastSyncRecord(p->ledger_dir) : Status::Ok();
+    if (s.ok()) s = faults::SummarizeLedger(p->ledger_dir, &summary);
+    if (s.ok()) {
+      faults::CutMode mode = faults::CutMode::kDrop;
+      faults::ParseCutMode(plan_.cut, &mode);
+      s = faults::ApplyPowerCut(p->ledger_dir, dir_ + "/db", mode, Rng(seed_, "cut", local).Next(),
+                                &p->cut);
+    }
+    if (!s.ok()) return state_->HarnessError(dir_ + ": power cut: " + s.message());
+    p->fs_events = summary.events;
+    if (!p->crash_at.empty()) {
+      // Whether the writer reached its crash point, or the timed kill came first.
+      faults::EventKind kind = faults::EventKind::kNone;
+      faults::ParseEventKind(p->crash_at.substr(0, p->crash_at.find(':')), &kind);
+      const bool reached =
+          std::to_string(summary.count(kind)) == p->crash_at.substr(p->crash_at.find(':') + 1);
+      p->detail += reached ? " (crash point reached)" : " (crash point not reached: timed kill)";
+    }
+    p->detail += fmt::format(
+        " at fs event {} ({}); cut dropped {} bytes in {} files, removed {} files, restored {}",
+        summary.events, summary.has_last ? faults::DescribeRecord(summary.last) : "none",
+        p->cut.bytes_dropped, p->cut.files_truncated, p->cut.files_removed, p->cut.files_restored);
+  }
+
+  // TESTS ONLY: a ledger that lies about a sync must lead to a FAIL, never a silent pass.
+  static Status DropLastSyncRecord(const std::string& ledger_dir) {
+    std::vector<faults::LedgerRecord> records;
+    Status s = faults::ReadLedger(ledger_dir, &records);
+    for (size_t i = records.size(); s.ok() && i-- > 0;) {
+      if (records[i].kind == faults::RecordKind::kSync)
+        return faults::RemoveLedgerRecord(ledger_dir, i);
+    }
+    return s;
+  }
+
+  void Record(const Pending& p, const Verdict& v, double recovery_ms,
+              std::map<std::string, double> metrics) {
     reports::CycleResult c;
     c.chain = chain_;
     c.cycle = p.cycle;
@@ -261,6 +377,13 @@ class ChainRunner {
     c.detail = p.detail + "; " + v.detail;
     for (const Finding& f : v.findings) c.findings.push_back({f.key, f.klass, f.expected, f.found});
     if (!v.pass) c.reproduce = plan_.ReproduceLine() + "   # then: powercut verify " + dir_;
+    metrics["recovery_ms"] = recovery_ms;
+    metrics["ops_acked"] = static_cast<double>(p.acked >= p.resume ? p.acked - p.resume + 1 : 0);
+    if (p.fault == Fault::kPowerCut) {
+      metrics["fs_events"] = static_cast<double>(p.fs_events);
+      metrics["cut_bytes"] = static_cast<double>(p.cut.bytes_dropped);
+    }
+    c.metrics = std::move(metrics);
     state_->Record(std::move(c));
   }
 
@@ -276,8 +399,10 @@ class ChainRunner {
 
 }  // namespace
 
-uint64_t ChainSeed(uint64_t run_seed, uint32_t chain) {
-  return Mix64(run_seed ^ Mix64(0x636861696eULL + chain));  // "chain"
+uint64_t ChainSeed(uint64_t run_seed, uint32_t shard, uint32_t chain) {
+  const uint64_t shard_seed =
+      shard == 0 ? run_seed : Mix64(run_seed ^ Mix64(0x7368617264ULL + shard));
+  return Mix64(shard_seed ^ Mix64(0x636861696eULL + chain));  // "shard", "chain"
 }
 
 void RunChain(const RunPlan& plan, uint32_t chain, RunState* state) {

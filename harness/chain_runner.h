@@ -15,6 +15,7 @@ namespace powercut::harness {
 // seeded choice, does not depend on how the chains' threads are scheduled.
 void RunChain(const RunPlan& plan, uint32_t chain, RunState* state);
 
-uint64_t ChainSeed(uint64_t run_seed, uint32_t chain);
+// Chains of different shards of one run get disjoint seeds: they derive from (seed, shard).
+uint64_t ChainSeed(uint64_t run_seed, uint32_t shard, uint32_t chain);
 
 }  // namespace powercut::harness

@@ -15,14 +15,15 @@
 #include "harness/chain_runner.h"
 #include "harness/child_process.h"
 #include "harness/data_dir.h"
+#include "harness/metrics_server.h"
+#include "harness/progress.h"
 #include "harness/run_state.h"
+#include "reports/prometheus.h"
 #include "reports/report_writer.h"
 #include "src/contract.h"
 
 namespace powercut::harness {
 namespace {
-
-constexpr int64_t kProgressEveryMs = 5'000;
 
 std::string NowIso8601() {
   std::time_t t = std::time(nullptr);
@@ -34,7 +35,7 @@ std::string NowIso8601() {
 std::string ContractsOf(const RunPlan& plan) {
   std::vector<Fault> faults;
   if (plan.fault == "mix") {
-    faults = {Fault::kKill, Fault::kStall};
+    faults = {Fault::kKill, Fault::kStall, Fault::kPowerCut};
   } else {
     Fault f = Fault::kKill;
     ParseFault(plan.fault, &f);
@@ -79,13 +80,16 @@ class InterruptWatcher {
   std::thread thread_;
 };
 
-void PrintProgress(const RunPlan& plan, const RunState& state, bool final_line) {
-  const double s = state.ElapsedMs() / 1000.0;
-  const uint64_t done = state.passed() + state.failed();
-  const std::string total = plan.cycles > 0 ? fmt::format("/{}", plan.cycles) : "";
-  fmt::print(stderr, "powercut: {}{} cycles, {} pass, {} fail, {:.1f} cycles/s, {:.0f} s{}", done,
-             total, state.passed(), state.failed(), s > 0 ? done / s : 0.0, s,
-             final_line ? "\n" : "\n");
+ProgressSnapshot Snapshot(const RunPlan& plan, const RunState& state) {
+  ProgressSnapshot p;
+  p.passed = state.passed();
+  p.failed = state.failed();
+  p.done = p.passed + p.failed;
+  p.total = plan.cycles;
+  p.elapsed_ms = state.ElapsedMs();
+  p.time_left_ms =
+      plan.duration_ms > 0 ? std::max<int64_t>(0, plan.duration_ms - p.elapsed_ms) : -1;
+  return p;
 }
 
 }  // namespace
@@ -99,9 +103,34 @@ int RunController(const RunPlan& plan) {
       return kExitBadInput;
     }
   }
+  RunState state(plan);
+  reports::RunResult run;
+  run.tool_version = POWERCUT_VERSION;
+  run.seed = plan.seed;
+  run.plan = plan.ToJson();
+  run.contract = ContractsOf(plan);
+  run.shard = plan.Shard();
+  run.started_at = NowIso8601();
+  // Started before anything is written, so a busy port is bad input with nothing half-made.
+  std::unique_ptr<MetricsServer> metrics;
+  if (plan.metrics_port != 0) {
+    Status s = MetricsServer::Start(
+        plan.metrics_port,
+        [&] {
+          reports::RunResult now = run;
+          now.cycles = state.results();
+          now.duration_s = state.ElapsedMs() / 1000.0;
+          return reports::ToPrometheus(now, /*running=*/true);
+        },
+        &metrics);
+    if (!s.ok()) {
+      fmt::print(stderr, "powercut: {}\n", s.message());
+      return kExitBadInput;
+    }
+  }
   for (const auto& [dir, stale] :
        {std::pair{plan.data_dir, std::vector<std::string>{"chain-"}},
-        {plan.report_dir, std::vector<std::string>{"report.", "junit.", "failures"}}}) {
+        {plan.report_dir, std::vector<std::string>{"report.", "junit.", "metrics.", "failures"}}}) {
     Status s = PrepareOwnedDir(dir, stale);
     if (!s.ok()) {
       fmt::print(stderr, "powercut: {}\n", s.message());
@@ -109,35 +138,26 @@ int RunController(const RunPlan& plan) {
     }
   }
 
-  RunState state(plan);
-  reports::RunResult run;
-  run.tool_version = POWERCUT_VERSION;
-  run.seed = plan.seed;
-  run.plan = plan.ToJson();
-  run.contract = ContractsOf(plan);
-  run.started_at = NowIso8601();
   {
     InterruptWatcher watcher(&state);
     std::vector<std::thread> chains;
     for (uint32_t k = 0; k < plan.chains; ++k)
       chains.emplace_back(RunChain, std::cref(plan), k, &state);
     std::atomic<bool> finished{false};
+    Progress progress_line;
     std::thread progress([&] {
-      int64_t next = kProgressEveryMs;
       while (!finished.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (state.ElapsedMs() >= next) {
-          PrintProgress(plan, state, false);
-          next += kProgressEveryMs;
-        }
+        progress_line.Update(Snapshot(plan, state));
       }
+      progress_line.Finish(Snapshot(plan, state));
     });
     for (std::thread& t : chains) t.join();
     finished.store(true);
     progress.join();
     KillAllChildren();
   }
-  PrintProgress(plan, state, true);
+  if (metrics) metrics->Stop();
 
   run.cycles = state.results();
   std::sort(run.cycles.begin(), run.cycles.end(),

@@ -8,7 +8,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "faults/ledger.h"
+#include "faults/power_cut.h"
 #include "harness/controller.h"
+#include "harness/gate_command.h"
+#include "harness/merge_command.h"
 #include "harness/plan.h"
 #include "harness/verify_command.h"
 #include "src/contract.h"
@@ -20,7 +24,7 @@ using powercut::Status;
 using powercut::harness::kExitBadInput;
 
 // The default run: about a minute of mixed faults on 2 cores.
-constexpr uint64_t kDefaultCycles = 600;
+constexpr uint64_t kDefaultCycles = 1000;
 
 std::string WriterBesideUs() {
   std::error_code ec;
@@ -73,7 +77,14 @@ int main(int argc, char** argv) {
   run->add_option("--profile", profile, "workload profile: default, puts, batches")
       ->capture_default_str();
   run->add_option("--keys", keys, "key space size (default: the profile's, 10000)");
-  run->add_option("--fault", plan.fault, "kill, stall, clean or mix")->capture_default_str();
+  run->add_option("--fault", plan.fault,
+                  "kill, stall, power-cut, clean or mix (kill, stall, power-cut)")
+      ->capture_default_str();
+  run->add_option("--cut", plan.cut, "power cut mode: drop, torn or reorder")
+      ->capture_default_str();
+  run->add_option("--crash-at", plan.crash_at,
+                  "power cuts crash at the seeded n-th event of this kind: wal-append, wal-sync, "
+                  "sst-create, manifest-write, current-rename, dir-fsync");
   run->add_option("--option", options,
                   "RocksDB option NAME=VALUE, or sync=, disableWAL=; repeatable");
   run->add_option("--expect", expect,
@@ -95,6 +106,30 @@ int main(int argc, char** argv) {
                   "open + verify longer than this is a recovery-hang")
       ->capture_default_str();
   run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
+  run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
+  run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")
+      ->group("");  // tests only
+
+  std::string shard;
+  run->add_option("--shard", shard, "I/N: run shard I of N (seeds derive from seed and I)");
+  run->add_option("--metrics-port", plan.metrics_port,
+                  "serve /metrics and /healthz on 127.0.0.1:PORT while running (0: off)")
+      ->capture_default_str();
+
+  std::vector<std::string> merge_inputs, gate_inputs, require_faults;
+  std::string merge_out;
+  uint64_t min_cycles = 1;
+  CLI::App* merge = app.add_subcommand("merge", "combine shard reports into one report folder");
+  merge->add_option("REPORT.json", merge_inputs, "shard reports")->required();
+  merge->add_option("--out", merge_out, "folder for the merged report.json, report.txt, junit.xml")
+      ->required();
+  CLI::App* gate = app.add_subcommand("gate", "exit 0 only on reports a release may trust");
+  gate->add_option("REPORT.json", gate_inputs, "reports to judge, together");
+  gate->add_option("--min-cycles", min_cycles, "cycles the reports must reach in all")
+      ->capture_default_str();
+  gate->add_option("--require-fault", require_faults,
+                   "fault kinds that must have run, e.g. kill,power-cut")
+      ->delimiter(',');
 
   std::string chain_dir;
   int64_t verify_timeout_ms = 60'000;
@@ -114,7 +149,8 @@ int main(int argc, char** argv) {
       names += (names.empty() ? "" : ", ") + sub->get_name();
       known |= sub->get_name() == argv[1];
     }
-    if (!known) return BadInput(std::string("unknown command '") + argv[1] + "': use one of " + names);
+    if (!known)
+      return BadInput(std::string("unknown command '") + argv[1] + "': use one of " + names);
   }
   try {
     app.parse(argc, argv);
@@ -130,6 +166,18 @@ int main(int argc, char** argv) {
 
   const std::string writer = WriterBesideUs();
   if (*verify) return powercut::harness::VerifyCommand(chain_dir, writer, verify_timeout_ms);
+  if (*merge) return powercut::harness::MergeCommand(merge_inputs, merge_out);
+  if (*gate) return powercut::harness::GateCommand(gate_inputs, min_cycles, require_faults);
+  if (!shard.empty()) {
+    unsigned i = 0, n = 0;
+    char extra = 0;
+    if (std::sscanf(shard.c_str(), "%u/%u%c", &i, &n, &extra) != 2 || n == 0 || i >= n ||
+        n > 1000) {
+      return BadInput("--shard '" + shard + "' is not I/N with 0 <= I < N <= 1000: write e.g. 0/4");
+    }
+    plan.shard_index = i;
+    plan.shard_count = n;
+  }
 
   try {
     size_t used = 0;
@@ -160,8 +208,20 @@ int main(int argc, char** argv) {
     powercut::Fault f;
     s = powercut::ParseFault(plan.fault, &f);
     if (!s.ok()) return BadInput("--fault: " + s.message());
-    if (f == powercut::Fault::kPowerCut)
-      return BadInput("--fault power-cut is not available yet: use kill, stall, clean or mix");
+  }
+  {
+    powercut::faults::CutMode mode;
+    s = powercut::faults::ParseCutMode(plan.cut, &mode);
+    if (!s.ok()) return BadInput("--cut: " + s.message());
+    powercut::faults::EventKind kind;
+    if (!plan.crash_at.empty()) {
+      s = powercut::faults::ParseEventKind(plan.crash_at, &kind);
+      if (!s.ok() || kind == powercut::faults::EventKind::kNone) {
+        return BadInput("--crash-at '" + plan.crash_at +
+                        "' is unknown: use wal-append, wal-sync, sst-create, manifest-write, "
+                        "current-rename or dir-fsync");
+      }
+    }
   }
   if (expect != "contract" && expect != "acked") {
     return BadInput("--expect '" + expect + "' is unknown: use contract or acked");
@@ -170,7 +230,10 @@ int main(int argc, char** argv) {
   for (const std::string& o : options) {
     s = plan.store.Add(o);
     if (!s.ok()) return BadInput("--option: " + s.message());
+    // sync=false asks for no sync writes at all, not even the profile's occasional ones.
+    if (o == "sync=false" || o == "sync=0") plan.workload.sync_one_in = 0;
   }
+  plan.option_args = options;
   if (plan.max_ops_per_cycle < 1 || plan.max_ops_per_cycle > 10'000'000) {
     return BadInput("--max-ops-per-cycle must be 1 to 10000000");
   }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,12 +14,17 @@ namespace powercut::harness {
 
 struct RunPlan {
   uint64_t seed = 1;
-  uint64_t cycles = 0;      // total faults injected across chains; 0 when duration_ms is set
-  int64_t duration_ms = 0;  // stop starting cycles after this long; 0 when cycles is set
-  uint32_t chains = 2;      // chains run side by side, one writer each
+  uint64_t cycles = 0;       // total faults injected across chains; 0 when duration_ms is set
+  int64_t duration_ms = 0;   // stop starting cycles after this long; 0 when cycles is set
+  uint32_t chains = 2;       // chains run side by side, one writer each
+  uint32_t shard_index = 0;  // --shard I/N: this run is shard I of N (N = 0: not sharded)
+  uint32_t shard_count = 0;
+  uint16_t metrics_port = 0;  // serve /metrics and /healthz on 127.0.0.1 while running; 0: off
   workloads::WorkloadSpec workload;
   StoreConfig store;
-  std::string fault = "mix";  // kill | stall | clean | mix
+  std::string fault = "mix";  // kill | stall | power-cut | clean | mix
+  std::string cut = "drop";   // drop | torn | reorder, for power cuts
+  std::string crash_at;       // power cuts: crash at the seeded n-th event of this kind
   bool expect_acked = false;
   std::string data_dir = "powercut-data";
   std::string report_dir = "powercut-report";
@@ -28,7 +34,13 @@ struct RunPlan {
   int64_t recovery_timeout_ms = 20'000;  // open + verify; beyond it: recovery-hang
   bool test_lie_ack = false;             // TESTS ONLY, hidden flag
   std::string writer_path;               // powercut-writer, found beside the powercut binary
-  std::string command_line;              // as typed, for the reproduce line
+  std::vector<std::string> option_args;  // --option values as typed, for the reproduce line
+  bool test_drop_sync_record = false;    // TESTS ONLY: tamper with the ledger before the cut
+  bool test_break_checkpoint = false;    // TESTS ONLY: damage acked checkpoints before the check
+
+  std::string Shard() const {
+    return shard_count == 0 ? "" : std::to_string(shard_index) + "/" + std::to_string(shard_count);
+  }
 
   // The command that runs this plan again, every seeded choice included.
   std::string ReproduceLine() const {
@@ -36,13 +48,15 @@ struct RunPlan {
     if (cycles > 0) line += " --cycles " + std::to_string(cycles);
     if (duration_ms > 0) line += " --duration " + std::to_string(duration_ms / 1000) + "s";
     line += " --chains " + std::to_string(chains) + " --profile " + workload.profile + " --fault " +
-            fault;
+            fault + " --cut " + cut;
+    if (!crash_at.empty()) line += " --crash-at " + crash_at;
+    if (shard_count > 0) line += " --shard " + Shard();
     if (workload.key_count != 10'000) line += " --keys " + std::to_string(workload.key_count);
-    for (const auto& [name, value] : store.options) line += " --option " + name + "=" + value;
-    if (store.sync) line += " --option sync=true";
-    if (store.disable_wal) line += " --option disableWAL=true";
+    for (const std::string& o : option_args) line += " --option " + o;
     if (expect_acked) line += " --expect acked";
     if (test_lie_ack) line += " --test-lie-ack";
+    if (test_drop_sync_record) line += " --test-drop-sync-record";
+    if (test_break_checkpoint) line += " --test-break-checkpoint";
     return line;
   }
 
@@ -54,6 +68,8 @@ struct RunPlan {
             {"workload", workload.ToJson()},
             {"store", store.ToJson()},
             {"fault", fault},
+            {"cut", cut},
+            {"crash_at", crash_at},
             {"expect", expect_acked ? "acked" : "contract"},
             {"max_ops_per_cycle", max_ops_per_cycle},
             {"write_min_ms", write_min_ms},

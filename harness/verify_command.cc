@@ -7,6 +7,7 @@
 #include "harness/await_verdict.h"
 #include "harness/child_process.h"
 #include "harness/controller.h"
+#include "harness/writer.h"
 #include "src/atomic_file.h"
 #include "src/chain_manifest.h"
 #include "src/oracle.h"
@@ -16,7 +17,8 @@ namespace {
 
 // The points to judge the store at, from the manifest's last word on the chain.
 Status DurableWindow(const ChainHeader& h, const std::vector<nlohmann::json>& entries,
-                     uint64_t base, uint64_t* lo, uint64_t* hi) {
+                     uint64_t base, uint64_t* lo, uint64_t* hi,
+                     std::vector<uint64_t>* checkpoints) {
   *lo = *hi = base;
   if (entries.empty()) return Status::Ok();
   try {
@@ -25,6 +27,7 @@ Status DurableWindow(const ChainHeader& h, const std::vector<nlohmann::json>& en
     if (type == "cycle") {  // a fault was injected, its verdict never recorded
       *lo = last.at("lo").get<uint64_t>();
       *hi = last.at("hi").get<uint64_t>();
+      *checkpoints = last.value("checkpoints", std::vector<uint64_t>{});
     } else if (type == "verdict") {
       const nlohmann::json& v = last.at("verdict");
       if (v.at("pass").get<bool>()) {
@@ -62,28 +65,28 @@ int VerifyCommand(const std::string& chain_dir, const std::string& writer_path,
   ChainHeader header;
   std::vector<nlohmann::json> entries;
   Oracle base;
-  uint64_t lo = 0, hi = 0;
+  WriterArgs w;
+  w.chain_dir = chain_dir;
+  w.verify_only = true;
   Status s = ChainManifest::Load(manifest, &header, &entries);
   if (s.ok()) s = Oracle::Load(chain_dir + "/oracle.bin", &base);
-  if (s.ok()) s = DurableWindow(header, entries, base.index(), &lo, &hi);
+  if (s.ok()) s = DurableWindow(header, entries, base.index(), &w.lo, &w.hi, &w.checkpoints);
   if (!s.ok()) {
     fmt::print(stderr, "powercut: {}; the chain directory is damaged, verify a chain a run wrote\n",
                s.message());
     return kExitBadInput;
   }
   std::unique_ptr<ChildProcess> child;
-  s = ChildProcess::Spawn(
-      writer_path,
-      {"--chain", chain_dir, "--lo", std::to_string(lo), "--hi", std::to_string(hi),
-       "--verify-only", "--parent-pid", std::to_string(::getpid())},
-      chain_dir + "/verify.stderr", &child);
+  s = ChildProcess::Spawn(writer_path, WriterArgv(w), chain_dir + "/verify.stderr", &child);
   if (!s.ok()) {
     fmt::print(stderr, "powercut: {}\n", s.message());
     return kExitBadInput;
   }
   double recovery_ms = 0;
+  std::map<std::string, double> metrics;
   Status harness;
-  const Verdict v = AwaitVerdict(child.get(), lo, hi, timeout_ms, &recovery_ms, &harness);
+  const Verdict v =
+      AwaitVerdict(child.get(), w.lo, w.hi, timeout_ms, &recovery_ms, &metrics, &harness);
   child->Wait(timeout_ms, nullptr);
   if (!harness.ok()) {
     fmt::print(stderr, "powercut: {}\n", harness.message());
@@ -92,6 +95,7 @@ int VerifyCommand(const std::string& chain_dir, const std::string& writer_path,
   nlohmann::json out = v.ToJson();
   out["chain_dir"] = chain_dir;
   out["recovery_ms"] = recovery_ms;
+  out["metrics"] = metrics;
   s = WriteFileAtomically(chain_dir + "/verify.json", out.dump(2) + "\n");
   if (!s.ok()) fmt::print(stderr, "powercut: {}\n", s.message());
 

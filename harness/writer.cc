@@ -8,12 +8,19 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include "faults/ledger_fs.h"
+#include "harness/metrics_line.h"
+#include "harness/store_metrics.h"
 #include "src/chain_manifest.h"
 #include "src/key.h"
 #include "src/oracle.h"
@@ -48,8 +55,23 @@ int Fail(int code, const std::string& what) {
   return code;
 }
 
-rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::WriteOptions wo) {
-  wo.sync = wo.sync || op.sync;
+rocksdb::Status CreateCheckpoint(rocksdb::DB* db, const std::string& dir) {
+  // An earlier cycle may have died creating this very checkpoint: it was never acked.
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::remove_all(dir + ".tmp", ec);
+  std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db, &raw);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return checkpoint->CreateCheckpoint(dir);
+}
+
+rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::WriteOptions wo,
+                        const std::string& chain_dir) {
+  // RocksDB refuses a sync write without a WAL; with the WAL off only a flush is durable.
+  wo.sync = (wo.sync || op.sync) && !wo.disableWAL;
   switch (op.kind) {
     case OpKind::kPut: {
       const Write& w = op.writes.front();
@@ -57,6 +79,11 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::W
     }
     case OpKind::kDelete:
       return db->Delete(wo, KeyFor(op.writes.front().key_id));
+    case OpKind::kMerge: {
+      const Write& w = op.writes.front();
+      return db->Merge(wo, KeyFor(w.key_id),
+                       EncodeMergeOperand(seed, w.key_id, op.index, w.value_bytes));
+    }
     case OpKind::kBatch: {
       rocksdb::WriteBatch batch;
       for (const Write& w : op.writes) {
@@ -80,8 +107,42 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::W
       return db->FlushWAL(op.sync);
     case OpKind::kCompactRange:
       return db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+    case OpKind::kCheckpoint:
+      return CreateCheckpoint(db, CheckpointDir(chain_dir, op.index));
   }
   return rocksdb::Status::NotSupported("unknown op kind");
+}
+
+// A checkpoint acked at op `op` must open as a store equal to the state after op − 1: the
+// writer is sequential, so exactly the ops before it were acked when it began.
+void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uint64_t op,
+                     const Oracle& base, const OpSource& ops, Verdict* verdict) {
+  const std::string dir = CheckpointDir(chain_dir, op);
+  options.env = rocksdb::Env::Default();  // a checkpoint is judged after the cut, never cut again
+  options.create_if_missing = false;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::Open(options, dir, &raw);
+  Verdict cv;
+  if (!rs.ok()) {
+    cv = Verdict::Failure(kBadCheckpoint, "open failed: " + rs.ToString(), op - 1, op - 1);
+  } else {
+    std::unique_ptr<rocksdb::DB> db(raw);
+    StoreImage image(base.key_count());
+    Status s = ScanStore(db.get(), &image);
+    cv = s.ok() ? Verify(image, base, op - 1, op - 1, ops)
+                : Verdict::Failure(kBadCheckpoint, s.message(), op - 1, op - 1);
+  }
+  if (cv.pass) return;
+  verdict->pass = false;
+  verdict->detail = fmt::format("checkpoint of op {} ({}) is not the state after op {}: {}", op,
+                                dir, op - 1, cv.detail);
+  Finding f{dir, kBadCheckpoint, fmt::format("the store after op {}", op - 1), cv.detail};
+  if (!cv.findings.empty()) {
+    f.key = dir + " " + cv.findings.front().key;
+    f.expected = cv.findings.front().expected;
+    f.found = cv.findings.front().found;
+  }
+  verdict->AddFinding(f);
 }
 
 }  // namespace
@@ -126,6 +187,26 @@ int RunWriter(const WriterArgs& args) {
   if (std::getenv("POWERCUT_TEST_HANG_OPEN") != nullptr && args.lo > 0) {
     for (;;) ::pause();
   }
+  // Power-cut cycles route every file operation through the ledger, from the open on: the
+  // recovery's own writes are as cuttable as the workload's.
+  std::unique_ptr<rocksdb::Env> ledger_env;
+  if (!args.ledger_dir.empty()) {
+    faults::LedgerOptions lo;
+    lo.ledger_dir = args.ledger_dir;
+    lo.db_dir = args.chain_dir + "/db";
+    if (!args.crash_at.empty()) {
+      const size_t colon = args.crash_at.find(':');
+      s = faults::ParseEventKind(args.crash_at.substr(0, colon), &lo.crash_at.kind);
+      if (!s.ok() || colon == std::string::npos)
+        return Fail(kWriterBadArgs, "bad --crash-at " + args.crash_at);
+      lo.crash_at.nth = std::stoull(args.crash_at.substr(colon + 1));
+    }
+    auto fs = faults::NewLedgerFileSystem(rocksdb::FileSystem::Default(), lo, &s);
+    if (fs == nullptr) return Fail(kWriterBadArgs, s.message());
+    ledger_env = rocksdb::NewCompositeEnv(fs);
+    options.env = ledger_env.get();
+  }
+  options.statistics = rocksdb::CreateDBStatistics();
   const auto t0 = std::chrono::steady_clock::now();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::Open(options, args.chain_dir + "/db", &raw);
@@ -140,7 +221,21 @@ int RunWriter(const WriterArgs& args) {
   StoreImage image(spec.key_count);
   s = ScanStore(db.get(), &image);
   if (!s.ok()) return Fail(kWriterScanFailed, s.message());
-  const Verdict verdict = Verify(image, base, args.lo, args.hi, ops);
+  Verdict verdict =
+      Verify(image, args.checkpoints.empty() ? std::move(base) : base, args.lo, args.hi, ops);
+  image = StoreImage(0);
+  for (uint64_t cp : args.checkpoints) {
+    if (!verdict.pass) break;
+    CheckCheckpoint(options, args.chain_dir, cp, base, ops, &verdict);
+  }
+  // Metrics first: a failed store reports them too, and the writer exits after its verdict.
+  Say(std::string(kMetricsLinePrefix) +
+      CollectStoreMetrics(db.get(), options.statistics.get()).dump() + "\n");
+  // Checkpoints from before this open are judged (or were never acked): a chain keeps none.
+  if (verdict.pass && !args.verify_only) {
+    std::error_code ec;
+    std::filesystem::remove_all(args.chain_dir + "/checkpoints", ec);
+  }
   Say("verdict " + verdict.ToJson().dump() + "\n");
   // A failed store stays exactly as recovered, for the evidence: no close, no flush.
   if (!verdict.pass) _exit(kWriterOk);
@@ -158,7 +253,7 @@ int RunWriter(const WriterArgs& args) {
     if (args.lie_ack) pending += fmt::format("acked {}\n", i);
     Say(pending + fmt::format("issued {}\n", i));
     pending.clear();
-    rocksdb::Status ws = Execute(db.get(), op, header.seed, wo);
+    rocksdb::Status ws = Execute(db.get(), op, header.seed, wo, args.chain_dir);
     if (!ws.ok())
       return Fail(kWriterOpFailed,
                   fmt::format("op {} ({}) failed: {}", i, OpKindName(op.kind), ws.ToString()));

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace powercut::harness {
 
@@ -28,15 +29,24 @@ enum WriterExit : int {
 
 struct WriterArgs {
   std::string chain_dir;
-  uint64_t lo = 0;           // the durable point of the fault being verified
-  uint64_t hi = 0;           // the highest op issued before that fault
-  bool verify_only = false;  // verify, then exit without writing
-  pid_t parent_pid = 0;      // exit at once if this process is not our parent
-  std::string ledger_dir;    // non-empty: route every file operation through the ledger
-  std::string crash_at;      // "kind:n", with a ledger only
-  bool lie_ack = false;      // TESTS ONLY: ack before writing, with the WAL off
+  uint64_t lo = 0;                    // the durable point of the fault being verified
+  uint64_t hi = 0;                    // the highest op issued before that fault
+  bool verify_only = false;           // verify, then exit without writing
+  pid_t parent_pid = 0;               // exit at once if this process is not our parent
+  std::string ledger_dir;             // non-empty: route every file operation through the ledger
+  std::string crash_at;               // "kind:n", with a ledger only
+  bool lie_ack = false;               // TESTS ONLY: ack before writing, with the WAL off
+  std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
 };
 
+// Where the checkpoint op `op` of a chain goes (outside the store directory).
+inline std::string CheckpointDir(const std::string& chain_dir, uint64_t op) {
+  return chain_dir + "/checkpoints/op-" + std::to_string(op);
+}
+
 int RunWriter(const WriterArgs& args);
+
+// The command line that makes powercut-writer parse back `args` (the controller's side).
+std::vector<std::string> WriterArgv(const WriterArgs& args);
 
 }  // namespace powercut::harness

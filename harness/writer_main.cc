@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   app.add_option("--parent-pid", args.parent_pid, "exit unless this is our parent");
   app.add_option("--ledger", args.ledger_dir, "keep a ledger of file operations here");
   app.add_option("--crash-at", args.crash_at, "kind:n, SIGKILL self at that file-system event");
+  app.add_option("--checkpoints", args.checkpoints, "checkpoint ops to verify, comma separated")
+      ->delimiter(',');
   app.add_flag("--test-lie-ack", args.lie_ack, "TESTS ONLY: ack before writing, WAL off");
   try {
     app.parse(argc, argv);

@@ -16,7 +16,14 @@ namespace {
 
 using nlohmann::json;
 
+json DistributionToJson(const Distribution& d) {
+  return json{{"count", d.count}, {"min", d.min}, {"median", d.median},
+              {"p95", d.p95},     {"max", d.max}, {"sum", d.sum}};
+}
+
 json SummaryToJson(const Summary& s) {
+  json metrics = json::object();
+  for (const auto& [name, d] : s.metrics) metrics[name] = DistributionToJson(d);
   return json{
       {"cycles", s.cycles},
       {"passed", s.passed},
@@ -27,6 +34,7 @@ json SummaryToJson(const Summary& s) {
       {"recovery_ms",
        {{"min", s.recovery_ms_min}, {"median", s.recovery_ms_median}, {"max", s.recovery_ms_max}}},
       {"status", s.status},
+      {"metrics", std::move(metrics)},
   };
 }
 
@@ -54,6 +62,7 @@ json CycleToJson(const CycleResult& c) {
       {"detail", c.detail},
       {"reproduce", Failed(c) ? ReproduceCommand(c) : c.reproduce},
       {"findings", std::move(findings)},
+      {"metrics", WrittenMetrics(c)},
   };
   // Only merged reports say which shard a cycle came from; shard reports stay lean.
   if (!c.shard.empty()) j["shard"] = c.shard;
@@ -122,6 +131,37 @@ class FieldReader {
       return Fail(Path(name), "must be a non-negative number, got " + Show(*v));
     }
     *out = v->get<double>();
+  }
+
+  void Finite(const std::string& name, double* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (!v->is_number() || !std::isfinite(v->get<double>())) {
+      return Fail(Path(name), "must be a number, got " + Show(*v));
+    }
+    *out = v->get<double>();
+  }
+
+  // An object of metric name -> finite number, at most kMaxMetricsPerCycle entries.
+  void Metrics(const std::string& name, std::map<std::string, double>* out) {
+    const json* v = Get(name);
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail(Path(name), "must be an object, got " + TypeOf(*v));
+    if (v->size() > kMaxMetricsPerCycle) {
+      return Fail(Path(name), fmt::format("holds {} metrics, at most {} allowed", v->size(),
+                                          kMaxMetricsPerCycle));
+    }
+    out->clear();
+    for (const auto& [k, n] : v->items()) {
+      if (!ValidMetricName(k)) {
+        return Fail(Path(name) + "." + k,
+                    "is not a metric name ([a-zA-Z_][a-zA-Z0-9_]*, at most 64 bytes)");
+      }
+      if (!n.is_number() || !std::isfinite(n.get<double>())) {
+        return Fail(Path(name) + "." + k, "must be a number, got " + Show(n));
+      }
+      (*out)[k] = n.get<double>();
+    }
   }
 
   void Bool(const std::string& name, bool* out) {
@@ -239,6 +279,7 @@ Status CycleFromJson(const json& j, const std::string& where, CycleResult* c) {
       }
     }
   }
+  r.Metrics("metrics", &c->metrics);
   r.Finish();
   return r.status();
 }
@@ -265,6 +306,25 @@ Status CheckSummary(const json& j, const RunResult& run) {
     if (!m.ok()) return m.status();
   }
   r.String("status", &s.status);
+  if (const json* ms = r.Get("metrics")) {
+    if (!ms->is_object()) {
+      r.Fail("summary.metrics", "must be an object, got " + FieldReader::TypeOf(*ms));
+    } else {
+      for (const auto& [name, dj] : ms->items()) {
+        FieldReader m(dj, "summary.metrics." + name);
+        Distribution d;
+        m.U64("count", &d.count);
+        m.Finite("min", &d.min);
+        m.Finite("median", &d.median);
+        m.Finite("p95", &d.p95);
+        m.Finite("max", &d.max);
+        m.Finite("sum", &d.sum);
+        m.Finish();
+        if (!m.ok()) return m.status();
+        s.metrics[name] = d;
+      }
+    }
+  }
   if (r.ok() && s.status != "pass" && s.status != "fail" && s.status != "incomplete") {
     r.Fail("summary.status",
            "must be \"pass\", \"fail\" or \"incomplete\", got \"" + s.status + "\"");
@@ -294,6 +354,24 @@ Status CheckSummary(const json& j, const RunResult& run) {
     return mismatch("faults_seen", CountsToString(s.faults_seen), CountsToString(want.faults_seen));
   }
   if (s.status != want.status) return mismatch("status", s.status, want.status);
+  // Every metric the cycles carry, and no other, with the figures the cycles give.
+  for (const auto& [name, d] : s.metrics) {
+    if (!want.metrics.count(name)) {
+      return mismatch("metrics." + name, "a distribution", "no cycle records it");
+    }
+  }
+  for (const auto& [name, w] : want.metrics) {
+    auto it = s.metrics.find(name);
+    if (it == s.metrics.end()) return mismatch("metrics." + name, "nothing", "a distribution");
+    const Distribution& d = it->second;
+    if (d.count != w.count || !Near(d.min, w.min) || !Near(d.median, w.median) ||
+        !Near(d.p95, w.p95) || !Near(d.max, w.max) || !Near(d.sum, w.sum)) {
+      return mismatch(
+          "metrics." + name, "other figures",
+          fmt::format("count {} min {:.6g} median {:.6g} p95 {:.6g} max {:.6g} sum {:.6g}", w.count,
+                      w.min, w.median, w.p95, w.max, w.sum));
+    }
+  }
   if (!Near(s.cycles_per_second, want.cycles_per_second) ||
       !Near(s.recovery_ms_min, want.recovery_ms_min) ||
       !Near(s.recovery_ms_median, want.recovery_ms_median) ||

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "reports/prometheus.h"
 #include "src/atomic_file.h"
 
 namespace powercut::reports {
@@ -19,12 +20,14 @@ Status WriteReports(const RunResult& run, const std::string& dir) {
       ToJson(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string text = ToText(run);
   const std::string junit = ToJunit(run);
+  const std::string prom = ToPrometheus(run);
   const std::filesystem::path base(dir);
   // report.json goes last: it is what merge, gate and replay read, so once it is there the
   // human and CI views of the same run are there too.
   for (const auto& [name, content] :
        {std::pair<const char*, const std::string&>{"report.txt", text},
         {"junit.xml", junit},
+        {"metrics.prom", prom},
         {"report.json", json}}) {
     if (Status s = WriteFileAtomically((base / name).string(), content); !s.ok()) return s;
   }

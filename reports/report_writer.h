@@ -1,5 +1,5 @@
-// Writes a run's report folder: report.json, report.txt, junit.xml. Each file is written
-// atomically (src/atomic_file.h), so a reader never sees a torn report.
+// Writes a run's report folder: report.json, report.txt, junit.xml, metrics.prom. Each file is
+// written atomically (src/atomic_file.h), so a reader never sees a torn report.
 #pragma once
 
 #include <string>
@@ -11,9 +11,10 @@
 
 namespace powercut::reports {
 
-// Creates `dir` if needed (create_directories) and writes report.txt, junit.xml and, last,
-// report.json into it. IoError naming the path when a directory or file cannot be written;
-// a file that could not be written is left as it was (or absent), never half-written.
+// Creates `dir` if needed (create_directories) and writes report.txt, junit.xml,
+// metrics.prom (reports/prometheus.h) and, last, report.json into it. IoError naming the path when
+// a directory or file cannot be written; a file that could not be written is left as it was (or
+// absent), never half-written.
 Status WriteReports(const RunResult& run, const std::string& dir);
 
 // The pieces, for tests and for merge.

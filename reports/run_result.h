@@ -3,8 +3,10 @@
 // about RocksDB or processes: a report is a document, not a store.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,23 @@ struct KeyFinding {
 };
 
 inline constexpr size_t kMaxFindingsPerCycle = 50;
+
+// A cycle carries at most this many metrics; ToJson drops the rest (in name order). The
+// names become Prometheus metric names, so they are restricted to what those allow.
+inline constexpr size_t kMaxMetricsPerCycle = 32;
+inline constexpr size_t kMaxMetricNameBytes = 64;
+
+// [a-zA-Z_][a-zA-Z0-9_]*, 1 to kMaxMetricNameBytes bytes: valid in report.json keys and as
+// the tail of a Prometheus metric name alike, so the two never disagree about a metric.
+inline bool ValidMetricName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxMetricNameBytes) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
 
 struct CycleResult {
   uint64_t chain = 0;  // chain index within the run (0-based)
@@ -52,6 +71,11 @@ struct CycleResult {
   std::string reproduce;
   // At most kMaxFindingsPerCycle, the worst first; ToJson drops the rest.
   std::vector<KeyFinding> findings;
+  // Measurements of this cycle, name -> value, units in the name: RocksDB's properties and
+  // statistics of the recovered store (estimate_num_keys, total_sst_files_bytes, ...) and
+  // the harness's own (recovery_ms, ops_acked, fs_events, cut_bytes), each only when known.
+  // Names must pass ValidMetricName and values be finite; ToJson drops any that do not.
+  std::map<std::string, double> metrics;
 
   bool operator==(const CycleResult&) const = default;
 };
@@ -76,6 +100,18 @@ struct RunResult {
 };
 
 inline bool Failed(const CycleResult& c) { return c.verdict != "PASS"; }
+
+// The metrics a report carries for `c`: those with a valid name and a finite value, the
+// first kMaxMetricsPerCycle of them in name order. ToJson and Summarize both use it, so a
+// summary recomputed from a written report agrees with the one written.
+inline std::map<std::string, double> WrittenMetrics(const CycleResult& c) {
+  std::map<std::string, double> out;
+  for (const auto& [name, value] : c.metrics) {
+    if (out.size() == kMaxMetricsPerCycle) break;
+    if (ValidMetricName(name) && std::isfinite(value)) out.emplace(name, value);
+  }
+  return out;
+}
 
 // The cycle's reproduce line, or the default replay command when the harness set none.
 inline std::string ReproduceCommand(const CycleResult& c) {

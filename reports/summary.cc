@@ -1,14 +1,32 @@
 #include "reports/summary.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace powercut::reports {
+
+Distribution Distribute(std::vector<double> values) {
+  Distribution d;
+  if (values.empty()) return d;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  d.count = n;
+  d.min = values.front();
+  d.max = values.back();
+  d.median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  // Nearest rank: the smallest value with at least 95% of the values at or below it.
+  const size_t rank = static_cast<size_t>(std::ceil(0.95 * static_cast<double>(n)));
+  d.p95 = values[std::max<size_t>(rank, 1) - 1];
+  for (double v : values) d.sum += v;
+  return d;
+}
 
 Summary Summarize(const RunResult& run) {
   Summary s;
   std::vector<double> recovery;
   recovery.reserve(run.cycles.size());
+  std::map<std::string, std::vector<double>> metrics;
   for (const CycleResult& c : run.cycles) {
     ++s.cycles;
     if (Failed(c)) {
@@ -19,16 +37,15 @@ Summary Summarize(const RunResult& run) {
     for (const std::string& k : c.classes) ++s.verdicts_by_class[k];
     ++s.faults_seen[c.fault];
     recovery.push_back(c.recovery_ms);
+    // The same filter as ToJson, so a summary recomputed from a parsed report agrees.
+    for (const auto& [name, value] : WrittenMetrics(c)) metrics[name].push_back(value);
   }
+  for (auto& [name, values] : metrics) s.metrics[name] = Distribute(std::move(values));
   if (run.duration_s > 0) s.cycles_per_second = static_cast<double>(s.cycles) / run.duration_s;
-  if (!recovery.empty()) {
-    std::sort(recovery.begin(), recovery.end());
-    const size_t n = recovery.size();
-    s.recovery_ms_min = recovery.front();
-    s.recovery_ms_max = recovery.back();
-    s.recovery_ms_median =
-        n % 2 == 1 ? recovery[n / 2] : (recovery[n / 2 - 1] + recovery[n / 2]) / 2;
-  }
+  const Distribution rec = Distribute(std::move(recovery));
+  s.recovery_ms_min = rec.min;
+  s.recovery_ms_median = rec.median;
+  s.recovery_ms_max = rec.max;
   // Incomplete wins over fail: an interrupted run proves nothing about the cycles it never
   // ran, and the gate must never read it as a plain verdict.
   if (!run.complete) {

@@ -5,10 +5,28 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "reports/run_result.h"
 
 namespace powercut::reports {
+
+// How one metric spread over the cycles that recorded it. Quantiles are nearest-rank
+// (an observed value, never an interpolation), except the median, which is the mean of the
+// middle two for an even count, as recovery_ms_median always was.
+struct Distribution {
+  uint64_t count = 0;  // cycles that recorded the metric
+  double min = 0;
+  double median = 0;
+  double p95 = 0;
+  double max = 0;
+  double sum = 0;  // for a Prometheus summary's _sum, and a mean
+
+  bool operator==(const Distribution&) const = default;
+};
+
+// All zero for no values.
+Distribution Distribute(std::vector<double> values);
 
 struct Summary {
   uint64_t cycles = 0;
@@ -21,6 +39,8 @@ struct Summary {
   double recovery_ms_median = 0;
   double recovery_ms_max = 0;
   std::string status;  // "incomplete" if !complete, else "fail" if any failed, else "pass"
+  // Metric name -> its distribution over the cycles that carry it (CycleResult::metrics).
+  std::map<std::string, Distribution> metrics;
 
   bool operator==(const Summary&) const = default;
 };

@@ -64,6 +64,13 @@ std::string ToText(const RunResult& run) {
                    : run.plan.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!run.tool_version.empty()) row("version:", "powercut " + run.tool_version);
   if (!run.started_at.empty()) row("started:", run.started_at);
+  if (!s.metrics.empty()) {
+    out += "\nmetrics (min / median / p95 / max over the cycles that recorded each):\n";
+    for (const auto& [name, d] : s.metrics) {
+      out += fmt::format("  {:<28} {:.6g} / {:.6g} / {:.6g} / {:.6g}  ({} cycles)\n", name, d.min,
+                         d.median, d.p95, d.max, d.count);
+    }
+  }
 
   if (s.failed == 0) return out;
   out += fmt::format("\nfailures ({}):\n", s.failed);

@@ -14,21 +14,24 @@ enum class OpKind {
   kDelete,        // one key
   kBatch,         // several puts/deletes in one WriteBatch, all or nothing
   kDeleteRange,   // [begin, end) of the key space
+  kMerge,         // one merge operand onto one key (src/merge_operator.h)
   kFlush,         // memtable to SST, waited for; no state change
   kSyncWal,       // no state change; makes every earlier acked write durable
   kFlushWal,      // FlushWAL(sync = op.sync); no state change
   kCompactRange,  // no state change
+  kCheckpoint,    // Checkpoint::CreateCheckpoint; no state change, checked on its own
 };
+inline constexpr int kOpKindCount = 10;
 
 const char* OpKindName(OpKind kind);
 
 // One key-level effect of an op.
 struct Write {
-  enum class Kind { kPut, kDelete, kDeleteRange };
+  enum class Kind { kPut, kDelete, kDeleteRange, kMerge };
   Kind kind = Kind::kPut;
   uint32_t key_id = 0;
   uint32_t end_key_id = 0;   // exclusive end, kDeleteRange only
-  uint32_t value_bytes = 0;  // kPut only
+  uint32_t value_bytes = 0;  // kPut and kMerge
 };
 
 struct Op {
@@ -58,6 +61,10 @@ inline const char* OpKindName(OpKind kind) {
       return "flush-wal";
     case OpKind::kCompactRange:
       return "compact-range";
+    case OpKind::kMerge:
+      return "merge";
+    case OpKind::kCheckpoint:
+      return "checkpoint";
   }
   return "?";
 }

@@ -22,9 +22,9 @@ struct Header {
 void Oracle::Apply(const Op& op) {
   assert(op.index == index_ + 1);
   for (const Write& w : op.writes) {
-    ForEachKeyWritten(w, op.index, [&](uint32_t k, Slot s) {
+    ForEachKeyWritten(w, [&](uint32_t k) {
       assert(k < slots_.size());
-      slots_[k] = s;
+      slots_[k] = Next(slots_[k], w, op.index);
     });
   }
   index_ = op.index;

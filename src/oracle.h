@@ -9,17 +9,9 @@
 
 #include "src/op.h"
 #include "src/status.h"
+#include "src/value_codec.h"
 
 namespace powercut {
-
-struct Slot {
-  uint64_t op = 0;           // last op that put or deleted the key; 0 = never touched
-  uint32_t value_bytes = 0;  // length of the live value; 0 = absent
-  uint32_t reserved = 0;     // keeps the snapshot bytes (and their checksum) deterministic
-
-  bool present() const { return value_bytes != 0; }
-  bool operator==(const Slot&) const = default;
-};
 
 class Oracle {
  public:
@@ -47,19 +39,28 @@ class Oracle {
   uint64_t index_ = 0;
 };
 
-// Calls fn(key_id, slot_after) for every key `w` touches, in order.
-template <typename Fn>
-void ForEachKeyWritten(const Write& w, uint64_t op_index, Fn&& fn) {
+// The state of a key after write `w` of op `op_index`, from its state before.
+inline Slot Next(const Slot& before, const Write& w, uint64_t op_index) {
   switch (w.kind) {
     case Write::Kind::kPut:
-      fn(w.key_id, Slot{op_index, w.value_bytes});
-      break;
+      return Slot{op_index, op_index, 0, w.value_bytes, 0};
     case Write::Kind::kDelete:
-      fn(w.key_id, Slot{op_index, 0});
-      break;
     case Write::Kind::kDeleteRange:
-      for (uint32_t k = w.key_id; k < w.end_key_id; ++k) fn(k, Slot{op_index, 0});
-      break;
+      return Slot{op_index, 0, 0, 0, 0};
+    case Write::Kind::kMerge:
+      return Slot{op_index, before.base_op, before.merge_xor ^ op_index, before.value_bytes,
+                  before.merge_count + 1};
+  }
+  return before;
+}
+
+// Calls fn(key_id) for every key `w` touches, in order.
+template <typename Fn>
+void ForEachKeyWritten(const Write& w, Fn&& fn) {
+  if (w.kind == Write::Kind::kDeleteRange) {
+    for (uint32_t k = w.key_id; k < w.end_key_id; ++k) fn(k);
+  } else {
+    fn(w.key_id);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/utilities/options_util.h>
 
+#include "src/merge_operator.h"
+
 namespace powercut {
 namespace {
 
@@ -79,6 +81,7 @@ Status StoreConfig::ToRocksDB(rocksdb::Options* out, rocksdb::WriteOptions* writ
     Status s = ApplyOne(name, value, &o);
     if (!s.ok()) return s;
   }
+  o.merge_operator = NewMergeOperator();
   *out = o;
   if (write_options != nullptr) {
     *write_options = rocksdb::WriteOptions();

@@ -1,5 +1,6 @@
 #include "src/value_codec.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -8,7 +9,9 @@
 namespace powercut {
 namespace {
 
-constexpr uint32_t kMagic = 0x31564350;  // "PCV1"
+constexpr uint32_t kPutMagic = 0x31564350;      // "PCV1"
+constexpr uint32_t kOperandMagic = 0x314d4350;  // "PCM1"
+constexpr uint32_t kResultMagic = 0x31524350;   // "PCR1"
 constexpr size_t kChecksumOffset = 20;
 
 template <typename T>
@@ -29,12 +32,11 @@ uint32_t Checksum(std::string_view value) {
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
-}  // namespace
-
-std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint32_t length_bytes) {
+std::string Encode(uint32_t magic, uint64_t seed, uint32_t key_id, uint64_t op_index,
+                   uint32_t length_bytes) {
   assert(length_bytes >= kValueHeaderBytes && length_bytes <= kMaxValueBytes);
   std::string v(length_bytes, '\0');
-  Put<uint32_t>(&v, 0, kMagic);
+  Put<uint32_t>(&v, 0, magic);
   Put<uint32_t>(&v, 4, key_id);
   Put<uint64_t>(&v, 8, op_index);
   Put<uint32_t>(&v, 16, length_bytes);
@@ -50,25 +52,75 @@ std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint3
   return v;
 }
 
+}  // namespace
+
+std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint32_t length_bytes) {
+  return Encode(kPutMagic, seed, key_id, op_index, length_bytes);
+}
+
+std::string EncodeMergeOperand(uint64_t seed, uint32_t key_id, uint64_t op_index,
+                               uint32_t length_bytes) {
+  return Encode(kOperandMagic, seed, key_id, op_index, length_bytes);
+}
+
+std::string EncodeMergeResult(uint32_t key_id, const Slot& slot) {
+  std::string v(kMergeResultBytes, '\0');
+  Put<uint32_t>(&v, 0, kResultMagic);
+  Put<uint32_t>(&v, 4, key_id);
+  Put<uint64_t>(&v, 8, slot.op);
+  Put<uint32_t>(&v, 16, kMergeResultBytes);
+  Put<uint64_t>(&v, 24, slot.base_op);
+  Put<uint32_t>(&v, 32, slot.value_bytes);
+  Put<uint32_t>(&v, 36, slot.merge_count);
+  Put<uint64_t>(&v, 40, slot.merge_xor);
+  Put<uint32_t>(&v, kChecksumOffset, Checksum(v));
+  return v;
+}
+
 DecodedValue DecodeValue(uint32_t key_id, std::string_view value) {
   DecodedValue d;
   using P = DecodedValue::Problem;
+  using K = DecodedValue::Kind;
   if (value.size() < kValueHeaderBytes) {
     d.problem = P::kTooShort;
     return d;
   }
-  if (Get<uint32_t>(value, 0) != kMagic) {
+  const uint32_t magic = Get<uint32_t>(value, 0);
+  if (magic == kPutMagic) {
+    d.kind = K::kPut;
+  } else if (magic == kOperandMagic) {
+    d.kind = K::kOperand;
+  } else if (magic == kResultMagic) {
+    d.kind = K::kResult;
+  } else {
     d.problem = P::kBadMagic;
     return d;
   }
-  d.op_index = Get<uint64_t>(value, 8);
-  d.length_bytes = Get<uint32_t>(value, 16);
-  if (d.length_bytes != value.size()) {
+  const uint64_t op = Get<uint64_t>(value, 8);
+  const uint32_t length = Get<uint32_t>(value, 16);
+  if (length != value.size() || (d.kind == K::kResult && length != kMergeResultBytes)) {
     d.problem = P::kBadLength;
-  } else if (Get<uint32_t>(value, kChecksumOffset) != Checksum(value)) {
+    return d;
+  }
+  if (Get<uint32_t>(value, kChecksumOffset) != Checksum(value)) {
     d.problem = P::kBadChecksum;
-  } else if (Get<uint32_t>(value, 4) != key_id) {
+    return d;
+  }
+  if (Get<uint32_t>(value, 4) != key_id) {
     d.problem = P::kWrongKey;
+    return d;
+  }
+  switch (d.kind) {
+    case K::kPut:
+      d.slot = Slot{op, op, 0, length, 0};
+      break;
+    case K::kOperand:
+      d.slot = Slot{op, 0, op, 0, 1};
+      break;  // one merge onto nothing
+    case K::kResult:
+      d.slot = Slot{op, Get<uint64_t>(value, 24), Get<uint64_t>(value, 40),
+                    Get<uint32_t>(value, 32), Get<uint32_t>(value, 36)};
+      break;
   }
   return d;
 }

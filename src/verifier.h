@@ -22,8 +22,8 @@ struct Observed {
   enum class State : uint8_t { kAbsent, kValue, kCorrupt };
   State state = State::kAbsent;
   DecodedValue::Problem problem = DecodedValue::Problem::kNone;  // kCorrupt only
-  uint32_t value_bytes = 0;
-  uint64_t op = 0;
+  uint32_t corrupt_bytes = 0;                                    // kCorrupt only
+  Slot slot;                                                     // kValue only
 };
 
 // The whole store as read back, one Observed per key id plus keys that are not ours.
@@ -36,8 +36,8 @@ struct StoreImage {
   std::vector<std::string> foreign_samples;  // at most kMaxFindings of them
 };
 
-// `base` is the oracle at some index ≤ lo; lo ≤ hi. Ops come from `ops`.
-Verdict Verify(const StoreImage& image, const Oracle& base, uint64_t lo, uint64_t hi,
-               const OpSource& ops);
+// `base` is the oracle at some index ≤ lo (taken by value: move it in to save a copy);
+// lo ≤ hi. Ops come from `ops`.
+Verdict Verify(const StoreImage& image, Oracle base, uint64_t lo, uint64_t hi, const OpSource& ops);
 
 }  // namespace powercut

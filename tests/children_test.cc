@@ -9,8 +9,9 @@ namespace {
 
 // Starts a long run and waits until its writers are up.
 pid_t StartLongRun(const TempDir& t) {
-  const pid_t pid = Spawn(t.path, {"run", "--cycles", "100000", "--data-dir", (t.path / "data").string(),
-                                   "--report-dir", (t.path / "rep").string(), "--fault", "stall"});
+  const pid_t pid =
+      Spawn(t.path, {"run", "--cycles", "100000", "--data-dir", (t.path / "data").string(),
+                     "--report-dir", (t.path / "rep").string(), "--fault", "stall"});
   REQUIRE(pid > 0);
   REQUIRE(WaitFor([&] { return !ProcessesMentioning(t.path.string()).empty(); }, 10'000));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

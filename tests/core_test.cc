@@ -1,5 +1,7 @@
 // Unit tests of the core: value codec, op generator, oracle, contract and the verifier's
 // verdicts on store images built from real oracle states, every class produced on purpose.
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -7,9 +9,12 @@
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
+#include <rocksdb/db.h>
+
 #include "src/contract.h"
 #include "src/key.h"
 #include "src/oracle.h"
+#include "src/store_scan.h"
 #include "src/value_codec.h"
 #include "src/verifier.h"
 #include "workloads/generator.h"
@@ -22,7 +27,8 @@ workloads::WorkloadSpec SmallSpec(uint32_t keys = 40) {
   workloads::WorkloadSpec s;
   REQUIRE(workloads::ProfileSpec("default", &s).ok());
   s.key_count = keys;
-  s.flush_weight = 0;
+  s.weight(OpKind::kFlush) = 0;
+  s.weight(OpKind::kCheckpoint) = 0;  // checkpoints are checked on their own, end to end
   return s;
 }
 
@@ -37,7 +43,9 @@ StoreImage ImageOf(const Oracle& state, uint64_t seed) {
   StoreImage image(state.key_count());
   for (uint32_t k = 0; k < state.key_count(); ++k) {
     const Slot& s = state.at(k);
-    if (s.present()) image.Add(KeyFor(k), EncodeValue(seed, k, s.op, s.value_bytes));
+    if (!s.present()) continue;
+    image.Add(KeyFor(k), s.merge_count > 0 ? EncodeMergeResult(k, s)
+                                           : EncodeValue(seed, k, s.op, s.value_bytes));
   }
   return image;
 }
@@ -62,8 +70,9 @@ TEST_CASE("values describe themselves and catch damage") {
   REQUIRE(v.size() == 100);
   DecodedValue d = DecodeValue(123, v);
   CHECK(d.ok());
-  CHECK(d.op_index == 456);
-  CHECK(d.length_bytes == 100);
+  CHECK(d.slot.op == 456);
+  CHECK(d.kind == DecodedValue::Kind::kPut);
+  CHECK(d.slot.value_bytes == 100);
   CHECK(DecodeValue(124, v).problem == DecodedValue::Problem::kWrongKey);
   std::string flipped = v;
   flipped[60] ^= 1;
@@ -194,7 +203,9 @@ TEST_CASE("verifier property: the state after prefix r verifies as r or its smal
     const uint64_t hi = *rc::gen::inRange<uint64_t>(r, n + 1);
     const uint64_t b = *rc::gen::inRange<uint64_t>(0, lo + 1);  // the carried oracle's index
     auto spec = SmallSpec(keys);
-    spec.batch_weight = *rc::gen::inRange<uint32_t>(0, 50);
+    spec.weight(OpKind::kBatch) = *rc::gen::inRange<uint32_t>(0, 300);
+    spec.weight(OpKind::kMerge) = *rc::gen::inRange<uint32_t>(0, 300);
+    spec.weight(OpKind::kDeleteRange) = *rc::gen::inRange<uint32_t>(0, 100);
     workloads::OpGenerator ops(seed, spec);
     const Oracle target = StateAfter(ops, keys, r);
     const Verdict v = Verify(ImageOf(target, seed), StateAfter(ops, keys, b), lo, hi, ops);
@@ -275,8 +286,8 @@ TEST_CASE("verifier: half a batch is torn-batch") {
 
 TEST_CASE("verifier: a later write surviving an earlier lost one is a hole") {
   auto spec = SmallSpec(5000);
-  spec.batch_weight = 0;
-  spec.delete_weight = 0;
+  spec.weights.fill(0);
+  spec.weight(OpKind::kPut) = 1;
   workloads::OpGenerator ops(24, spec);
   // Lose op 10's put while ops 11..40 survive: no prefix in [0, 40] matches.
   const Op lost = ops.Get(10);
@@ -295,7 +306,10 @@ TEST_CASE("verifier: a later write surviving an earlier lost one is a hole") {
 }
 
 TEST_CASE("verifier: a deleted key that came back is resurrected") {
-  const auto spec = SmallSpec(30);
+  auto spec = SmallSpec(30);
+  spec.weights.fill(0);
+  spec.weight(OpKind::kPut) = 3;
+  spec.weight(OpKind::kDelete) = 1;
   workloads::OpGenerator ops(25, spec);
   // Find a key put at some op and deleted later by a lone delete, absent at n.
   const uint64_t n = 300;
@@ -314,4 +328,82 @@ TEST_CASE("verifier: a deleted key that came back is resurrected") {
     return;
   }
   FAIL("no put followed by a delete in the workload");
+}
+
+TEST_CASE("merges read back exactly as the oracle expects, through flushes and compactions") {
+  const std::string dir = "/tmp/powercut-core-test-merge-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  StoreConfig config;
+  rocksdb::Options options;
+  rocksdb::WriteOptions wo;
+  REQUIRE(config.ToRocksDB(&options, &wo).ok());
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::Open(options, dir, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto spec = SmallSpec(8);  // few keys: long merge chains
+  spec.weights.fill(0);
+  spec.weight(OpKind::kPut) = 1;
+  spec.weight(OpKind::kMerge) = 4;
+  spec.weight(OpKind::kDelete) = 1;
+  workloads::OpGenerator ops(31, spec);
+  Oracle oracle(spec.key_count);
+  for (uint64_t i = 1; i <= 600; ++i) {
+    const Op op = ops.Get(i);
+    const Write& w = op.writes.front();
+    rocksdb::Status st;
+    if (w.kind == Write::Kind::kPut) {
+      st = db->Put(wo, KeyFor(w.key_id), EncodeValue(31, w.key_id, i, w.value_bytes));
+    } else if (w.kind == Write::Kind::kMerge) {
+      st = db->Merge(wo, KeyFor(w.key_id), EncodeMergeOperand(31, w.key_id, i, w.value_bytes));
+    } else {
+      st = db->Delete(wo, KeyFor(w.key_id));
+    }
+    REQUIRE(st.ok());
+    oracle.Apply(op);
+    if (i % 97 == 0) REQUIRE(db->Flush(rocksdb::FlushOptions()).ok());
+    if (i % 250 == 0)
+      REQUIRE(db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok());
+    if (i % 50 == 0) {
+      StoreImage image(spec.key_count);
+      REQUIRE(ScanStore(db.get(), &image).ok());
+      const Verdict v = Verify(image, Oracle(spec.key_count), i, i, ops);
+      INFO(v.ToJson().dump());
+      REQUIRE(v.pass);
+    }
+  }
+  uint32_t merged = 0;
+  for (uint32_t k = 0; k < spec.key_count; ++k) merged += oracle.at(k).merge_count > 1;
+  CHECK(merged > 0);
+  db.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("verifier: a flipped bit RocksDB served without error is silent-corruption") {
+  const auto spec = SmallSpec();
+  workloads::OpGenerator ops(26, spec);
+  Oracle at = StateAfter(ops, spec.key_count, 100);
+  uint32_t k = 0;
+  while (!at.at(k).present() || at.at(k).merge_count > 0) ++k;
+  std::string value = EncodeValue(26, k, at.at(k).op, at.at(k).value_bytes);
+  value[value.size() - 1] ^= 0x10;
+  StoreImage image = ImageOf(at, 26);
+  image.Add(KeyFor(k), value);
+  const Verdict v = Verify(image, Oracle(spec.key_count), 100, 100, ops);
+  CHECK(ClassCount(v, kSilentCorruption) == 1);
+  CHECK(v.classes.size() == 1);
+}
+
+TEST_CASE("verifier: a merge lost while a later one survived is a hole") {
+  auto spec = SmallSpec(1);  // one key: every op lands on it
+  spec.weights.fill(0);
+  spec.weight(OpKind::kMerge) = 1;
+  workloads::OpGenerator ops(27, spec);
+  // The store holds merges 1, 2 and 4 but not 3: no prefix has that.
+  Slot s;
+  for (uint64_t i : {1, 2, 4}) s = Next(s, ops.Get(i).writes.front(), i);
+  StoreImage image(1);
+  image.Add(KeyFor(0), EncodeMergeResult(0, s));
+  const Verdict v = Verify(image, Oracle(1), 0, 4, ops);
+  REQUIRE_FALSE(v.pass);
+  CHECK(ClassCount(v, kHole) == 1);
 }

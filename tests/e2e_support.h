@@ -100,8 +100,10 @@ inline pid_t Spawn(const fs::path& dir, const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-  posix_spawn_file_actions_addopen(&actions, 1, (dir / ".bg.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, (dir / ".bg.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir / ".bg.out").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir / ".bg.err").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
   posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -117,7 +119,8 @@ inline std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
     std::string cmdline = Slurp(entry.path() / "cmdline");
     for (char& c : cmdline) c = c == '\0' ? ' ' : c;
     // Zombies have an empty cmdline; they are dead already.
-    if (cmdline.find(needle) != std::string::npos && cmdline.find("powercut-writer") != std::string::npos) {
+    if (cmdline.find(needle) != std::string::npos &&
+        cmdline.find("powercut-writer") != std::string::npos) {
       found.push_back(std::stoi(name));
     }
   }

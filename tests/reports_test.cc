@@ -470,19 +470,21 @@ print(json.dumps(out))
   CHECK(Contains(i["errored"][0]["message"], "the run did not complete (interrupted by SIGINT)"));
 }
 
-TEST_CASE("WriteReports writes the three files atomically, leaving no temp file") {
+TEST_CASE("WriteReports writes the four files atomically, leaving no temp file") {
   TempDir tmp;
   const fs::path dir = tmp.path() / "nested" / "report";
   const RunResult run = FailedRun();
   REQUIRE(WriteReports(run, dir.string()).ok());
-  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "report.json", "report.txt"});
+  CHECK(Listing(dir) ==
+        std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
   CHECK(json::parse(ReadFile(dir / "report.json")) == ToJson(run));
   CHECK(ReadFile(dir / "report.txt") == ToText(run));
   CHECK(ReadFile(dir / "junit.xml") == ToJunit(run));
 
   // Rewriting replaces the files whole.
   REQUIRE(WriteReports(GoodRun(), dir.string()).ok());
-  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "report.json", "report.txt"});
+  CHECK(Listing(dir) ==
+        std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
   CHECK(json::parse(ReadFile(dir / "report.json")) == ToJson(GoodRun()));
 
   RunResult loaded;
@@ -512,7 +514,8 @@ TEST_CASE("WriteReports into an unwritable directory fails and leaves no partial
   REQUIRE(waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);  // 0: failed with an IoError, as it must
-  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "report.json", "report.txt"});
+  CHECK(Listing(dir) ==
+        std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
   CHECK(ReadFile(dir / "report.json") == before);  // the old report is intact
 
   // The directory cannot be created: a file stands in the way.

@@ -34,7 +34,8 @@ TEST_CASE("a 30-cycle run passes and its three reports agree") {
   CHECK(report.at("cycles").size() == 30);
   CHECK(report.at("summary").at("status") == "pass");
   CHECK(report.at("summary").at("passed") == 30);
-  CHECK(report.at("contract").get<std::string>().find("kill: lo = last acked op") != std::string::npos);
+  CHECK(report.at("contract").get<std::string>().find("kill: lo = last acked op") !=
+        std::string::npos);
   uint64_t acked = 0;
   for (const auto& c : report.at("cycles")) {
     CHECK(c.at("verdict") == "PASS");
@@ -65,7 +66,8 @@ TEST_CASE("a 30-cycle run passes and its three reports agree") {
 
 TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contract passes") {
   TempDir t;
-  Result strict = Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true --expect acked");
+  Result strict =
+      Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true --expect acked");
   INFO(strict.out << strict.err);
   REQUIRE(strict.exit_code == 1);
   const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
@@ -81,8 +83,10 @@ TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contr
   Result contract = Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true");
   INFO(contract.out << contract.err);
   CHECK(contract.exit_code == 0);
-  CHECK(ReadJson(t.path / "powercut-report/report.json").at("contract").get<std::string>().find(
-            "waited-for Flush") != std::string::npos);
+  CHECK(ReadJson(t.path / "powercut-report/report.json")
+            .at("contract")
+            .get<std::string>()
+            .find("waited-for Flush") != std::string::npos);
 }
 
 TEST_CASE("an ack that was lied about is caught") {
@@ -92,7 +96,8 @@ TEST_CASE("an ack that was lied about is caught") {
   INFO(honest.out << honest.err);
   REQUIRE(honest.exit_code == 0);
   // …the lying one (acks before RocksDB returns, WAL secretly off) does not.
-  Result liar = Powercut(t.path, "run --seed 9 --cycles 30 --fault kill --expect acked --test-lie-ack");
+  Result liar =
+      Powercut(t.path, "run --seed 9 --cycles 30 --fault kill --expect acked --test-lie-ack");
   INFO(liar.out << liar.err);
   REQUIRE(liar.exit_code == 1);
   const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
@@ -103,7 +108,8 @@ TEST_CASE("an ack that was lied about is caught") {
 
 TEST_CASE("clean shutdowns and stalls keep every acked op") {
   TempDir t;
-  Result clean = Powercut(t.path, "run --seed 5 --cycles 12 --fault clean --option disableWAL=true");
+  Result clean =
+      Powercut(t.path, "run --seed 5 --cycles 12 --fault clean --option disableWAL=true");
   INFO(clean.out << clean.err);
   CHECK(clean.exit_code == 0);  // a clean close flushes even without a WAL: contract acked
   Result stall = Powercut(t.path, "run --seed 5 --cycles 12 --fault stall");
@@ -126,4 +132,27 @@ TEST_CASE("a recovery that never finishes is a recovery-hang verdict, not a hung
   REQUIRE(failure != nullptr);
   CHECK(HasClass(*failure, "recovery-hang"));
   CHECK(ProcessesMentioning(t.path.string()).empty());
+}
+
+TEST_CASE("checkpoints are checked: acked ones open as their state, a broken one fails") {
+  TempDir t;
+  // The ranges profile has none; a short chain on the default one takes a checkpoint.
+  const Result ok = Powercut(t.path, "run --seed 12 --cycles 60 --chains 1 --fault kill");
+  INFO(ok.out << ok.err);
+  REQUIRE(ok.exit_code == 0);
+  uint64_t checked = 0;
+  std::istringstream in(Slurp(t.path / "powercut-data/chain-0/manifest.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (j.at("type") == "cycle") checked += j.at("checkpoints").size();
+  }
+  REQUIRE(checked > 0);
+  const Result broken =
+      Powercut(t.path, "run --seed 12 --cycles 60 --chains 1 --fault kill --test-break-checkpoint");
+  INFO(broken.out << broken.err);
+  CHECK(broken.exit_code == 1);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  const nlohmann::json* failure = FirstFailure(report);
+  REQUIRE(failure != nullptr);
+  CHECK(HasClass(*failure, "bad-checkpoint"));
 }

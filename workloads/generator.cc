@@ -14,19 +14,20 @@ uint32_t PickKey(Rng& rng, const WorkloadSpec& spec) {
   return id < spec.key_count ? id : spec.key_count - 1;
 }
 
-Write PutOf(Rng& rng, const WorkloadSpec& spec) {
-  Write w;
-  w.kind = Write::Kind::kPut;
-  w.key_id = PickKey(rng, spec);
-  w.value_bytes = static_cast<uint32_t>(rng.Between(spec.value_min_bytes, spec.value_max_bytes));
-  return w;
+uint32_t ValueBytes(Rng& rng, const WorkloadSpec& spec) {
+  return static_cast<uint32_t>(rng.Between(spec.value_min_bytes, spec.value_max_bytes));
 }
 
-Write DeleteOf(Rng& rng, const WorkloadSpec& spec) {
-  Write w;
-  w.kind = Write::Kind::kDelete;
-  w.key_id = PickKey(rng, spec);
-  return w;
+OpKind PickKind(Rng& rng, const WorkloadSpec& spec) {
+  uint64_t total = 0;
+  for (uint32_t w : spec.weights) total += w;
+  uint64_t pick = rng.Uniform(total);
+  for (int k = 0; k < kOpKindCount; ++k) {
+    if (pick < spec.weights[k]) return static_cast<OpKind>(k);
+    pick -= spec.weights[k];
+  }
+  assert(false);
+  return OpKind::kPut;
 }
 
 }  // namespace
@@ -36,24 +37,44 @@ Op OpGenerator::Get(uint64_t index) const {
   Rng rng(seed_, "op", index);
   Op op;
   op.index = index;
-  const uint64_t total =
-      uint64_t{spec_.put_weight} + spec_.delete_weight + spec_.batch_weight + spec_.flush_weight;
-  uint64_t pick = rng.Uniform(total);
-  if (pick < spec_.put_weight) {
-    op.kind = OpKind::kPut;
-    op.writes.push_back(PutOf(rng, spec_));
-  } else if ((pick -= spec_.put_weight) < spec_.delete_weight) {
-    op.kind = OpKind::kDelete;
-    op.writes.push_back(DeleteOf(rng, spec_));
-  } else if ((pick -= spec_.delete_weight) < spec_.batch_weight) {
-    op.kind = OpKind::kBatch;
-    const uint64_t n = rng.Between(spec_.batch_min_writes, spec_.batch_max_writes);
-    for (uint64_t j = 0; j < n; ++j) {
-      op.writes.push_back(rng.Uniform(100) < spec_.batch_delete_percent ? DeleteOf(rng, spec_)
-                                                                        : PutOf(rng, spec_));
+  op.kind = PickKind(rng, spec_);
+  switch (op.kind) {
+    case OpKind::kPut:
+      op.writes.push_back({Write::Kind::kPut, PickKey(rng, spec_), 0, ValueBytes(rng, spec_)});
+      break;
+    case OpKind::kDelete:
+      op.writes.push_back({Write::Kind::kDelete, PickKey(rng, spec_), 0, 0});
+      break;
+    case OpKind::kMerge:
+      op.writes.push_back({Write::Kind::kMerge, PickKey(rng, spec_), 0, ValueBytes(rng, spec_)});
+      break;
+    case OpKind::kBatch: {
+      // Puts and deletes only: their effect does not depend on the state before, which keeps
+      // a torn batch recognisable.
+      const uint64_t n = rng.Between(spec_.batch_min_writes, spec_.batch_max_writes);
+      for (uint64_t j = 0; j < n; ++j) {
+        const bool del = rng.Uniform(100) < spec_.batch_delete_percent;
+        const uint32_t key = PickKey(rng, spec_);
+        op.writes.push_back(del ? Write{Write::Kind::kDelete, key, 0, 0}
+                                : Write{Write::Kind::kPut, key, 0, ValueBytes(rng, spec_)});
+      }
+      break;
     }
-  } else {
-    op.kind = OpKind::kFlush;
+    case OpKind::kDeleteRange: {
+      const uint32_t begin = PickKey(rng, spec_);
+      const uint64_t len = rng.Between(1, spec_.range_max_keys);
+      const auto end = static_cast<uint32_t>(std::min<uint64_t>(spec_.key_count, begin + len));
+      op.writes.push_back({Write::Kind::kDeleteRange, begin, end, 0});
+      break;
+    }
+    case OpKind::kFlushWal:
+      op.sync = rng.Uniform(2) == 0;
+      break;
+    case OpKind::kFlush:
+    case OpKind::kSyncWal:
+    case OpKind::kCompactRange:
+    case OpKind::kCheckpoint:
+      break;
   }
   if (op.ChangesState() && spec_.sync_one_in > 0) op.sync = rng.Uniform(spec_.sync_one_in) == 0;
   return op;

@@ -5,19 +5,28 @@
 #include "workloads/spec.h"
 
 namespace powercut::workloads {
+namespace {
+
+constexpr OpKind kAllKinds[] = {OpKind::kPut,         OpKind::kDelete,   OpKind::kBatch,
+                                OpKind::kDeleteRange, OpKind::kMerge,    OpKind::kFlush,
+                                OpKind::kSyncWal,     OpKind::kFlushWal, OpKind::kCompactRange,
+                                OpKind::kCheckpoint};
+static_assert(std::size(kAllKinds) == kOpKindCount);
+
+}  // namespace
 
 nlohmann::json WorkloadSpec::ToJson() const {
+  nlohmann::json w = nlohmann::json::object();
+  for (OpKind k : kAllKinds) w[OpKindName(k)] = weight(k);
   return {{"profile", profile},
           {"key_count", key_count},
           {"value_min_bytes", value_min_bytes},
           {"value_max_bytes", value_max_bytes},
-          {"put_weight", put_weight},
-          {"delete_weight", delete_weight},
-          {"batch_weight", batch_weight},
-          {"flush_weight", flush_weight},
+          {"weights", w},
           {"batch_min_writes", batch_min_writes},
           {"batch_max_writes", batch_max_writes},
           {"batch_delete_percent", batch_delete_percent},
+          {"range_max_keys", range_max_keys},
           {"key_skew", key_skew},
           {"sync_one_in", sync_one_in}};
 }
@@ -29,13 +38,11 @@ Status WorkloadSpec::FromJson(const nlohmann::json& j, WorkloadSpec* spec) {
     s.key_count = j.at("key_count").get<uint32_t>();
     s.value_min_bytes = j.at("value_min_bytes").get<uint32_t>();
     s.value_max_bytes = j.at("value_max_bytes").get<uint32_t>();
-    s.put_weight = j.at("put_weight").get<uint32_t>();
-    s.delete_weight = j.at("delete_weight").get<uint32_t>();
-    s.batch_weight = j.at("batch_weight").get<uint32_t>();
-    s.flush_weight = j.at("flush_weight").get<uint32_t>();
+    for (OpKind k : kAllKinds) s.weight(k) = j.at("weights").at(OpKindName(k)).get<uint32_t>();
     s.batch_min_writes = j.at("batch_min_writes").get<uint32_t>();
     s.batch_max_writes = j.at("batch_max_writes").get<uint32_t>();
     s.batch_delete_percent = j.at("batch_delete_percent").get<uint32_t>();
+    s.range_max_keys = j.at("range_max_keys").get<uint32_t>();
     s.key_skew = j.at("key_skew").get<double>();
     s.sync_one_in = j.at("sync_one_in").get<uint32_t>();
     Status st = s.Validate();
@@ -58,11 +65,17 @@ Status WorkloadSpec::Validate() const {
                                         value_min_bytes, value_max_bytes, kValueHeaderBytes,
                                         kMaxValueBytes));
   }
-  if (put_weight + delete_weight + batch_weight + flush_weight == 0) {
-    return Status::BadInput("the op mix has no weight: give at least one op kind a weight");
+  uint64_t total = 0;
+  for (uint32_t w : weights) total += w;
+  if (total == 0 || total > 1'000'000'000) {
+    return Status::BadInput(
+        "the op mix weighs nothing (or too much): give op kinds weights 0..1e9");
   }
   if (batch_min_writes < 1 || batch_min_writes > batch_max_writes || batch_max_writes > 10'000) {
     return Status::BadInput("batch sizes are out of range: use 1 <= min <= max <= 10000");
+  }
+  if (range_max_keys < 1 || range_max_keys > 100'000) {
+    return Status::BadInput("range_max_keys is out of range: use 1 to 100000");
   }
   if (batch_delete_percent > 100 || key_skew < 0 || key_skew > 8) {
     return Status::BadInput("batch delete percent must be 0..100 and key skew 0..8");
@@ -73,15 +86,45 @@ Status WorkloadSpec::Validate() const {
 Status ProfileSpec(const std::string& name, WorkloadSpec* spec) {
   WorkloadSpec s;
   s.profile = name;
+  // Weights in thousandths of the mix.
+  auto set = [&](std::initializer_list<std::pair<OpKind, uint32_t>> mix) {
+    s.weights.fill(0);
+    for (auto [kind, w] : mix) s.weight(kind) = w;
+  };
   if (name == "default") {
-    // The defaults above: a realistic mix with hot keys rewritten often.
+    // Every op a RocksDB user issues, in a realistic mix; hot keys rewritten often.
+    set({{OpKind::kPut, 520},
+         {OpKind::kDelete, 80},
+         {OpKind::kBatch, 150},
+         {OpKind::kMerge, 150},
+         {OpKind::kDeleteRange, 20},
+         {OpKind::kFlush, 10},
+         {OpKind::kSyncWal, 8},
+         {OpKind::kFlushWal, 8},
+         {OpKind::kCompactRange, 2},
+         {OpKind::kCheckpoint, 1}});
   } else if (name == "puts") {
-    s.put_weight = 100, s.delete_weight = 0, s.batch_weight = 0, s.flush_weight = 0;
+    set({{OpKind::kPut, 1000}});  // for speed
+    s.sync_one_in = 1000;
+  } else if (name == "ranges") {
+    set({{OpKind::kPut, 300},
+         {OpKind::kMerge, 350},
+         {OpKind::kDeleteRange, 300},
+         {OpKind::kFlush, 20},
+         {OpKind::kSyncWal, 10},
+         {OpKind::kCompactRange, 20}});
+    s.range_max_keys = 256;
   } else if (name == "batches") {
-    s.put_weight = 5, s.delete_weight = 5, s.batch_weight = 90, s.flush_weight = 1;
-    s.batch_min_writes = 8, s.batch_max_writes = 128;
+    set({{OpKind::kPut, 50},
+         {OpKind::kDelete, 50},
+         {OpKind::kBatch, 880},
+         {OpKind::kFlush, 10},
+         {OpKind::kSyncWal, 10}});
+    s.batch_min_writes = 8;
+    s.batch_max_writes = 128;
+    s.sync_one_in = 50;
   } else {
-    return Status::BadInput("unknown profile '" + name + "': use default, puts or batches");
+    return Status::BadInput("unknown profile '" + name + "': use default, puts, ranges or batches");
   }
   *spec = s;
   return Status::Ok();

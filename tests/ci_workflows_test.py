@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""ci/nightly.yml and ci/release-gate.yml parse as YAML and hold the jobs and steps the
+nightly run and the release gate depend on. Run by ctest: ci_workflows_test.py CI_DIR."""
+import sys
+
+import yaml
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def load(path):
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+    check(isinstance(doc, dict), f"{path}: not a YAML mapping")
+    # YAML 1.1 reads the bare key `on` as the boolean true.
+    doc["on"] = doc.get("on", doc.get(True))
+    return doc
+
+
+def runs(job):
+    return [s.get("run", "") for s in job.get("steps", [])]
+
+
+def uses(job, action):
+    return [s for s in job.get("steps", []) if s.get("uses", "").startswith(action + "@")]
+
+
+def any_run(job, *needles):
+    return any(all(n in r for n in needles) for r in runs(job))
+
+
+ci = sys.argv[1]
+
+nightly = load(f"{ci}/nightly.yml")
+check("schedule" in nightly["on"] and nightly["on"]["schedule"][0].get("cron"),
+      "nightly: no schedule with a cron")
+check("workflow_dispatch" in nightly["on"], "nightly: no workflow_dispatch")
+jobs = nightly.get("jobs", {})
+check(set(jobs) == {"shard", "merge"}, f"nightly: jobs are {sorted(jobs)}, want shard, merge")
+shard = jobs.get("shard", {})
+check(shard.get("container") == "debian:12", "nightly shard: not in a debian:12 container")
+matrix = shard.get("strategy", {}).get("matrix", {}).get("shard")
+check(matrix == [0, 1, 2, 3], f"nightly shard: matrix is {matrix}, want [0, 1, 2, 3]")
+check(shard.get("strategy", {}).get("fail-fast") is False, "nightly shard: fail-fast not off")
+check(uses(shard, "actions/checkout"), "nightly shard: no checkout")
+check(any_run(shard, "bash ci/install-deps.sh"), "nightly shard: deps not installed")
+check(any_run(shard, "cmake -S . -B build", "cmake --build build"), "nightly shard: no build")
+check(any_run(shard, "build/harness/powercut run", "--seed ${{ github.run_number }}",
+              "--duration 30m", "--shard ${{ matrix.shard }}/4",
+              "--report-dir report-${{ matrix.shard }}"),
+      "nightly shard: no sharded powercut run with a --duration")
+up = uses(shard, "actions/upload-artifact")
+check(len(up) == 1 and up[0]["with"]["path"].rstrip("/") == "report-${{ matrix.shard }}"
+      and up[0]["with"]["name"] == "report-${{ matrix.shard }}"
+      and "cancelled" in up[0].get("if", ""),
+      "nightly shard: the report folder is not uploaded whatever the run's verdict")
+
+merge = jobs.get("merge", {})
+check(merge.get("needs") == "shard", "nightly merge: does not need the shards")
+check("cancelled" in merge.get("if", ""), "nightly merge: skipped when a shard fails")
+check(merge.get("container") == "debian:12", "nightly merge: not in a debian:12 container")
+down = uses(merge, "actions/download-artifact")
+check(len(down) == 1 and down[0]["with"].get("pattern") == "report-*",
+      "nightly merge: shard reports not downloaded")
+check(any_run(merge, "powercut merge report-*/report.json --out merged"), "nightly merge: no merge")
+up = uses(merge, "actions/upload-artifact")
+check(len(up) == 1 and up[0]["with"]["path"].rstrip("/") == "merged"
+      and up[0]["with"]["name"] == "powercut-report-merged",
+      "nightly merge: merged report not uploaded as powercut-report-merged")
+junit = uses(merge, "mikepenz/action-junit-report")
+check(len(junit) == 1 and junit[0]["with"]["report_paths"] == "merged/junit.xml",
+      "nightly merge: JUnit not published")
+check(any_run(merge, "powercut gate merged/report.json --min-cycles 1000",
+              "--require-fault kill,power-cut"), "nightly merge: no gate")
+names = [s.get("name", "") for s in merge.get("steps", [])]
+check(names and names[-1] == "Gate", "nightly merge: the gate is not the last step")
+
+gate = load(f"{ci}/release-gate.yml")
+check("workflow_call" in gate["on"] and "workflow_dispatch" in gate["on"],
+      "release-gate: not callable and dispatchable")
+for trigger in ("workflow_call", "workflow_dispatch"):
+    check("run-id" in (gate["on"][trigger] or {}).get("inputs", {}),
+          f"release-gate: {trigger} takes no run-id")
+gjobs = gate.get("jobs", {})
+check(list(gjobs) == ["gate"], f"release-gate: jobs are {list(gjobs)}, want gate")
+gjob = gjobs.get("gate", {})
+down = uses(gjob, "actions/download-artifact")
+check(len(down) == 1 and down[0]["with"].get("name") == "powercut-report-merged"
+      and "run-id" in down[0]["with"], "release-gate: merged report not downloaded")
+check(any_run(gjob, "bash ci/install-deps.sh"), "release-gate: deps not installed")
+check(any_run(gjob, "powercut gate merged/report.json", "--min-cycles", "--require-fault"),
+      "release-gate: no gate")
+check(gate.get("permissions", {}).get("actions") == "read",
+      "release-gate: cannot read another run's artifacts")
+
+for f in failures:
+    print("FAIL:", f)
+print(f"{len(failures)} problems" if failures else "ci workflows: ok")
+sys.exit(1 if failures else 0)
