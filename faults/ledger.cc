@@ -65,7 +65,7 @@ std::string_view Basename(std::string_view name) {
 }
 
 bool HasSecondName(RecordKind kind) {
-  return kind == RecordKind::kRename || kind == RecordKind::kLink;
+  return kind == RecordKind::kRename || kind == RecordKind::kLink || kind == RecordKind::kRenameDir;
 }
 
 // A read-only view of a whole file; unmaps on destruction.
@@ -206,6 +206,14 @@ const char* RecordKindName(RecordKind kind) {
       return "delete";
     case RecordKind::kDirSync:
       return "dir-sync";
+    case RecordKind::kRoot:
+      return "root";
+    case RecordKind::kMkdir:
+      return "mkdir";
+    case RecordKind::kRmdir:
+      return "rmdir";
+    case RecordKind::kRenameDir:
+      return "rename-dir";
   }
   return "?";
 }
@@ -261,9 +269,14 @@ std::string DescribeRecord(const LedgerRecord& r) {
       return s + " length " + std::to_string(r.a);
     case RecordKind::kRename:
     case RecordKind::kLink:
+    case RecordKind::kRenameDir:
       return s + " " + quoted(r.name) + " -> " + quoted(r.name2);
     case RecordKind::kDelete:
+    case RecordKind::kMkdir:
+    case RecordKind::kRmdir:
       return s + " " + quoted(r.name);
+    case RecordKind::kRoot:
+      return s + " " + quoted(r.name) + (r.a == 1 ? " (the store)" : "");
     case RecordKind::kDirSync:
       return s + " " + quoted(r.name.empty() ? "." : r.name) + " covers below #" +
              std::to_string(r.a);

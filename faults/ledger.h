@@ -21,13 +21,19 @@
 //     12 u32 payload length
 //     16 u32 file id: one per inode the writer saw, from 1; 0 = none
 //     20 u32 aux id (the inode a create or rename replaced; 0 = none)
-//     24 u32 name length: payload[0, name length) is a path relative to the store
-//            directory; the rest is a second name (rename, link) or saved bytes (save)
+//     24 u32 name length: payload[0, name length) is a path relative to the base (below);
+//            the rest is a second name (rename, link) or saved bytes (save)
 //     28 u32 zero
 //     32 u64 a, 40 u64 b: meaning per kind, see RecordKind
 //
 // A record's ordinal is its 0-based position. Anything that does not parse before the end
 // offset is Corruption; a file shorter than its end offset is Corruption (truncated).
+//
+// Names and roots: the writer tracks whole directory trees, its roots: the store and any
+// extra roots (checkpoints). Names are relative to the base, the deepest directory holding
+// every root. A ledger with no kRoot record has one root, the store, and it is the base (so
+// names are relative to the store); otherwise kRoot records come first and declare each root
+// by its path relative to the base. Every other name lies strictly inside a root.
 #pragma once
 
 #include <array>
@@ -61,23 +67,27 @@ Status ParseEventKind(const std::string& text, EventKind* kind);
 const char* EventKindName(EventKind kind);
 
 enum class RecordKind : uint8_t {
-  kBaseline = 1,  // a file that existed before the writer touched it: name and a=size durable
-  kCreate = 2,    // new inode at name (replacing aux); a = size, b = durable size (0, 0 unless
-                  // it was moved in from outside the store, then both its size)
-  kReopen = 3,    // inode reopened for writing: a = its size on disk, b = write position
-  kAppend = 4,    // a = offset, b = length written (Append, PositionedAppend, RandomRW Write)
-  kSave = 5,      // a = offset; payload after the name holds durable bytes about to be lost
-                  // (overwritten or truncated): the cut restores them
-  kTruncate = 6,  // a = new length
-  kSync = 7,      // Sync/Fsync: a = the length when the sync began, durable now
-  kClose = 8,     // a = the length on disk after close (Close may trim preallocation)
-  kRename = 9,    // inode moved from name to second name, replacing aux
-  kLink = 10,     // second name is a new hard link to the inode at name
-  kDelete = 11,   // name unlinked
-  kDirSync = 12,  // directory `name` ("" = the store) synced: namespace records with an
-                  // ordinal below a are durable
+  kBaseline = 1,    // a file that existed before the writer touched it: name and a=size durable
+  kCreate = 2,      // new inode at name (replacing aux); a = size, b = durable size (0, 0 unless
+                    // it was moved in from outside the store, then both its size)
+  kReopen = 3,      // inode reopened for writing: a = its size on disk, b = write position
+  kAppend = 4,      // a = offset, b = length written (Append, PositionedAppend, RandomRW Write)
+  kSave = 5,        // a = offset; payload after the name holds durable bytes about to be lost
+                    // (overwritten or truncated): the cut restores them
+  kTruncate = 6,    // a = new length
+  kSync = 7,        // Sync/Fsync: a = the length when the sync began, durable now
+  kClose = 8,       // a = the length on disk after close (Close may trim preallocation)
+  kRename = 9,      // inode moved from name to second name, replacing aux
+  kLink = 10,       // second name is a new hard link to the inode at name
+  kDelete = 11,     // name unlinked
+  kDirSync = 12,    // directory `name` (a root, or a directory inside one; "" = the store when
+                    // it is the base) synced: its entries as they were before record a are durable
+  kRoot = 13,       // a tracked root, `name` relative to the base; a = 1 for the store
+  kMkdir = 14,      // directory `name` created (empty); its entry in its parent is new
+  kRmdir = 15,      // (empty) directory `name` removed
+  kRenameDir = 16,  // directory moved from name to second name, with everything inside it
 };
-inline constexpr uint8_t kMaxRecordKind = 12;
+inline constexpr uint8_t kMaxRecordKind = 16;
 const char* RecordKindName(RecordKind kind);
 
 // Which store file an inode is, from its name when the writer first saw it.
@@ -94,7 +104,7 @@ struct LedgerRecord {
   uint32_t aux_id = 0;
   uint64_t a = 0;
   uint64_t b = 0;
-  std::string name;   // relative to the store; the directory for kDirSync
+  std::string name;   // relative to the base; the directory for kDirSync
   std::string name2;  // rename/link target
   std::string data;   // kSave bytes
 };

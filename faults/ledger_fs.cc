@@ -14,6 +14,8 @@
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace powercut::faults {
 namespace {
@@ -94,34 +96,70 @@ struct Inode {
   int read_fd = -1;            // the keep link, opened to read bytes about to be overwritten
 };
 
+// The name a directory handle syncs under. Kept current across renames (under State::ns_mu),
+// so a fsync through a handle opened before a rename is recorded under the name the replay
+// then knows the directory by.
+struct DirName {
+  explicit DirName(std::string rel_in) : rel(std::move(rel_in)) {}
+  std::string rel;
+  bool gone = false;  // removed or replaced: its fsync covers nothing that can survive
+};
+
 // What the file system, its files and its directories share; outlives whichever goes last.
 class State {
  public:
-  State(std::string root, std::string ledger_dir, CrashPoint crash_at,
-        std::unique_ptr<LedgerWriter> ledger)
-      : root_(std::move(root)),
+  // `roots`: absolute, normalized, disjoint; `base` holds them all (and is the only one when
+  // there are no extra roots).
+  State(std::string base, std::vector<std::string> roots, std::string ledger_dir,
+        CrashPoint crash_at, std::unique_ptr<LedgerWriter> ledger)
+      : base_(std::move(base)),
+        roots_(std::move(roots)),
         ledger_dir_(std::move(ledger_dir)),
         crash_at_(crash_at),
         ledger_(std::move(ledger)) {}
 
+  // Strictly inside a root, and not an info log: a name the ledger tracks (relative to base).
   bool TrackedFile(const std::string& path, std::string* rel, std::string* abs) const {
     *abs = Normalize(path);
-    if (abs->size() <= root_.size() + 1 || abs->compare(0, root_.size(), root_) != 0 ||
-        (*abs)[root_.size()] != '/') {
-      return false;
+    for (const std::string& root : roots_) {
+      if (Inside(*abs, root)) {
+        *rel = RelOf(*abs);
+        return !IsInfoLog(*rel);
+      }
     }
-    *rel = abs->substr(root_.size() + 1);
-    return !IsInfoLog(*rel);
+    return false;
   }
 
+  // A root, or a directory inside one.
   bool TrackedDir(const std::string& path, std::string* rel) const {
     std::string abs = Normalize(path);
-    if (abs == root_) {
-      rel->clear();
-      return true;
+    for (const std::string& root : roots_) {
+      if (abs == root) {
+        *rel = RelOf(abs);
+        return true;
+      }
     }
     std::string ignored;
     return TrackedFile(path, rel, &ignored);
+  }
+
+  std::string RelOf(const std::string& abs) const {
+    if (abs == base_) return "";
+    return abs.substr(base_ == "/" ? 1 : base_.size() + 1);
+  }
+  std::string AbsOf(const std::string& rel) const {
+    if (rel.empty()) return base_;
+    return base_ == "/" ? "/" + rel : base_ + "/" + rel;
+  }
+  // Names relative to the base: `rel` is directory `dir` (never the base) or inside it.
+  static bool AtOrUnder(const std::string& rel, const std::string& dir) {
+    return rel.compare(0, dir.size(), dir) == 0 &&
+           (rel.size() == dir.size() || rel[dir.size()] == '/');
+  }
+  static bool Inside(const std::string& path, const std::string& dir) {
+    if (dir == "/") return path.size() > 1;
+    return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 &&
+           path[dir.size()] == '/';
   }
 
   // Records one event; SIGKILLs the process right after it when it is the crash point.
@@ -160,6 +198,44 @@ class State {
     auto inode = NewInodeLocked(rel, abs, size);
     Record(EventKind::kNone, {RecordKind::kBaseline, inode->id, 0, size, 0}, rel);
     return inode;
+  }
+
+  // --- Directories ---
+  std::shared_ptr<DirName> OpenDir(const std::string& rel) {
+    std::lock_guard<std::mutex> lock(ns_mu);
+    auto dir = std::make_shared<DirName>(rel);
+    std::erase_if(dir_handles_, [](const std::weak_ptr<DirName>& d) { return d.expired(); });
+    dir_handles_.push_back(dir);
+    return dir;
+  }
+
+  // After a rename of directory `from` to `to`: every name at or under `from` moves.
+  void MoveDirLocked(const std::string& from, const std::string& to) {
+    std::vector<std::pair<std::string, std::shared_ptr<Inode>>> moved;
+    for (auto it = names_.begin(); it != names_.end();) {
+      if (!AtOrUnder(it->first, from)) {
+        ++it;
+        continue;
+      }
+      std::string rel = to + it->first.substr(from.size());
+      if (it->second->path == AbsOf(it->first)) it->second->path = AbsOf(rel);
+      moved.emplace_back(std::move(rel), std::move(it->second));
+      it = names_.erase(it);
+    }
+    for (auto& [rel, inode] : moved) names_[rel] = std::move(inode);
+    ForEachDirHandle(from, [&](DirName& d) { d.rel = to + d.rel.substr(from.size()); });
+  }
+
+  // After directory `rel` was removed (or replaced by a rename).
+  void RemoveDirLocked(const std::string& rel) {
+    ForEachDirHandle(rel, [](DirName& d) { d.gone = true; });
+  }
+
+  // A completed directory fsync; `bound`: the records before it began.
+  void RecordDirSync(const DirName& dir, uint64_t bound) {
+    std::lock_guard<std::mutex> lock(ns_mu);
+    if (dir.gone) return;
+    Record(EventKind::kDirFsync, {RecordKind::kDirSync, 0, 0, bound, 0}, dir.rel);
   }
 
   void ForgetLocked(const std::string& rel) { names_.erase(rel); }
@@ -263,13 +339,23 @@ class State {
   }
 
  private:
-  const std::string root_;
+  template <typename F>
+  void ForEachDirHandle(const std::string& rel, F f) {
+    for (const auto& weak : dir_handles_) {
+      std::shared_ptr<DirName> d = weak.lock();
+      if (d && AtOrUnder(d->rel, rel)) f(*d);
+    }
+  }
+
+  const std::string base_;
+  const std::vector<std::string> roots_;
   const std::string ledger_dir_;
   const CrashPoint crash_at_;
   std::unique_ptr<LedgerWriter> ledger_;
   std::atomic<uint64_t> crash_seen_{0};
   // Under ns_mu:
   std::unordered_map<std::string, std::shared_ptr<Inode>> names_;
+  std::vector<std::weak_ptr<DirName>> dir_handles_;
   uint32_t next_id_ = 1;
 };
 
@@ -390,8 +476,8 @@ class LedgerRandomRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
 class LedgerDirectory : public rocksdb::FSDirectoryWrapper {
  public:
   LedgerDirectory(std::unique_ptr<FSDirectory> target, std::shared_ptr<State> state,
-                  std::string rel)
-      : FSDirectoryWrapper(std::move(target)), state_(std::move(state)), rel_(std::move(rel)) {}
+                  std::shared_ptr<DirName> name)
+      : FSDirectoryWrapper(std::move(target)), state_(std::move(state)), name_(std::move(name)) {}
 
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
     // Only namespace changes recorded before the fsync began are covered: a change recorded
@@ -410,12 +496,10 @@ class LedgerDirectory : public rocksdb::FSDirectoryWrapper {
   }
 
  private:
-  void Recorded(uint64_t bound) {
-    state_->Record(EventKind::kDirFsync, {RecordKind::kDirSync, 0, 0, bound, 0}, rel_);
-  }
+  void Recorded(uint64_t bound) { state_->RecordDirSync(*name_, bound); }
 
   std::shared_ptr<State> state_;
-  std::string rel_;
+  std::shared_ptr<DirName> name_;
 };
 
 class LedgerFileSystem : public rocksdb::FileSystemWrapper {
@@ -538,7 +622,53 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     IOStatus s = target()->NewDirectory(name, options, result, dbg);
     std::string rel;
     if (s.ok() && state_->TrackedDir(name, &rel)) {
-      *result = std::make_unique<LedgerDirectory>(std::move(*result), state_, rel);
+      *result = std::make_unique<LedgerDirectory>(std::move(*result), state_, state_->OpenDir(rel));
+    }
+    return s;
+  }
+
+  // A new directory's name is an entry of its parent like a file's: undone by the cut unless
+  // a fsync of the parent covers it. (A root's own creation passes through: durable.)
+  IOStatus CreateDir(const std::string& dirname, const IOOptions& options,
+                     IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(dirname, &rel, &abs)) {
+      return target()->CreateDir(dirname, options, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    IOStatus s = target()->CreateDir(dirname, options, dbg);
+    if (s.ok()) state_->Record(EventKind::kNone, {RecordKind::kMkdir, 0, 0, 0, 0}, rel);
+    return s;
+  }
+
+  IOStatus CreateDirIfMissing(const std::string& dirname, const IOOptions& options,
+                              IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(dirname, &rel, &abs)) {
+      return target()->CreateDirIfMissing(dirname, options, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    const bool existed = IsDirectoryPath(abs);
+    IOStatus s = target()->CreateDirIfMissing(dirname, options, dbg);
+    if (s.ok() && !existed) {
+      state_->Record(EventKind::kNone, {RecordKind::kMkdir, 0, 0, 0, 0}, rel);
+    }
+    return s;
+  }
+
+  // Only an empty directory can go, so nothing needs keeping: the files it held were deleted
+  // (and kept) one by one.
+  IOStatus DeleteDir(const std::string& dirname, const IOOptions& options,
+                     IODebugContext* dbg) override {
+    std::string rel, abs;
+    if (!state_->TrackedFile(dirname, &rel, &abs)) {
+      return target()->DeleteDir(dirname, options, dbg);
+    }
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    IOStatus s = target()->DeleteDir(dirname, options, dbg);
+    if (s.ok()) {
+      state_->RemoveDirLocked(rel);
+      state_->Record(EventKind::kNone, {RecordKind::kRmdir, 0, 0, 0, 0}, rel);
     }
     return s;
   }
@@ -566,9 +696,13 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     std::string src_rel, src_abs, dst_rel, dst_abs;
     const bool src_in = state_->TrackedFile(src, &src_rel, &src_abs);
     const bool dst_in = state_->TrackedFile(dst, &dst_rel, &dst_abs);
-    // Directory renames (a checkpoint's temp directory) are not modelled: passed through.
-    if ((!src_in && !dst_in) || IsDirectoryPath(src)) {
-      return target()->RenameFile(src, dst, options, dbg);
+    if (!src_in && !dst_in) return target()->RenameFile(src, dst, options, dbg);
+    if (IsDirectoryPath(src)) {
+      if (src_in != dst_in) {
+        return IOStatus::NotSupported("powercut ledger: moving directory " + src + " to " + dst +
+                                      " across the edge of a tracked root is not modelled");
+      }
+      return RenameDir(src, dst, src_rel, dst_rel, dst_abs, options, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     std::shared_ptr<Inode> moved = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
@@ -599,7 +733,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     std::string src_rel, src_abs, dst_rel, dst_abs;
     const bool src_in = state_->TrackedFile(src, &src_rel, &src_abs);
     const bool dst_in = state_->TrackedFile(dst, &dst_rel, &dst_abs);
-    // A link out of the store (a checkpoint) changes nothing in it.
+    // A link out of every root changes nothing tracked. A link into a checkpoint is a new
+    // name of the inode, durable once the checkpoint directory is fsynced.
     if (!dst_in) return target()->LinkFile(src, dst, options, dbg);
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     std::shared_ptr<Inode> inode = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
@@ -631,6 +766,21 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   }
 
  private:
+  // A checkpoint's `<dir>.tmp` becoming `<dir>`: one entry leaves the parent, one arrives,
+  // and everything inside moves along without an event of its own.
+  IOStatus RenameDir(const std::string& src, const std::string& dst, const std::string& src_rel,
+                     const std::string& dst_rel, const std::string& dst_abs,
+                     const IOOptions& options, IODebugContext* dbg) {
+    std::lock_guard<std::mutex> lock(state_->ns_mu);
+    const bool replaces = IsDirectoryPath(dst_abs);  // rename(2) may replace an empty directory
+    IOStatus s = target()->RenameFile(src, dst, options, dbg);
+    if (!s.ok()) return s;
+    if (replaces) state_->RemoveDirLocked(dst_rel);
+    state_->MoveDirLocked(src_rel, dst_rel);
+    state_->Record(EventKind::kNone, {RecordKind::kRenameDir, 0, 0, 0, 0}, src_rel, dst_rel);
+    return s;
+  }
+
   // A file that came into the store from outside it: its bytes count as durable (the ledger
   // never saw them written), its name is new like any create's.
   void AdoptLocked(const std::string& rel, const std::string& abs, uint32_t replaced_id) {
@@ -648,6 +798,18 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
 bool Within(const std::string& path, const std::string& dir) {
   return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
                          path[dir.size()] == '/');
+}
+
+// The deepest directory holding both (normalized, absolute) paths.
+std::string CommonDir(const std::string& a, const std::string& b) {
+  size_t common = 0;  // the longest common prefix that ends where a component ends in both
+  for (size_t i = 0;; ++i) {
+    const bool a_end = i == a.size() || a[i] == '/';
+    const bool b_end = i == b.size() || b[i] == '/';
+    if (a_end && b_end && i > 0) common = i;
+    if (i == a.size() || i == b.size() || a[i] != b[i]) break;
+  }
+  return common == 0 ? "/" : a.substr(0, common);
 }
 
 // The device of `path`, or of its nearest existing ancestor (the store may not exist yet).
@@ -679,10 +841,27 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
   }
   const std::string root = Normalize(options.db_dir);
   const std::string ledger_dir = Normalize(options.ledger_dir);
-  if (Within(ledger_dir, root) || Within(root, ledger_dir)) {
-    *status = Status::BadInput("ledger directory " + ledger_dir + " and store " + root +
-                               " must not contain one another");
-    return nullptr;
+  std::vector<std::string> roots = {root};  // the store first
+  for (const std::string& extra : options.extra_roots) {
+    if (extra.empty()) {
+      *status = Status::BadInput("ledger file system: an empty extra root");
+      return nullptr;
+    }
+    roots.push_back(Normalize(extra));
+  }
+  for (size_t i = 0; i < roots.size(); ++i) {
+    if (Within(ledger_dir, roots[i]) || Within(roots[i], ledger_dir)) {
+      *status = Status::BadInput("ledger directory " + ledger_dir + " and tracked directory " +
+                                 roots[i] + " must not contain one another");
+      return nullptr;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (Within(roots[i], roots[j]) || Within(roots[j], roots[i])) {
+        *status = Status::BadInput("tracked directories " + roots[j] + " and " + roots[i] +
+                                   " must not contain one another");
+        return nullptr;
+      }
+    }
   }
   if (options.crash_at.kind != EventKind::kNone && options.crash_at.nth == 0) {
     *status = Status::BadInput("crash point " + std::string(EventKindName(options.crash_at.kind)) +
@@ -695,19 +874,32 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
     *status = Status::IoError("cannot create " + LedgerKeepDir(ledger_dir) + ": " + ec.message());
     return nullptr;
   }
-  dev_t ledger_dev = 0, store_dev = 0;
-  if (!DeviceOf(ledger_dir, &ledger_dev) || !DeviceOf(root, &store_dev) ||
-      ledger_dev != store_dev) {
-    *status =
-        Status::BadInput("ledger directory " + ledger_dir + " must be on the file system of " +
-                         root + " (it keeps hard links to the store's files)");
-    return nullptr;
+  dev_t ledger_dev = 0;
+  for (const std::string& r : roots) {
+    dev_t root_dev = 0;
+    if (!DeviceOf(ledger_dir, &ledger_dev) || !DeviceOf(r, &root_dev) || ledger_dev != root_dev) {
+      *status =
+          Status::BadInput("ledger directory " + ledger_dir + " must be on the file system of " +
+                           r + " (it keeps hard links to the tracked files)");
+      return nullptr;
+    }
   }
+  std::string names_base = root;
+  for (const std::string& r : roots) names_base = CommonDir(names_base, r);
   std::unique_ptr<LedgerWriter> writer;
   *status = LedgerWriter::Create(LedgerFilePath(ledger_dir), options.max_ledger_bytes, &writer);
   if (!status->ok()) return nullptr;
   g_event_count.store(0);
-  auto state = std::make_shared<State>(root, ledger_dir, options.crash_at, std::move(writer));
+  auto state =
+      std::make_shared<State>(names_base, roots, ledger_dir, options.crash_at, std::move(writer));
+  // Without extra roots the store is the base and the ledger declares nothing: names are
+  // relative to the store, as the cut assumes when no root is declared.
+  if (roots.size() > 1) {
+    for (size_t i = 0; i < roots.size(); ++i) {
+      state->Record(EventKind::kNone, {RecordKind::kRoot, 0, 0, i == 0 ? 1u : 0u, 0},
+                    state->RelOf(roots[i]));
+    }
+  }
   return std::make_shared<LedgerFileSystem>(std::move(base), std::move(state));
 }
 

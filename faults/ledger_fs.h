@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <rocksdb/file_system.h>
 
@@ -27,6 +28,14 @@ struct LedgerOptions {
                            // on the same file system (the keep folder holds hard links)
   std::string db_dir;      // files under it (subdirectories too) are tracked, except the info
                            // logs LOG and LOG.old.*, which are evidence, not store state
+  // More directories tracked like db_dir, whole subtrees, e.g. `<chain>/checkpoints` where
+  // checkpoints are made. Each lies outside db_dir and the ledger, does not nest with another
+  // root, and is on the ledger's file system; its own creation is not modelled (it counts as
+  // durable). The ledger then names files relative to the deepest directory holding every
+  // root, and the cut (ApplyPowerCut given db_dir) reaches them too. In every root,
+  // directories created, renamed or removed are modelled: durable once their parent
+  // directory is fsynced afterwards.
+  std::vector<std::string> extra_roots;
   CrashPoint crash_at;
   uint64_t max_ledger_bytes = kDefaultMaxLedgerBytes;  // the writer aborts, loudly, beyond it
 };

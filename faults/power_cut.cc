@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "faults/ledger.h"
+#include "faults/place_names.h"
 #include "faults/replay.h"
 
 namespace powercut::faults {
@@ -212,74 +213,27 @@ Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& i
   return Status::Ok();
 }
 
-bool SameInode(const std::string& a, const std::string& b) {
-  struct stat sa, sb;
-  return ::lstat(a.c_str(), &sa) == 0 && ::lstat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino;
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
-// Makes every name the ledger mentions point to the inode the directory durably held:
-// removes uncovered creations, undoes uncovered renames and deletions from keep/.
-Status PlaceNames(const Replay& replay, const std::string& ledger_dir, const std::string& db_dir,
-                  const std::string& ledger_path, std::map<uint32_t, std::string>* final_paths,
-                  CutStats* stats) {
-  std::map<uint32_t, std::string> current_path;  // where the ledger last left each inode
-  for (const auto& [name, entry] : replay.names) {
-    if (entry.current != 0) current_path.emplace(entry.current, db_dir + "/" + name);
-  }
-  std::vector<std::string> remove;
-  std::vector<std::pair<std::string, uint32_t>> place;
-  std::map<uint32_t, std::string> sources;
-  for (const auto& [name, entry] : replay.names) {
-    const std::string path = db_dir + "/" + name;
-    if (entry.durable == 0) {
-      if (Exists(path)) remove.push_back(path);
-      continue;
-    }
-    final_paths->emplace(entry.durable, path);
-    std::string source = KeepPath(ledger_dir, entry.durable);
-    if (!Exists(source)) {
-      auto it = current_path.find(entry.durable);
-      source = it == current_path.end() ? std::string() : it->second;
-    }
-    if (source.empty() || !Exists(source)) {
-      return Status::Corruption("ledger " + ledger_path + ": file " +
-                                std::to_string(entry.durable) + " (durably '" + name +
-                                "') is neither in keep/ nor in " + db_dir);
-    }
-    if (SameInode(path, source)) continue;
-    place.emplace_back(path, entry.durable);
-    sources.emplace(entry.durable, source);
-  }
-  if (remove.empty() && place.empty()) return Status::Ok();
-
-  // Stage every source first: a source may be a name about to be removed or replaced.
-  const std::string staging = ledger_dir + "/cut-staging";
+// The directory the ledger's names are relative to: the store, or the directory holding the
+// store and the extra roots. BadInput when the ledger was kept for another store.
+Status BaseOf(const Replay& replay, const std::string& db_dir, const std::string& ledger_path,
+              std::string* base) {
   std::error_code ec;
-  std::filesystem::remove_all(staging, ec);
-  std::filesystem::create_directories(staging, ec);
-  if (ec) return Status::IoError("power cut: cannot create " + staging + ": " + ec.message());
-  for (const auto& [id, source] : sources) {
-    const std::string staged = staging + "/" + std::to_string(id);
-    if (::link(source.c_str(), staged.c_str()) != 0) return Errno("cannot stage", source);
+  std::filesystem::path abs = std::filesystem::absolute(db_dir, ec);
+  if (ec) abs = db_dir;
+  std::string dir = abs.lexically_normal().string();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string& store = replay.store_root;
+  if (store.empty()) {
+    *base = dir;
+    return Status::Ok();
   }
-  for (const std::string& path : remove) {
-    if (::unlink(path.c_str()) != 0) return Errno("cannot remove", path);
-    stats->files_removed++;
+  const std::string suffix = "/" + store;
+  if (dir.size() < suffix.size() ||
+      dir.compare(dir.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return Status::BadInput("power cut: ledger " + ledger_path + " was kept for a store at '" +
+                            store + "' below its base, not for " + db_dir);
   }
-  for (const auto& [path, id] : place) {
-    if (Exists(path) && ::unlink(path.c_str()) != 0) return Errno("cannot replace", path);
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    const std::string staged = staging + "/" + std::to_string(id);
-    if (::link(staged.c_str(), path.c_str()) != 0) return Errno("cannot restore", path);
-    stats->files_restored++;
-  }
-  std::filesystem::remove_all(staging, ec);
+  *base = dir.size() == suffix.size() ? "/" : dir.substr(0, dir.size() - suffix.size());
   return Status::Ok();
 }
 
@@ -320,8 +274,11 @@ Status ApplyPowerCut(const std::string& ledger_dir, const std::string& db_dir, C
   if (!s.ok()) return s;
   records.clear();
 
+  std::string base;
+  s = BaseOf(replay, db_dir, ledger_path, &base);
+  if (!s.ok()) return s;
   std::map<uint32_t, std::string> final_paths;  // one surviving name per surviving inode
-  s = PlaceNames(replay, ledger_dir, db_dir, ledger_path, &final_paths, &local);
+  s = PlaceNames(replay, ledger_dir, base, ledger_path, &final_paths, &local);
   if (!s.ok()) return s;
   for (const auto& [id, path] : final_paths) {
     s = CutFile(path, id, replay.inodes.at(id), mode, seed, &local);

@@ -1,21 +1,43 @@
 #include "faults/replay.h"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 namespace powercut::faults {
 namespace {
 
-// A name's history: (ordinal, inode or 0). A baseline predates every record: ordinal -1.
-using History = std::vector<std::pair<int64_t, uint32_t>>;
+// What an entry of a directory points to: 0 (nothing), a file's id, or kDirBit | a directory's
+// index in Tree::dirs.
+using Child = uint64_t;
+constexpr Child kDirBit = 1ull << 32;
+bool IsDirChild(Child c) { return (c & kDirBit) != 0; }
+size_t DirIndex(Child c) { return static_cast<size_t>(c & ~kDirBit); }
+
+// An entry's history: (ordinal, child). A baseline predates every record: ordinal -1.
+using History = std::vector<std::pair<int64_t, Child>>;
 
 std::string ParentOf(const std::string& name) {
   size_t slash = name.rfind('/');
   return slash == std::string::npos ? std::string() : name.substr(0, slash);
 }
 
-// Names come from a file the cut will act on: none may leave the store directory.
+std::string BaseOf(const std::string& name) {
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+// `path` is `dir` or inside it; every path is inside the root "".
+bool Under(const std::string& path, const std::string& dir) {
+  return dir.empty() || path == dir ||
+         (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+          path[dir.size()] == '/');
+}
+
+// Names come from a file the cut will act on: none may leave the base directory.
 bool SafeName(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.back() == '/') return false;
   size_t start = 0;
@@ -29,8 +51,8 @@ bool SafeName(const std::string& name) {
   return name.find('\0') == std::string::npos;
 }
 
-uint32_t AsOf(const History& history, uint64_t bound) {
-  uint32_t id = 0;
+Child AsOf(const History& history, uint64_t bound) {
+  Child id = 0;
   for (const auto& [ordinal, inode] : history) {
     if (ordinal >= static_cast<int64_t>(bound)) break;
     id = inode;
@@ -80,27 +102,198 @@ void DropSavesFrom(ReplayedInode* inode, uint64_t bound) {
   }
 }
 
+struct Dir {
+  explicit Dir(std::string path_in) : path(std::move(path_in)) {}
+  std::string path;  // where it is now, in the replay
+  bool alive = true;
+  std::map<std::string, History> entries;
+  std::map<std::string, Child> durable;  // entries as the widest covering fsync saw them
+  uint64_t synced_below = 0;  // the widest fsync so far covers records below this ordinal
+};
+
+// The directory tree as the records change it, directory by directory: an entry belongs to
+// a directory, not to a path, so a fsync covers a directory's entries under whatever name it
+// has, and a rename moves a directory without touching what it holds.
+class Tree {
+ public:
+  void AddRoot(const std::string& path) {
+    at_[path] = dirs_.size();
+    dirs_.emplace_back(path);
+    roots_.push_back(path);
+  }
+  const std::vector<std::string>& roots() const { return roots_; }
+
+  // `name` lies strictly inside a root, or is one when `or_root`.
+  bool InRoot(const std::string& name, bool or_root) const {
+    for (const std::string& root : roots_) {
+      if (name == root ? or_root : Under(name, root)) return true;
+    }
+    return false;
+  }
+  bool Exists(const std::string& path) const { return at_.count(path) != 0; }
+
+  // The directory at `path` now. One the records never made predates the writer: it is
+  // recorded now, durable in its parent, as a file's baseline is. `path` is InRoot.
+  size_t Resolve(const std::string& path, int64_t ordinal) {
+    auto it = at_.find(path);
+    if (it != at_.end()) return it->second;
+    const size_t parent = Resolve(ParentOf(path), ordinal);
+    const size_t dir = dirs_.size();
+    dirs_.emplace_back(path);
+    at_[path] = dir;
+    History& history = dirs_[parent].entries[BaseOf(path)];
+    history.emplace_back(history.empty() ? -1 : ordinal, kDirBit | dir);
+    dirs_[parent].durable[BaseOf(path)] = kDirBit | dir;
+    return dir;
+  }
+
+  // Points `name` (whose parent directory is resolved) at `child`; `baseline`: durably so.
+  void Bind(const std::string& name, Child child, int64_t ordinal, bool baseline = false) {
+    Dir& parent = dirs_[Resolve(ParentOf(name), ordinal)];
+    History& history = parent.entries[BaseOf(name)];
+    history.emplace_back(baseline && history.empty() ? -1 : ordinal, child);
+    if (baseline) parent.durable[BaseOf(name)] = child;
+  }
+
+  size_t Mkdir(const std::string& name, int64_t ordinal) {
+    const size_t dir = dirs_.size();
+    dirs_.emplace_back(name);
+    Bind(name, kDirBit | dir, ordinal);
+    at_[name] = dir;
+    return dir;
+  }
+
+  // The directory at `path` and everything inside it leave the tree (rmdir, or replaced).
+  void Drop(const std::string& path) {
+    for (auto& [old_path, dir] : Extract(path)) dirs_[dir].alive = false;
+  }
+
+  void Move(const std::string& from, const std::string& to) {
+    for (auto& [old_path, dir] : Extract(from)) {
+      dirs_[dir].path = to + old_path.substr(from.size());
+      at_[dirs_[dir].path] = dir;
+    }
+  }
+
+  void Sync(size_t dir, uint64_t bound) {
+    Dir& d = dirs_[dir];
+    // fsyncs of one directory from several threads finish out of order: one that began
+    // earlier, and so covers less, must not take back what a wider one made durable.
+    if (bound <= d.synced_below) return;
+    d.synced_below = bound;
+    for (const auto& [name, history] : d.entries) d.durable[name] = AsOf(history, bound);
+  }
+
+  // Walks the durable tree from the roots: where each directory ends up, which inode each
+  // file name durably holds; and where the writer left each inode and directory.
+  void Emit(Replay* replay) const {
+    std::vector<std::string> durable(dirs_.size());
+    std::vector<bool> placed(dirs_.size(), false);
+    for (size_t root = 0; root < roots_.size(); ++root) {
+      placed[root] = true;
+      Walk(root, roots_[root], &durable, &placed, replay);
+    }
+    for (const auto& [path, dir] : at_) {
+      for (const auto& [name, history] : dirs_[dir].entries) {
+        const Child now = history.back().second;
+        if (now != 0 && !IsDirChild(now)) replay->current.emplace(now, Join(path, name));
+      }
+    }
+    for (size_t dir = roots_.size(); dir < dirs_.size(); ++dir) {
+      const std::string current = dirs_[dir].alive ? dirs_[dir].path : std::string();
+      if (placed[dir] || !current.empty()) replay->dirs.push_back({durable[dir], current});
+    }
+  }
+
+ private:
+  void Walk(size_t dir, const std::string& path, std::vector<std::string>* durable,
+            std::vector<bool>* placed, Replay* replay) const {
+    const Dir& d = dirs_[dir];
+    for (const auto& [name, history] : d.entries) {
+      auto it = d.durable.find(name);
+      const Child child = it == d.durable.end() ? 0 : it->second;
+      const std::string child_path = Join(path, name);
+      if (IsDirChild(child)) {
+        // A directory durably under two names (a rename covered at its target only) lands
+        // at the first; a real disk would need fsck to choose.
+        if ((*placed)[DirIndex(child)]) continue;
+        (*placed)[DirIndex(child)] = true;
+        (*durable)[DirIndex(child)] = child_path;
+        Walk(DirIndex(child), child_path, durable, placed, replay);
+        continue;
+      }
+      // Only names that ever held a file: a name that only ever held a directory is the
+      // directories' business.
+      bool held_file = false;
+      for (const auto& step : history) held_file |= step.second != 0 && !IsDirChild(step.second);
+      if (held_file) replay->names[child_path] = static_cast<uint32_t>(child);
+    }
+  }
+
+  // Takes `path` and the directories inside it out of at_. ("a-b" sorts between "a" and
+  // "a/x", hence two lookups.)
+  std::vector<std::pair<std::string, size_t>> Extract(const std::string& path) {
+    std::vector<std::pair<std::string, size_t>> out;
+    if (auto it = at_.find(path); it != at_.end()) {
+      out.emplace_back(*it);
+      at_.erase(it);
+    }
+    const std::string prefix = path + "/";
+    for (auto it = at_.lower_bound(prefix);
+         it != at_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+      out.emplace_back(*it);
+      it = at_.erase(it);
+    }
+    return out;
+  }
+
+  std::vector<Dir> dirs_;             // roots first
+  std::map<std::string, size_t> at_;  // live directories by their path now
+  std::vector<std::string> roots_;
+};
+
 }  // namespace
 
 Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string& ledger_path,
                     Replay* replay) {
   *replay = Replay();
-  std::map<std::string, History> histories;
-  std::map<std::string, std::set<std::string>> by_parent;
-  std::map<std::string, uint32_t> durable;
+  Tree tree;
+  bool store_declared = false;
+  bool roots_closed = false;
   auto& inodes = replay->inodes;
 
   for (const LedgerRecord& r : records) {
     auto corrupt = [&](const std::string& why) {
       return Status::Corruption("ledger " + ledger_path + ": " + DescribeRecord(r) + ": " + why);
     };
-    auto bind = [&](const std::string& name, uint32_t id, int64_t ordinal) {
-      histories[name].emplace_back(ordinal, id);
-      by_parent[ParentOf(name)].insert(name);
-    };
+    if (r.kind == RecordKind::kRoot) {
+      if (roots_closed) return corrupt("a root declared after other records");
+      if (!SafeName(r.name) || r.a > 1) return corrupt("bad root");
+      for (const std::string& root : tree.roots()) {
+        if (Under(r.name, root) || Under(root, r.name)) return corrupt("roots overlap");
+      }
+      if (r.a == 1) {
+        if (store_declared) return corrupt("a second store root");
+        store_declared = true;
+        replay->store_root = r.name;
+      }
+      tree.AddRoot(r.name);
+      continue;
+    }
+    if (!roots_closed) {
+      roots_closed = true;
+      if (tree.roots().empty()) {
+        tree.AddRoot("");  // no declaration: the store is the only root and the base
+      } else if (!store_declared) {
+        return corrupt("roots declared, none of them the store");
+      }
+    }
+
+    const bool dir_record = r.kind == RecordKind::kMkdir || r.kind == RecordKind::kRmdir ||
+                            r.kind == RecordKind::kRenameDir || r.kind == RecordKind::kDirSync;
     ReplayedInode* inode = nullptr;
     const bool creates = r.kind == RecordKind::kBaseline || r.kind == RecordKind::kCreate;
-    if (r.kind != RecordKind::kDirSync) {
+    if (!dir_record) {
       if (r.file_id == 0) return corrupt("no file id");
       auto it = inodes.find(r.file_id);
       if (creates && it != inodes.end()) return corrupt("file id used twice");
@@ -108,20 +301,25 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
       if (!creates) inode = &it->second;
     }
     const bool named = creates || r.kind == RecordKind::kRename || r.kind == RecordKind::kLink ||
-                       r.kind == RecordKind::kDelete;
-    if (named && !SafeName(r.name)) return corrupt("bad name");
-    if ((r.kind == RecordKind::kRename || r.kind == RecordKind::kLink) && !SafeName(r.name2)) {
+                       r.kind == RecordKind::kDelete || r.kind == RecordKind::kMkdir ||
+                       r.kind == RecordKind::kRmdir || r.kind == RecordKind::kRenameDir;
+    if (named && (!SafeName(r.name) || !tree.InRoot(r.name, false))) {
+      return corrupt("bad name");
+    }
+    const bool two_names = r.kind == RecordKind::kRename || r.kind == RecordKind::kLink ||
+                           r.kind == RecordKind::kRenameDir;
+    if (two_names && (!SafeName(r.name2) || !tree.InRoot(r.name2, false))) {
       return corrupt("bad target name");
     }
     const auto ordinal = static_cast<int64_t>(r.ordinal);
 
     switch (r.kind) {
+      case RecordKind::kRoot:
+        break;  // handled above
       case RecordKind::kBaseline: {
         ReplayedInode& created = inodes[r.file_id];
         created.size = created.durable = r.a;
-        auto& history = histories[r.name];
-        bind(r.name, r.file_id, history.empty() ? -1 : ordinal);
-        durable[r.name] = r.file_id;  // it was there before the writer: durable already
+        tree.Bind(r.name, r.file_id, ordinal, /*baseline=*/true);
         break;
       }
       case RecordKind::kCreate: {
@@ -129,7 +327,7 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
         ReplayedInode& created = inodes[r.file_id];
         created.size = r.a;
         created.durable = r.b;
-        bind(r.name, r.file_id, ordinal);
+        tree.Bind(r.name, r.file_id, ordinal);
         break;
       }
       case RecordKind::kReopen:
@@ -166,32 +364,50 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
         }
         break;
       case RecordKind::kRename:
-        bind(r.name, 0, ordinal);
-        bind(r.name2, r.file_id, ordinal);
+        tree.Bind(r.name, 0, ordinal);
+        tree.Bind(r.name2, r.file_id, ordinal);
         break;
       case RecordKind::kLink:
-        bind(r.name2, r.file_id, ordinal);
+        tree.Bind(r.name2, r.file_id, ordinal);
         break;
       case RecordKind::kDelete:
-        bind(r.name, 0, ordinal);
+        tree.Bind(r.name, 0, ordinal);
         break;
+      case RecordKind::kMkdir:
+        if (tree.Exists(r.name)) return corrupt("the directory exists already");
+        tree.Mkdir(r.name, ordinal);
+        break;
+      case RecordKind::kRmdir:
+        tree.Resolve(r.name, ordinal);
+        tree.Bind(r.name, 0, ordinal);
+        tree.Drop(r.name);
+        break;
+      case RecordKind::kRenameDir: {
+        if (Under(r.name2, r.name)) return corrupt("a directory moved into itself");
+        const size_t dir = tree.Resolve(r.name, ordinal);
+        tree.Resolve(ParentOf(r.name2), ordinal);
+        tree.Drop(r.name2);  // rename(2) may replace an empty directory
+        tree.Bind(r.name, 0, ordinal);
+        tree.Bind(r.name2, kDirBit | dir, ordinal);
+        tree.Move(r.name, r.name2);
+        break;
+      }
       case RecordKind::kDirSync: {
         if (r.a > r.ordinal) return corrupt("covers records after itself");
-        if (!r.name.empty() && !SafeName(r.name)) return corrupt("bad directory name");
-        auto it = by_parent.find(r.name);
-        if (it == by_parent.end()) break;
-        for (const std::string& name : it->second) durable[name] = AsOf(histories[name], r.a);
+        if ((!r.name.empty() && !SafeName(r.name)) || !tree.InRoot(r.name, true)) {
+          return corrupt("bad directory name");
+        }
+        tree.Sync(tree.Resolve(r.name, ordinal), r.a);
         break;
       }
     }
   }
-
-  for (const auto& [name, history] : histories) {
-    ReplayedName& entry = replay->names[name];
-    entry.current = history.empty() ? 0 : history.back().second;
-    auto it = durable.find(name);
-    entry.durable = it == durable.end() ? 0 : it->second;
+  if (!roots_closed && tree.roots().empty()) tree.AddRoot("");
+  if (!tree.roots().empty() && !tree.roots()[0].empty() && !store_declared) {
+    return Status::Corruption("ledger " + ledger_path + ": roots declared, none of them the store");
   }
+  replay->roots = tree.roots();
+  tree.Emit(replay);
   return Status::Ok();
 }
 

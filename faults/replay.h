@@ -1,7 +1,13 @@
 // Ledger replay: from a dead writer's records to what a disk would hold after losing power —
-// for each name the ledger mentions, the inode its directory entry durably points to; for
-// each inode, its durable length and the durable bytes later writes overwrote. Pure: touches
-// no file. faults/power_cut.cc applies the result to a store directory.
+// where each directory is and which inode each file name points to, as the directories
+// durably hold them; for each inode, its durable length and the durable bytes later writes
+// overwrote. Pure: touches no file. faults/place_names.cc and faults/power_cut.cc apply it.
+//
+// The namespace model is POSIX without the favours ext4 or btrfs grant: an entry of a
+// directory (a file name, a hard link, a subdirectory's name) is durable once a fsync of that
+// directory began after the change. So a directory created or renamed is durable where its
+// parent was fsynced afterwards, wherever the directory itself was fsynced (that fsync makes
+// its own entries durable); a directory whose entry does not survive takes its contents along.
 #pragma once
 
 #include <cstdint>
@@ -23,18 +29,25 @@ struct ReplayedInode {
   std::map<uint64_t, std::string> saves;
 };
 
-struct ReplayedName {
-  uint32_t durable = 0;  // inode the entry durably points to (0: no entry survives)
-  uint32_t current = 0;  // inode it points to at the writer's death, per the ledger
+// A directory strictly inside a root. Paths are relative to the base (see faults/ledger.h).
+struct ReplayedDir {
+  std::string durable;  // where it is after the cut; empty: it does not survive
+  std::string current;  // where it was when the writer died; empty: it was gone
 };
 
 struct Replay {
+  std::string store_root;          // the store's path relative to the base ("": the base)
+  std::vector<std::string> roots;  // every tracked root, relative to the base
   std::map<uint32_t, ReplayedInode> inodes;
-  std::map<std::string, ReplayedName> names;  // every name the ledger mentions
+  // Every file name the ledger mentions inside a directory that survives, by its path after
+  // the cut: the inode it durably points to (0: no entry survives).
+  std::map<std::string, uint32_t> names;
+  std::map<uint32_t, std::string> current;  // a name each inode had when the writer died
+  std::vector<ReplayedDir> dirs;            // every directory the ledger mentions, or implies
 };
 
 // Corruption naming `ledger_path` and the record when the records contradict themselves
-// (unknown file id, reused id, a name escaping the store, a bound in the future).
+// (unknown file id, reused id, a name outside every root, a bound in the future).
 Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string& ledger_path,
                     Replay* replay);
 

@@ -195,10 +195,17 @@ class ChainRunner {
     w.ledger_dir = ledger;
     w.crash_at = ledger.empty() ? "" : crash_at;
     w.lie_ack = plan_.test_lie_ack;
-    if (!ledger.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(ledger, ec);
+    std::error_code ec;
+    if (!ledger.empty()) std::filesystem::remove_all(ledger, ec);
+    // Checkpoints already judged, or never acked, go now, while no writer runs: a chain keeps
+    // only those the next open must check.
+    std::vector<std::filesystem::path> stale;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/checkpoints", ec)) {
+      bool keep = false;
+      for (uint64_t op : checkpoints) keep |= e.path() == CheckpointDir(dir_, op);
+      if (!keep) stale.push_back(e.path());
     }
+    for (const auto& p : stale) std::filesystem::remove_all(p, ec);
     if (plan_.test_break_checkpoint) {
       // TESTS ONLY: an acked checkpoint that no longer opens must fail the cycle.
       for (uint64_t op : checkpoints) std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT");

@@ -55,17 +55,43 @@ int Fail(int code, const std::string& what) {
   return code;
 }
 
-rocksdb::Status CreateCheckpoint(rocksdb::DB* db, const std::string& dir) {
+// Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
+rocksdb::IOStatus RemoveTree(rocksdb::FileSystem* fs, const std::string& dir) {
+  const rocksdb::IOOptions io;
+  if (!fs->FileExists(dir, io, nullptr).ok()) return rocksdb::IOStatus::OK();
+  std::vector<std::string> children;
+  rocksdb::IOStatus s = fs->GetChildren(dir, io, &children, nullptr);
+  for (const std::string& c : children) {
+    if (!s.ok()) break;
+    const std::string path = dir + "/" + c;
+    bool is_dir = false;
+    s = fs->IsDirectory(path, io, &is_dir, nullptr);
+    if (s.ok()) s = is_dir ? RemoveTree(fs, path) : fs->DeleteFile(path, io, nullptr);
+  }
+  return s.ok() ? fs->DeleteDir(dir, io, nullptr) : s;
+}
+
+// RocksDB 7.8.3's CreateCheckpoint fsyncs the checkpoint directory but never its parent, so
+// the checkpoint's own name is not durable when it returns: a power cut then loses the whole
+// checkpoint. An application must fsync the parent itself, and the writer does, before it
+// acks the op (see README, "The power cut").
+rocksdb::Status CreateCheckpoint(rocksdb::DB* db, rocksdb::FileSystem* fs, const std::string& dir) {
   // An earlier cycle may have died creating this very checkpoint: it was never acked.
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::remove_all(dir + ".tmp", ec);
-  std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
+  rocksdb::Status s = RemoveTree(fs, dir);
+  if (s.ok()) s = RemoveTree(fs, dir + ".tmp");
+  if (!s.ok()) return s;
   rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status s = rocksdb::Checkpoint::Create(db, &raw);
+  s = rocksdb::Checkpoint::Create(db, &raw);
   if (!s.ok()) return s;
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  return checkpoint->CreateCheckpoint(dir);
+  s = checkpoint->CreateCheckpoint(dir);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::FSDirectory> parent;
+  rocksdb::IOStatus io = fs->NewDirectory(std::filesystem::path(dir).parent_path().string(),
+                                          rocksdb::IOOptions(), &parent, nullptr);
+  if (io.ok())
+    io = parent->FsyncWithDirOptions(rocksdb::IOOptions(), nullptr, rocksdb::DirFsyncOptions());
+  return io;
 }
 
 rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::WriteOptions wo,
@@ -108,7 +134,8 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::W
     case OpKind::kCompactRange:
       return db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
     case OpKind::kCheckpoint:
-      return CreateCheckpoint(db, CheckpointDir(chain_dir, op.index));
+      return CreateCheckpoint(db, db->GetEnv()->GetFileSystem().get(),
+                              CheckpointDir(chain_dir, op.index));
   }
   return rocksdb::Status::NotSupported("unknown op kind");
 }
@@ -189,11 +216,14 @@ int RunWriter(const WriterArgs& args) {
   }
   // Power-cut cycles route every file operation through the ledger, from the open on: the
   // recovery's own writes are as cuttable as the workload's.
+  std::error_code ec;
+  std::filesystem::create_directories(args.chain_dir + "/checkpoints", ec);
   std::unique_ptr<rocksdb::Env> ledger_env;
   if (!args.ledger_dir.empty()) {
     faults::LedgerOptions lo;
     lo.ledger_dir = args.ledger_dir;
     lo.db_dir = args.chain_dir + "/db";
+    lo.extra_roots = {args.chain_dir + "/checkpoints"};  // checkpoints are cut like the store
     if (!args.crash_at.empty()) {
       const size_t colon = args.crash_at.find(':');
       s = faults::ParseEventKind(args.crash_at.substr(0, colon), &lo.crash_at.kind);
@@ -231,11 +261,7 @@ int RunWriter(const WriterArgs& args) {
   // Metrics first: a failed store reports them too, and the writer exits after its verdict.
   Say(std::string(kMetricsLinePrefix) +
       CollectStoreMetrics(db.get(), options.statistics.get()).dump() + "\n");
-  // Checkpoints from before this open are judged (or were never acked): a chain keeps none.
-  if (verdict.pass && !args.verify_only) {
-    std::error_code ec;
-    std::filesystem::remove_all(args.chain_dir + "/checkpoints", ec);
-  }
+
   Say("verdict " + verdict.ToJson().dump() + "\n");
   // A failed store stays exactly as recovered, for the evidence: no close, no flush.
   if (!verdict.pass) _exit(kWriterOk);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -25,10 +26,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include "faults/ledger.h"
 #include "faults/ledger_fs.h"
 #include "faults/power_cut.h"
+#include "faults/replay.h"
 
 namespace {
 
@@ -72,21 +75,31 @@ std::string Pattern(size_t n, uint8_t salt) {
   return s;
 }
 
-// A store directory and a ledger directory, with the ledger file system over them.
+// A store directory, a checkpoint root beside it and a ledger directory, with the ledger
+// file system over them (tracking the checkpoint root only when asked).
 struct Scenario {
   TempDir tmp;
   std::string db = tmp.path() + "/db";
+  std::string cp = tmp.path() + "/checkpoints";
   std::string ledger = tmp.path() + "/ledger";
   std::shared_ptr<rocksdb::FileSystem> fs;
   rocksdb::IOOptions io;
 
-  Scenario() { fs::create_directories(db); }
+  Scenario() {
+    fs::create_directories(db);
+    fs::create_directories(cp);
+  }
 
-  void Open(CrashPoint crash_at = {}) {
+  LedgerOptions Options(CrashPoint crash_at = {}, bool track_checkpoints = false) const {
     LedgerOptions options;
     options.ledger_dir = ledger;
     options.db_dir = db;
     options.crash_at = crash_at;
+    if (track_checkpoints) options.extra_roots = {cp};
+    return options;
+  }
+  void Open(CrashPoint crash_at = {}, bool track_checkpoints = false) {
+    LedgerOptions options = Options(crash_at, track_checkpoints);
     Status s;
     fs = NewLedgerFileSystem(rocksdb::FileSystem::Default(), options, &s);
     INFO(s.message());
@@ -104,10 +117,24 @@ struct Scenario {
   }
   void Sync(rocksdb::FSWritableFile* file) { REQUIRE(file->Sync(io, nullptr).ok()); }
   void Close(rocksdb::FSWritableFile* file) { REQUIRE(file->Close(io, nullptr).ok()); }
-  void DirSync() {
+  void DirSync() { SyncDir(db); }
+  void SyncDir(const std::string& path) {
     std::unique_ptr<rocksdb::FSDirectory> dir;
-    REQUIRE(fs->NewDirectory(db, io, &dir, nullptr).ok());
+    REQUIRE(fs->NewDirectory(path, io, &dir, nullptr).ok());
     REQUIRE(dir->FsyncWithDirOptions(io, nullptr, rocksdb::DirFsyncOptions()).ok());
+  }
+  std::string Cp(const std::string& name) const { return cp + "/" + name; }
+  void MakeDir(const std::string& path) { REQUIRE(fs->CreateDir(path, io, nullptr).ok()); }
+  void Rename(const std::string& from, const std::string& to) {
+    REQUIRE(fs->RenameFile(from, to, io, nullptr).ok());
+  }
+  // A file created, written and synced through the ledger file system at an absolute path.
+  void WriteSynced(const std::string& path, const std::string& content) {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    REQUIRE(fs->NewWritableFile(path, rocksdb::FileOptions(), &file, nullptr).ok());
+    Append(file.get(), content);
+    Sync(file.get());
+    Close(file.get());
   }
   CutStats Cut(CutMode mode, uint64_t seed = 1) {
     CutStats stats;
@@ -166,6 +193,23 @@ TEST_CASE("the ledger file system refuses unsafe setups", "[faults]") {
   zero_nth.crash_at = {EventKind::kWalSync, 0};
   REQUIRE(NewLedgerFileSystem(rocksdb::FileSystem::Default(), zero_nth, &s) == nullptr);
   REQUIRE(s.code() == Status::Code::kBadInput);
+
+  // Extra roots may not nest with the store, the ledger or each other.
+  const std::string cp = tmp.path() + "/checkpoints";
+  for (const std::vector<std::string>& roots :
+       std::vector<std::vector<std::string>>{{db + "/checkpoints"},
+                                             {tmp.path()},
+                                             {tmp.path() + "/l2/cp"},
+                                             {cp, cp + "/inner"},
+                                             {""}}) {
+    LedgerOptions bad;
+    bad.db_dir = db;
+    bad.ledger_dir = tmp.path() + "/l2";
+    bad.extra_roots = roots;
+    INFO(roots.front());
+    REQUIRE(NewLedgerFileSystem(rocksdb::FileSystem::Default(), bad, &s) == nullptr);
+    REQUIRE(s.code() == Status::Code::kBadInput);
+  }
 
   LedgerOptions ok;
   ok.db_dir = db;
@@ -404,6 +448,183 @@ TEST_CASE("a covered hard link keeps the file when its first name goes", "[fault
   REQUIRE(sc.Read("000030.sst") == Pattern(700, 4));  // the deletion was not covered
 }
 
+TEST_CASE("extra roots: names relative to their common base, the cut finds it from db_dir",
+          "[faults][dirs]") {
+  Scenario sc;
+  sc.Open({}, /*track_checkpoints=*/true);
+  sc.MakeDir(sc.Cp("op-1"));
+  sc.WriteSynced(sc.Cp("op-1/CURRENT"), "MANIFEST-000001\n");
+  std::vector<LedgerRecord> records;
+  REQUIRE(ReadLedger(sc.ledger, &records).ok());
+  REQUIRE(records.size() >= 4);
+  REQUIRE(records[0].kind == RecordKind::kRoot);
+  REQUIRE(records[0].name == "db");
+  REQUIRE(records[0].a == 1);
+  REQUIRE(records[1].kind == RecordKind::kRoot);
+  REQUIRE(records[1].name == "checkpoints");
+  REQUIRE(DescribeRecord(records[0]).find("(the store)") != std::string::npos);
+  REQUIRE(records[2].kind == RecordKind::kMkdir);
+  REQUIRE(records[2].name == "checkpoints/op-1");
+  REQUIRE(records[3].kind == RecordKind::kCreate);
+  REQUIRE(records[3].name == "checkpoints/op-1/CURRENT");
+
+  // The ledger was kept for the store `db` below its base: any other directory is refused.
+  Status wrong = ApplyPowerCut(sc.ledger, sc.cp, CutMode::kDrop, 1, nullptr);
+  REQUIRE(wrong.code() == Status::Code::kBadInput);
+  REQUIRE(fs::exists(sc.Cp("op-1/CURRENT")));  // nothing done
+  sc.Cut(CutMode::kDrop);
+  REQUIRE_FALSE(fs::exists(sc.Cp("op-1")));
+}
+
+TEST_CASE("a directory created without a fsync of its parent is removed with its contents",
+          "[faults][dirs]") {
+  Scenario sc;
+  sc.Open({}, /*track_checkpoints=*/true);
+  const std::string dir = sc.Cp("op-1.tmp");
+  sc.MakeDir(dir);
+  // CreateDirIfMissing of an existing directory is no event; of a new one, a creation.
+  REQUIRE(sc.fs->CreateDirIfMissing(dir, sc.io, nullptr).ok());
+  REQUIRE(sc.fs->CreateDirIfMissing(dir + "/sub", sc.io, nullptr).ok());
+  sc.WriteSynced(dir + "/MANIFEST-000005", Pattern(900, 21));
+
+  SECTION("the directory itself fsynced, its parent not") {
+    sc.SyncDir(dir);  // makes its entries durable, not its own name
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE_FALSE(fs::exists(dir));
+    REQUIRE(fs::exists(sc.cp));
+    REQUIRE(stats.dirs_removed == 1);  // one tree: the sub-directory went with it
+    REQUIRE(stats.files_removed == 0);
+  }
+  SECTION("parent fsynced, the directory not: it survives without the file") {
+    sc.SyncDir(sc.cp);
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE(fs::is_directory(dir));
+    REQUIRE_FALSE(fs::exists(dir + "/MANIFEST-000005"));
+    REQUIRE_FALSE(fs::exists(dir + "/sub"));
+    REQUIRE(stats.dirs_removed == 1);
+    REQUIRE(stats.files_removed == 1);
+  }
+  SECTION("both fsynced: all of it survives") {
+    sc.SyncDir(dir);
+    sc.SyncDir(sc.cp);
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE(ReadFile(dir + "/MANIFEST-000005") == Pattern(900, 21));
+    REQUIRE(fs::is_directory(dir + "/sub"));
+    REQUIRE(stats.dirs_removed == 0);
+  }
+}
+
+TEST_CASE("a directory rename no fsync of its parent covered is undone", "[faults][dirs]") {
+  Scenario sc;
+  sc.Open({}, /*track_checkpoints=*/true);
+  const std::string tmp = sc.Cp("op-2.tmp");
+  const std::string final_dir = sc.Cp("op-2");
+  sc.MakeDir(tmp);
+  sc.SyncDir(sc.cp);  // the temporary directory's creation is durable
+  sc.WriteSynced(tmp + "/CURRENT", "MANIFEST-000009\n");
+  sc.Rename(tmp, final_dir);
+  REQUIRE(ReadFile(final_dir + "/CURRENT") == "MANIFEST-000009\n");
+  // As RocksDB 7.8.3 does after the rename: a fsync of the renamed directory itself. It makes
+  // the directory's entries durable wherever the directory ends up, not its new name.
+  sc.SyncDir(final_dir);
+
+  SECTION("uncovered: renamed back, contents and all") {
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE_FALSE(fs::exists(final_dir));
+    REQUIRE(ReadFile(tmp + "/CURRENT") == "MANIFEST-000009\n");
+    REQUIRE(stats.dirs_restored == 1);
+    REQUIRE(stats.files_restored == 0);  // the file moved back with its directory
+  }
+  SECTION("covered by a later fsync of the parent: stays") {
+    sc.SyncDir(sc.cp);
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE_FALSE(fs::exists(tmp));
+    REQUIRE(ReadFile(final_dir + "/CURRENT") == "MANIFEST-000009\n");
+    REQUIRE(stats.dirs_restored == 0);
+    REQUIRE(stats.dirs_removed == 0);
+  }
+  SECTION("uncovered, its old name taken by a new directory: that one goes") {
+    sc.MakeDir(tmp);
+    sc.WriteSynced(tmp + "/CURRENT", "MANIFEST-000011\n");
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE_FALSE(fs::exists(final_dir));
+    REQUIRE(ReadFile(tmp + "/CURRENT") == "MANIFEST-000009\n");
+    REQUIRE(stats.dirs_restored == 1);
+    REQUIRE(stats.dirs_removed == 1);
+    REQUIRE_FALSE(fs::exists(sc.ledger + "/cut-staging"));
+  }
+}
+
+TEST_CASE("a fsync through a handle opened before its directory moved covers the moved one",
+          "[faults][dirs]") {
+  Scenario sc;
+  sc.Open({}, /*track_checkpoints=*/true);
+  sc.MakeDir(sc.Cp("a"));
+  sc.SyncDir(sc.cp);
+  std::unique_ptr<rocksdb::FSDirectory> handle;
+  REQUIRE(sc.fs->NewDirectory(sc.Cp("a"), sc.io, &handle, nullptr).ok());
+  sc.WriteSynced(sc.Cp("a/OPTIONS-000003"), "options");
+  sc.Rename(sc.Cp("a"), sc.Cp("b"));
+  sc.SyncDir(sc.cp);
+  REQUIRE(handle->Fsync(sc.io, nullptr).ok());
+  std::vector<LedgerRecord> records;
+  REQUIRE(ReadLedger(sc.ledger, &records).ok());
+  REQUIRE(records.back().kind == RecordKind::kDirSync);
+  REQUIRE(records.back().name == "checkpoints/b");  // the name it has now
+  sc.Cut(CutMode::kDrop);
+  REQUIRE(ReadFile(sc.Cp("b/OPTIONS-000003")) == "options");
+}
+
+TEST_CASE("a hard link into a checkpoint is durable once the checkpoint directory is fsynced",
+          "[faults][dirs]") {
+  Scenario sc;
+  sc.Open({}, /*track_checkpoints=*/true);
+  sc.WriteSynced(sc.Path("000007.sst"), Pattern(3000, 8));
+  sc.DirSync();
+  sc.MakeDir(sc.Cp("op-3"));
+  sc.SyncDir(sc.cp);
+  REQUIRE(sc.fs->LinkFile(sc.Path("000007.sst"), sc.Cp("op-3/000007.sst"), sc.io, nullptr).ok());
+  // A compaction drops the table from the store, durably: the checkpoint's link must hold.
+  REQUIRE(sc.fs->DeleteFile(sc.Path("000007.sst"), sc.io, nullptr).ok());
+  sc.DirSync();
+
+  SECTION("checkpoint directory not fsynced: the link is lost") {
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE(fs::is_directory(sc.Cp("op-3")));
+    REQUIRE_FALSE(fs::exists(sc.Cp("op-3/000007.sst")));
+    REQUIRE_FALSE(sc.Has("000007.sst"));
+    REQUIRE(stats.files_removed == 1);
+  }
+  SECTION("fsynced: the checkpoint keeps the table") {
+    sc.SyncDir(sc.Cp("op-3"));
+    sc.Cut(CutMode::kDrop);
+    REQUIRE(ReadFile(sc.Cp("op-3/000007.sst")) == Pattern(3000, 8));
+    REQUIRE_FALSE(sc.Has("000007.sst"));
+  }
+}
+
+TEST_CASE("a directory removal no fsync of its parent covered is undone", "[faults][dirs]") {
+  Scenario sc;
+  fs::create_directories(sc.Cp("op-4"));  // there before the writer started: durable
+  WriteFile(sc.Cp("op-4/CURRENT"), "MANIFEST-000004\n");
+  sc.Open({}, /*track_checkpoints=*/true);
+  REQUIRE(sc.fs->DeleteFile(sc.Cp("op-4/CURRENT"), sc.io, nullptr).ok());
+  REQUIRE(sc.fs->DeleteDir(sc.Cp("op-4"), sc.io, nullptr).ok());
+  REQUIRE_FALSE(fs::exists(sc.Cp("op-4")));
+
+  SECTION("uncovered: the directory and its file come back") {
+    CutStats stats = sc.Cut(CutMode::kDrop);
+    REQUIRE(ReadFile(sc.Cp("op-4/CURRENT")) == "MANIFEST-000004\n");
+    REQUIRE(stats.dirs_restored == 1);
+    REQUIRE(stats.files_restored == 1);
+  }
+  SECTION("covered: gone, whatever became of the entries inside it") {
+    sc.SyncDir(sc.cp);
+    sc.Cut(CutMode::kDrop);
+    REQUIRE_FALSE(fs::exists(sc.Cp("op-4")));
+  }
+}
+
 TEST_CASE("a ledger with a sync record removed drops more", "[faults]") {
   auto run = [](bool tamper, CutStats* stats) {
     Scenario sc;
@@ -631,6 +852,308 @@ TEST_CASE("a crash point SIGKILLs right after the nth event; the summary shows w
 std::string Key(int i) { return "key" + std::to_string(1000 + i); }
 std::string Value(int i) { return "value-" + std::to_string(i) + std::string(100, 'v'); }
 
+// Runs `body` in a forked child and returns what it returns ("" = all good), or how the child
+// died. RocksDB is opened in the child: the parent must not start RocksDB's threads while
+// later tests still fork writers.
+std::string InVerifierChild(const std::function<std::string()>& body) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    const std::string result = body();
+    for (size_t done = 0; done < result.size();) {
+      ssize_t n = ::write(fds[1], result.data() + done, result.size() - done);
+      if (n <= 0) ::_exit(2);
+      done += static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string result;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) result.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return "verifier child ended with status " + std::to_string(status) + ": " + result;
+  }
+  return result;
+}
+
+// "" when `dir` opens as a store holding exactly the keys [0, n) with their values.
+std::string ExpectExactly(const std::string& dir, int n) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status open = rocksdb::DB::Open(rocksdb::Options(), dir, &raw);
+  if (!open.ok()) return dir + " does not open: " + open.ToString();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  int i = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) {
+    if (i >= n || it->key().ToString() != Key(i) || it->value().ToString() != Value(i)) {
+      return dir + ": unexpected key " + it->key().ToString() + " at position " +
+             std::to_string(i) + " (expected " + std::to_string(n) + " keys)";
+    }
+  }
+  if (!it->status().ok()) return dir + ": scan failed: " + it->status().ToString();
+  if (i != n) return dir + " holds " + std::to_string(i) + " keys, not " + std::to_string(n);
+  return "";
+}
+
+// Counts file-system events inside `watch` (CreateDir, LinkFile, a file's create, append,
+// sync and close, RenameFile, directory fsync) that completed below, and SIGKILLs the
+// process right after the nth: a crash at a chosen step of CreateCheckpoint.
+struct KillCounter {
+  std::string watch;
+  int nth = 0;
+  std::atomic<int> seen{0};
+  bool Watched(const std::string& path) const {
+    return path == watch || path.rfind(watch + "/", 0) == 0;
+  }
+  void Event(const rocksdb::IOStatus& s) {
+    if (s.ok() && seen.fetch_add(1) + 1 == nth) {
+      ::kill(::getpid(), SIGKILL);
+      for (;;) ::pause();
+    }
+  }
+};
+
+class KillFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  KillFile(std::unique_ptr<rocksdb::FSWritableFile> target, std::shared_ptr<KillCounter> counter)
+      : FSWritableFileOwnerWrapper(std::move(target)), counter_(std::move(counter)) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    return Counted(target()->Append(data, options, dbg));
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    return Counted(target()->Append(data, options, info, dbg));
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    return Counted(target()->Sync(options, dbg));
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    return Counted(target()->Fsync(options, dbg));
+  }
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    return Counted(target()->Close(options, dbg));
+  }
+
+ private:
+  rocksdb::IOStatus Counted(rocksdb::IOStatus s) {
+    counter_->Event(s);
+    return s;
+  }
+  std::shared_ptr<KillCounter> counter_;
+};
+
+class KillDirectory : public rocksdb::FSDirectoryWrapper {
+ public:
+  KillDirectory(std::unique_ptr<rocksdb::FSDirectory> target, std::shared_ptr<KillCounter> counter)
+      : FSDirectoryWrapper(std::move(target)), counter_(std::move(counter)) {}
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = FSDirectoryWrapper::Fsync(options, dbg);
+    counter_->Event(s);
+    return s;
+  }
+  rocksdb::IOStatus FsyncWithDirOptions(const rocksdb::IOOptions& options,
+                                        rocksdb::IODebugContext* dbg,
+                                        const rocksdb::DirFsyncOptions& dir_options) override {
+    rocksdb::IOStatus s = FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_options);
+    counter_->Event(s);
+    return s;
+  }
+
+ private:
+  std::shared_ptr<KillCounter> counter_;
+};
+
+class KillFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  KillFileSystem(std::shared_ptr<rocksdb::FileSystem> target, std::shared_ptr<KillCounter> counter)
+      : FileSystemWrapper(std::move(target)), counter_(std::move(counter)) {}
+  const char* Name() const override { return "KillFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
+    if (!counter_->Watched(name)) return s;
+    counter_->Event(s);
+    if (s.ok()) *result = std::make_unique<KillFile>(std::move(*result), counter_);
+    return s;
+  }
+  rocksdb::IOStatus NewDirectory(const std::string& name, const rocksdb::IOOptions& options,
+                                 std::unique_ptr<rocksdb::FSDirectory>* result,
+                                 rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewDirectory(name, options, result, dbg);
+    if (s.ok() && counter_->Watched(name)) {
+      *result = std::make_unique<KillDirectory>(std::move(*result), counter_);
+    }
+    return s;
+  }
+  rocksdb::IOStatus CreateDir(const std::string& name, const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* dbg) override {
+    return Counted(name, target()->CreateDir(name, options, dbg));
+  }
+  rocksdb::IOStatus LinkFile(const std::string& src, const std::string& dst,
+                             const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+    return Counted(dst, target()->LinkFile(src, dst, options, dbg));
+  }
+  rocksdb::IOStatus RenameFile(const std::string& src, const std::string& dst,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* dbg) override {
+    return Counted(dst, target()->RenameFile(src, dst, options, dbg));
+  }
+
+ private:
+  rocksdb::IOStatus Counted(const std::string& path, rocksdb::IOStatus s) {
+    if (counter_->Watched(path)) counter_->Event(s);
+    return s;
+  }
+  std::shared_ptr<KillCounter> counter_;
+};
+
+constexpr int kBeforeCheckpoint = 100;
+constexpr int kAfterCheckpoint = 60;
+
+// The writer's checkpoint op, in a forked child: open through the ledger file system (the
+// checkpoint root tracked), write synced keys, CreateCheckpoint, then, when `sync_parent`,
+// fsync the checkpoint root so the new directory's name is durable. With `kill_at` the child
+// dies at that event inside the checkpoint root; without, it writes on and SIGKILLs itself.
+// Exit codes: 2 setup failed, 3 the kill point was never reached.
+void CheckpointChild(const Scenario& sc, const std::string& checkpoint, bool sync_parent,
+                     int kill_at) {
+  Status s;
+  std::shared_ptr<rocksdb::FileSystem> fs =
+      NewLedgerFileSystem(rocksdb::FileSystem::Default(), sc.Options({}, true), &s);
+  if (!fs) ::_exit(2);
+  if (kill_at > 0) {
+    auto counter = std::make_shared<KillCounter>();
+    counter->watch = sc.cp;
+    counter->nth = kill_at;
+    fs = std::make_shared<KillFileSystem>(fs, counter);
+  }
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  rocksdb::Options options;
+  options.env = env.get();
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, sc.db, &raw).ok()) ::_exit(2);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  for (int i = 0; i < kBeforeCheckpoint; ++i) {
+    if (!raw->Put(sync, Key(i), Value(i)).ok()) ::_exit(2);
+  }
+  rocksdb::Checkpoint* checkpointer = nullptr;
+  if (!rocksdb::Checkpoint::Create(raw, &checkpointer).ok()) ::_exit(2);
+  if (!checkpointer->CreateCheckpoint(checkpoint).ok()) ::_exit(2);
+  if (sync_parent) {
+    std::unique_ptr<rocksdb::FSDirectory> dir;
+    rocksdb::IOOptions io;
+    if (!fs->NewDirectory(sc.cp, io, &dir, nullptr).ok()) ::_exit(2);
+    if (!dir->FsyncWithDirOptions(io, nullptr, rocksdb::DirFsyncOptions()).ok()) ::_exit(2);
+  }
+  if (kill_at > 0) ::_exit(3);
+  for (int i = kBeforeCheckpoint; i < kBeforeCheckpoint + kAfterCheckpoint; ++i) {
+    if (!raw->Put(sync, Key(i), Value(i)).ok()) ::_exit(2);
+  }
+  for (int i = kBeforeCheckpoint + kAfterCheckpoint; i < kBeforeCheckpoint + 2 * kAfterCheckpoint;
+       ++i) {
+    if (!raw->Put(rocksdb::WriteOptions(), Key(i), Value(i)).ok()) ::_exit(2);
+  }
+  ::kill(::getpid(), SIGKILL);
+}
+
+TEST_CASE("a checkpoint made and its root fsynced survives the cut holding exactly its keys",
+          "[faults][rocksdb][checkpoint]") {
+  Scenario sc;
+  const std::string checkpoint = sc.Cp("op-100");
+  RunChildExpectingSigkill([&] { CheckpointChild(sc, checkpoint, true, 0); });
+  std::vector<LedgerRecord> records;
+  REQUIRE(ReadLedger(sc.ledger, &records).ok());
+  std::set<RecordKind> in_checkpoint;  // what RocksDB did there, as the ledger saw it
+  for (const LedgerRecord& r : records) {
+    if (r.name.rfind("checkpoints/", 0) == 0 || r.name2.rfind("checkpoints/", 0) == 0) {
+      in_checkpoint.insert(r.kind);
+    }
+  }
+  for (RecordKind kind : {RecordKind::kMkdir, RecordKind::kLink, RecordKind::kCreate,
+                          RecordKind::kRenameDir, RecordKind::kDirSync}) {
+    INFO(RecordKindName(kind));
+    REQUIRE(in_checkpoint.count(kind) == 1);
+  }
+
+  CutStats stats = sc.Cut(CutMode::kDrop);
+  REQUIRE(stats.bytes_dropped > 0);
+  REQUIRE_FALSE(fs::exists(checkpoint + ".tmp"));
+  REQUIRE(InVerifierChild([&] { return ExpectExactly(checkpoint, kBeforeCheckpoint); }) == "");
+  REQUIRE(InVerifierChild(
+              [&] { return ExpectExactly(sc.db, kBeforeCheckpoint + kAfterCheckpoint); }) == "");
+}
+
+TEST_CASE("RocksDB 7.8.3's CreateCheckpoint alone leaves no durable checkpoint name",
+          "[faults][rocksdb][checkpoint]") {
+  // CreateCheckpoint fsyncs the renamed directory, never its parent: on a file system that
+  // keeps only what was fsynced, neither the `.tmp` creation nor the rename survives.
+  Scenario sc;
+  const std::string checkpoint = sc.Cp("op-100");
+  RunChildExpectingSigkill([&] { CheckpointChild(sc, checkpoint, false, 0); });
+  REQUIRE(fs::is_directory(checkpoint));
+  CutStats stats = sc.Cut(CutMode::kDrop);
+  REQUIRE_FALSE(fs::exists(checkpoint));
+  REQUIRE_FALSE(fs::exists(checkpoint + ".tmp"));
+  REQUIRE(stats.dirs_removed == 1);
+  REQUIRE(InVerifierChild(
+              [&] { return ExpectExactly(sc.db, kBeforeCheckpoint + kAfterCheckpoint); }) == "");
+}
+
+TEST_CASE("a writer killed inside its checkpoint op never leaves a checkpoint that fails to open",
+          "[faults][rocksdb][checkpoint]") {
+  // Every event in the checkpoint root, one crash each: CreateDir of `.tmp`, the links, the
+  // MANIFEST and CURRENT writes, the rename, RocksDB's fsync of the directory, the writer's
+  // fsync of the root.
+  int survived = 0;
+  int kill_points = 0;
+  for (int nth = 1;; ++nth) {
+    Scenario sc;
+    const std::string checkpoint = sc.Cp("op-100");
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      CheckpointChild(sc, checkpoint, true, nth);
+      ::_exit(4);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    INFO("kill at event " << nth << ", child status " << status);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 3) break;  // past the last event
+    REQUIRE(WIFSIGNALED(status));
+    REQUIRE(WTERMSIG(status) == SIGKILL);
+    ++kill_points;
+    sc.Cut(CutMode::kDrop);
+    for (const auto& entry : fs::directory_iterator(sc.cp)) {
+      const std::string name = entry.path().filename().string();
+      INFO(name);
+      REQUIRE((name == "op-100" || name == "op-100.tmp"));  // `.tmp` the harness ignores
+    }
+    if (fs::exists(checkpoint)) {
+      ++survived;
+      REQUIRE(InVerifierChild([&] { return ExpectExactly(checkpoint, kBeforeCheckpoint); }) == "");
+    }
+  }
+  REQUIRE(kill_points >= 10);
+  REQUIRE(survived == 1);  // only once the writer's fsync of the root completed
+}
+
 // Last on purpose: the parent opens RocksDB (starting its threads) only after its fork.
 TEST_CASE("a real RocksDB keeps every synced write across a drop cut", "[faults][rocksdb]") {
   Scenario sc;
@@ -729,3 +1252,35 @@ TEST_CASE("ledger overhead per append event", "[.bench]") {
 }
 
 }  // namespace
+
+TEST_CASE("a narrower directory fsync finishing late does not take back a wider one") {
+  // Two threads fsync the store directory: one began before a file was created and finishes
+  // after another fsync that covered the file. The file's name stays durable.
+  using powercut::faults::LedgerRecord;
+  using powercut::faults::RecordKind;
+  auto rec = [](uint64_t ordinal, RecordKind kind, uint32_t file, uint64_t a, uint64_t b,
+                std::string name) {
+    LedgerRecord r;
+    r.ordinal = ordinal;
+    r.kind = kind;
+    r.file_id = file;
+    r.a = a;
+    r.b = b;
+    r.name = std::move(name);
+    return r;
+  };
+  const std::vector<LedgerRecord> records = {
+      rec(0, RecordKind::kCreate, 1, 0, 0, "000001.sst"),
+      rec(1, RecordKind::kAppend, 1, 0, 4, ""),
+      rec(2, RecordKind::kSync, 1, 4, 0, ""),
+      rec(3, RecordKind::kDirSync, 0, 3, 0, ""),  // covers the create
+      rec(4, RecordKind::kDirSync, 0, 0, 0, ""),  // began before it, finished last
+  };
+  powercut::faults::Replay replay;
+  powercut::Status s = powercut::faults::ReplayLedger(records, "test-ledger", &replay);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(replay.names.count("000001.sst") == 1);
+  CHECK(replay.names.at("000001.sst") == 1);
+  CHECK(replay.inodes.at(1).durable == 4);
+}
