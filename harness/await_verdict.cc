@@ -51,6 +51,8 @@ Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t time
     if (line.rfind("ready ", 0) == 0) {
       ready = true;
       *recovery_ms = std::strtod(line.c_str() + 6, nullptr) / 1000.0;
+      // Process start, exec, library load and the open: what a cycle pays before verifying.
+      (*metrics)["start_to_ready_ms"] = static_cast<double>(timeout_ms - (deadline - NowMs()));
     } else if (IsMetricsLine(line)) {
       Status s = ParseMetricsLine(line, metrics);
       if (!s.ok()) *harness = s;

@@ -95,6 +95,13 @@ ProgressSnapshot Snapshot(const RunPlan& plan, const RunState& state) {
 }  // namespace
 
 int RunController(const RunPlan& plan) {
+  // Before any thread exists (the metrics server's included): every thread inherits the
+  // mask, so SIGINT/SIGTERM reach only the watcher below.
+  sigset_t interrupts;
+  sigemptyset(&interrupts);
+  sigaddset(&interrupts, SIGINT);
+  sigaddset(&interrupts, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &interrupts, nullptr);
   for (const auto& [dir, flag] :
        {std::pair{plan.data_dir, "--data-dir"}, {plan.report_dir, "--report-dir"}}) {
     Status s = CheckOwnedDir(dir, flag);

@@ -248,6 +248,7 @@ int RunWriter(const WriterArgs& args) {
   Say(fmt::format("ready {}\n", open_us));
 
   const workloads::OpGenerator ops(header.seed, spec);
+  const auto verify_start = std::chrono::steady_clock::now();
   StoreImage image(spec.key_count);
   s = ScanStore(db.get(), &image);
   if (!s.ok()) return Fail(kWriterScanFailed, s.message());
@@ -259,8 +260,11 @@ int RunWriter(const WriterArgs& args) {
     CheckCheckpoint(options, args.chain_dir, cp, base, ops, &verdict);
   }
   // Metrics first: a failed store reports them too, and the writer exits after its verdict.
-  Say(std::string(kMetricsLinePrefix) +
-      CollectStoreMetrics(db.get(), options.statistics.get()).dump() + "\n");
+  nlohmann::json metrics = CollectStoreMetrics(db.get(), options.statistics.get());
+  metrics["verify_ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - verify_start)
+          .count();
+  Say(std::string(kMetricsLinePrefix) + metrics.dump() + "\n");
 
   Say("verdict " + verdict.ToJson().dump() + "\n");
   // A failed store stays exactly as recovered, for the evidence: no close, no flush.

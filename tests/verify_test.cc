@@ -142,3 +142,36 @@ TEST_CASE("verify: a store that will not open is unrecoverable") {
   CHECK(c.Classes("unrecoverable") == 1);
   CHECK(r.out.find("open failed") != std::string::npos);
 }
+
+TEST_CASE("verify: a flipped bit inside a real value is silent-corruption") {
+  Chain c;
+  const uint32_t k = c.LiveKeyWrittenBy(OpKind::kPut);
+  std::string value = EncodeValue(c.header.seed, k, c.oracle.at(k).op, c.oracle.at(k).value_bytes);
+  value[value.size() - 1] ^= 0x01;
+  REQUIRE(c.Ldb("--hex put " + Hex(KeyFor(k)) + " " + Hex(value)).exit_code == 0);
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("silent-corruption") == 1);
+}
+
+TEST_CASE("verify: a deleted key put back with its old value is resurrected") {
+  Chain c;
+  // A key whose last op was a lone delete, and the put it deleted.
+  for (uint32_t k = 0; k < c.oracle.key_count(); ++k) {
+    const Slot& s = c.oracle.at(k);
+    if (s.present() || s.op == 0 || c.ops->Get(s.op).kind != OpKind::kDelete) continue;
+    for (uint64_t i = s.op - 1; i >= 1; --i) {
+      const Op op = c.ops->Get(i);
+      if (op.kind != OpKind::kPut || op.writes[0].key_id != k) continue;
+      const std::string old = EncodeValue(c.header.seed, k, i, op.writes[0].value_bytes);
+      REQUIRE(c.Ldb("--hex put " + Hex(KeyFor(k)) + " " + Hex(old)).exit_code == 0);
+      const Result r = c.Verify();
+      INFO(r.out << r.err);
+      CHECK(r.exit_code == 1);
+      CHECK(c.Classes("resurrected") == 1);
+      return;
+    }
+  }
+  FAIL("no deleted key with an earlier lone put in the chain");
+}
