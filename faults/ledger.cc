@@ -157,13 +157,15 @@ Status ParseEventKind(const std::string& text, EventKind* kind) {
   }
   return Status::BadInput("unknown crash-point event '" + text +
                           "': use wal-append, wal-sync, sst-create, manifest-write, "
-                          "current-rename or dir-fsync");
+                          "current-rename, dir-fsync or event");
 }
 
 const char* EventKindName(EventKind kind) {
   switch (kind) {
     case EventKind::kNone:
       return "none";
+    case EventKind::kAnyEvent:
+      return "event";
     case EventKind::kWalAppend:
       return "wal-append";
     case EventKind::kWalSync:

@@ -58,8 +58,9 @@ enum class EventKind {
   kManifestWrite,  // "manifest-write": bytes appended to a MANIFEST-* file
   kCurrentRename,  // "current-rename": a rename whose target is CURRENT
   kDirFsync,       // "dir-fsync": a directory fsync
+  kAnyEvent,       // "event": any ledger record — how a replay crashes where a timed kill did
 };
-inline constexpr int kEventKindCount = 7;
+inline constexpr int kEventKindCount = 8;
 
 // "wal-append" | "wal-sync" | "sst-create" | "manifest-write" | "current-rename" |
 // "dir-fsync"; BadInput naming the value otherwise.

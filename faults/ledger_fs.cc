@@ -167,8 +167,12 @@ class State {
                   std::string_view rest = {}) {
     const uint64_t ordinal = ledger_->Append(head, name, rest);
     g_event_count.fetch_add(1, std::memory_order_relaxed);
-    if (event != EventKind::kNone && event == crash_at_.kind &&
-        crash_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == crash_at_.nth) {
+    const bool crash =
+        crash_at_.kind == EventKind::kAnyEvent
+            ? ordinal + 1 == crash_at_.nth
+            : event != EventKind::kNone && event == crash_at_.kind &&
+                  crash_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == crash_at_.nth;
+    if (crash) {
       ::kill(::getpid(), SIGKILL);
       for (;;) ::pause();  // no thread of this process may act after the crash point
     }

@@ -14,6 +14,7 @@
 #include "faults/power_cut.h"
 #include "harness/await_verdict.h"
 #include "harness/child_process.h"
+#include "harness/evidence.h"
 #include "harness/writer.h"
 #include "src/chain_manifest.h"
 #include "src/contract.h"
@@ -51,6 +52,12 @@ struct Pending {
   std::string crash_at;    // power cuts: the seeded crash point "kind:n", if any
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
   faults::CutStats cut;
+  uint64_t cut_seed = 0;
+  int64_t fault_after_ms = 0;  // the seeded time of the (first) signal
+  // What this cycle's writer was started with: its open judged the cycle before.
+  uint64_t verify_lo = 0;
+  uint64_t verify_hi = 0;
+  std::vector<uint64_t> verify_checkpoints;
 };
 
 // Largest n a seeded crash point picks for each kind of event, so that most crash points
@@ -69,6 +76,8 @@ uint64_t MaxNth(faults::EventKind kind) {
       return 2;
     case faults::EventKind::kDirFsync:
       return 8;
+    case faults::EventKind::kAnyEvent:
+      return 5'000;
     case faults::EventKind::kNone:
       return 1;
   }
@@ -100,12 +109,19 @@ class ChainRunner {
       // The fault is chosen before the writer starts: a power cut needs its ledger from the
       // open on.
       const Fault fault = PickFault(local);
-      const std::string ledger =
-          more && fault == Fault::kPowerCut ? fmt::format("{}/ledger-{}", dir_, cycle) : "";
+      // Every writing cycle keeps a ledger, so a timed kill records the event it reached and a
+      // replay can crash there; only a power cut is cut from it.
+      const std::string ledger = more ? fmt::format("{}/ledger-{}", dir_, cycle) : "";
+      const std::vector<uint64_t> checkpoints =
+          pending ? pending->checkpoints : std::vector<uint64_t>{};
+      if (more) {
+        s = SnapshotChain(dir_, fmt::format("{}/before-{}", dir_, cycle));
+        if (!s.ok()) return state_->HarnessError(s.message());
+      }
 
       std::unique_ptr<ChildProcess> child;
-      s = Spawn(lo, hi, !more, ledger, CrashAt(local),
-                pending ? pending->checkpoints : std::vector<uint64_t>{}, &child);
+      s = Spawn(lo, hi, !more, ledger, fault == Fault::kPowerCut ? CrashAt(local) : "", checkpoints,
+                StderrPath(more ? cycle : 0), &child);
       if (!s.ok()) return state_->HarnessError(s.message());
       double recovery_ms = 0;
       std::map<std::string, double> metrics;
@@ -125,10 +141,15 @@ class ChainRunner {
           manifest_,
           {{"type", "verdict"}, {"cycle", pending ? pending->cycle : 0}, {"verdict", v.ToJson()}});
       if (!s.ok()) return state_->HarnessError(s.message());
-      if (!v.pass) return;  // the store and ledger stay as they were; the writer has exited
-      if (pending && !pending->ledger_dir.empty()) {
+      if (!v.pass) {  // the writer has exited; the store stays as recovered
+        if (pending) KeepEvidence(*pending, v, cycle);
+        return;
+      }
+      if (pending) {  // passed: what a replay of it would need goes
         std::error_code ec;
         std::filesystem::remove_all(pending->ledger_dir, ec);
+        std::filesystem::remove_all(fmt::format("{}/before-{}", dir_, pending->cycle), ec);
+        std::filesystem::remove(StderrPath(pending->cycle), ec);
       }
       oracle_.AdvanceTo(v.recovered, ops_);
       s = oracle_.Save(dir_ + "/oracle.bin");
@@ -139,6 +160,9 @@ class ChainRunner {
         return;
       }
       pending = InjectFault(child.get(), cycle, local, fault, ledger, v.recovered);
+      pending->verify_lo = lo;
+      pending->verify_hi = hi;
+      pending->verify_checkpoints = checkpoints;
       if (state_->interrupted()) return;
       s = ChainManifest::Append(manifest_,
                                 {{"type", "cycle"},
@@ -174,6 +198,48 @@ class ChainRunner {
     return oracle_.Save(dir_ + "/oracle.bin");
   }
 
+  std::string StderrPath(uint64_t cycle) const {
+    return fmt::format("{}/writer-{}.stderr", dir_, cycle);
+  }
+
+  std::string ReplayLine(uint64_t cycle) const {
+    return fmt::format("powercut replay {}/report.json --cycle {}", plan_.report_dir, cycle);
+  }
+
+  // The failing cycle's evidence, into REPORT_DIR/failures/<cycle>/, with what a replay needs.
+  void KeepEvidence(const Pending& p, const Verdict& v, uint64_t verifier_cycle) {
+    EvidenceInput in;
+    in.chain_dir = dir_;
+    in.before_dir = fmt::format("{}/before-{}", dir_, p.cycle);
+    in.ledger_dir = p.ledger_dir;
+    in.writer_stderr = StderrPath(p.cycle);
+    in.verifier_stderr = StderrPath(verifier_cycle);
+    in.verdict = v;
+    in.replay = {{"schema", 1},
+                 {"cycle", p.cycle},
+                 {"chain", chain_},
+                 {"fault", FaultName(p.fault)},
+                 {"expect_acked", plan_.expect_acked},
+                 {"verify_lo", p.verify_lo},
+                 {"verify_hi", p.verify_hi},
+                 {"verify_checkpoints", p.verify_checkpoints},
+                 {"resume", p.resume},
+                 {"acked", p.acked},
+                 {"hi", p.hi},
+                 {"lo", p.lo},
+                 {"crash_at", p.crash_at},
+                 {"fs_events", p.fs_events},
+                 {"fault_after_ms", p.fault_after_ms},
+                 {"cut", plan_.cut},
+                 {"cut_seed", p.cut_seed},
+                 {"recovery_timeout_ms", plan_.recovery_timeout_ms},
+                 {"verdict", v.ToJson()},
+                 {"reproduce", ReplayLine(p.cycle)},
+                 {"run", plan_.ReproduceLine()}};
+    Status s = harness::KeepEvidence(in, fmt::format("{}/failures/{}", plan_.report_dir, p.cycle));
+    if (!s.ok()) state_->HarnessError(dir_ + ": keeping the evidence: " + s.message());
+  }
+
   // "kind:n" for this cycle's seeded crash point, or empty.
   std::string CrashAt(uint64_t local) const {
     if (plan_.crash_at.empty()) return "";
@@ -185,7 +251,7 @@ class ChainRunner {
 
   Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
                const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
-               std::unique_ptr<ChildProcess>* child) {
+               const std::string& stderr_path, std::unique_ptr<ChildProcess>* child) {
     WriterArgs w;
     w.chain_dir = dir_;
     w.lo = lo;
@@ -193,7 +259,7 @@ class ChainRunner {
     w.verify_only = verify_only;
     w.checkpoints = checkpoints;
     w.ledger_dir = ledger;
-    w.crash_at = ledger.empty() ? "" : crash_at;
+    w.crash_at = crash_at;
     w.lie_ack = plan_.test_lie_ack;
     std::error_code ec;
     if (!ledger.empty()) std::filesystem::remove_all(ledger, ec);
@@ -210,7 +276,7 @@ class ChainRunner {
       // TESTS ONLY: an acked checkpoint that no longer opens must fail the cycle.
       for (uint64_t op : checkpoints) std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT");
     }
-    return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), dir_ + "/writer.stderr", child);
+    return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), stderr_path, child);
   }
 
   Fault PickFault(uint64_t local) const {
@@ -232,7 +298,7 @@ class ChainRunner {
     p.cycle = cycle;
     p.fault = fault;
     p.ledger_dir = ledger;
-    p.crash_at = ledger.empty() ? "" : CrashAt(local);
+    p.crash_at = fault == Fault::kPowerCut ? CrashAt(local) : "";
     p.contract = ContractFor(p.fault, plan_.store, plan_.expect_acked);
     p.resume = r + 1;
     p.acked = r;
@@ -245,6 +311,7 @@ class ChainRunner {
     };
     std::vector<Step> steps;
     const int64_t t = static_cast<int64_t>(rng.Between(plan_.write_min_ms, plan_.write_max_ms));
+    p.fault_after_ms = t;
     switch (p.fault) {
       case Fault::kKill:
         steps = {{t, SIGKILL}};
@@ -317,26 +384,25 @@ class ChainRunner {
     if (p.fault == Fault::kClean && !closed && p.failure.empty()) {
       p.failure = "clean close did not complete";
     }
-    if (p.fault == Fault::kPowerCut) CutPower(local, &p);
-    p.lo = r;
-    for (uint64_t i = p.resume; i <= p.acked; ++i) {
-      const Op op = ops_.Get(i);
-      if (p.contract.Covers(op)) p.lo = i;
-      if (op.kind == OpKind::kCheckpoint) p.checkpoints.push_back(i);
-    }
+    CutPower(local, &p);
+    const Durability d = DurableAfter(p.contract, ops_, r, p.resume, p.acked);
+    p.lo = d.lo;
+    p.checkpoints = d.checkpoints;
     return p;
   }
 
   // The writer is dead: roll its store back to what the disk would hold after power loss.
   void CutPower(uint64_t local, Pending* p) {
     faults::LedgerSummary summary;
-    Status s = plan_.test_drop_sync_record ? DropLastSyncRecord(p->ledger_dir) : Status::Ok();
+    const bool cut = p->fault == Fault::kPowerCut;
+    Status s =
+        cut && plan_.test_drop_sync_record ? DropLastSyncRecord(p->ledger_dir) : Status::Ok();
     if (s.ok()) s = faults::SummarizeLedger(p->ledger_dir, &summary);
-    if (s.ok()) {
+    p->cut_seed = Rng(seed_, "cut", local).Next();
+    if (s.ok() && cut) {
       faults::CutMode mode = faults::CutMode::kDrop;
       faults::ParseCutMode(plan_.cut, &mode);
-      s = faults::ApplyPowerCut(p->ledger_dir, dir_ + "/db", mode, Rng(seed_, "cut", local).Next(),
-                                &p->cut);
+      s = faults::ApplyPowerCut(p->ledger_dir, dir_ + "/db", mode, p->cut_seed, &p->cut);
     }
     if (!s.ok()) return state_->HarnessError(dir_ + ": power cut: " + s.message());
     p->fs_events = summary.events;
@@ -345,13 +411,19 @@ class ChainRunner {
       faults::EventKind kind = faults::EventKind::kNone;
       faults::ParseEventKind(p->crash_at.substr(0, p->crash_at.find(':')), &kind);
       const bool reached =
-          std::to_string(summary.count(kind)) == p->crash_at.substr(p->crash_at.find(':') + 1);
+          kind == faults::EventKind::kAnyEvent
+              ? std::to_string(summary.events) == p->crash_at.substr(p->crash_at.find(':') + 1)
+              : std::to_string(summary.count(kind)) ==
+                    p->crash_at.substr(p->crash_at.find(':') + 1);
       p->detail += reached ? " (crash point reached)" : " (crash point not reached: timed kill)";
     }
-    p->detail += fmt::format(
-        " at fs event {} ({}); cut dropped {} bytes in {} files, removed {} files, restored {}",
-        summary.events, summary.has_last ? faults::DescribeRecord(summary.last) : "none",
-        p->cut.bytes_dropped, p->cut.files_truncated, p->cut.files_removed, p->cut.files_restored);
+    p->detail += fmt::format(" at fs event {} ({})", summary.events,
+                             summary.has_last ? faults::DescribeRecord(summary.last) : "none");
+    if (cut) {
+      p->detail += fmt::format("; cut dropped {} bytes in {} files, removed {} files, restored {}",
+                               p->cut.bytes_dropped, p->cut.files_truncated, p->cut.files_removed,
+                               p->cut.files_restored);
+    }
   }
 
   // TESTS ONLY: a ledger that lies about a sync must lead to a FAIL, never a silent pass.
@@ -383,7 +455,7 @@ class ChainRunner {
     c.cycle_ms = static_cast<double>(NowMs() - p.started_ms);
     c.detail = p.detail + "; " + v.detail;
     for (const Finding& f : v.findings) c.findings.push_back({f.key, f.klass, f.expected, f.found});
-    if (!v.pass) c.reproduce = plan_.ReproduceLine() + "   # then: powercut verify " + dir_;
+    if (!v.pass) c.reproduce = ReplayLine(p.cycle);
     metrics["recovery_ms"] = recovery_ms;
     metrics["ops_acked"] = static_cast<double>(p.acked >= p.resume ? p.acked - p.resume + 1 : 0);
     if (p.fault == Fault::kPowerCut) {

@@ -14,6 +14,7 @@
 #include "harness/gate_command.h"
 #include "harness/merge_command.h"
 #include "harness/plan.h"
+#include "harness/replay_command.h"
 #include "harness/verify_command.h"
 #include "src/contract.h"
 #include "workloads/spec.h"
@@ -131,6 +132,14 @@ int main(int argc, char** argv) {
                    "fault kinds that must have run, e.g. kill,power-cut")
       ->delimiter(',');
 
+  std::string replay_report, replay_work_dir = "powercut-replay";
+  uint64_t replay_cycle = 0;
+  CLI::App* replay = app.add_subcommand("replay", "re-run one failing cycle from a report folder");
+  replay->add_option("REPORT.json", replay_report, "the report.json a run wrote")->required();
+  replay->add_option("--cycle", replay_cycle, "the failing cycle to replay")->required();
+  replay->add_option("--work-dir", replay_work_dir, "where the replayed chain lives")
+      ->capture_default_str();
+
   std::string chain_dir;
   int64_t verify_timeout_ms = 60'000;
   CLI::App* verify =
@@ -166,6 +175,8 @@ int main(int argc, char** argv) {
 
   const std::string writer = WriterBesideUs();
   if (*verify) return powercut::harness::VerifyCommand(chain_dir, writer, verify_timeout_ms);
+  if (*replay)
+    return powercut::harness::ReplayCommand(replay_report, replay_cycle, replay_work_dir, writer);
   if (*merge) return powercut::harness::MergeCommand(merge_inputs, merge_out);
   if (*gate) return powercut::harness::GateCommand(gate_inputs, min_cycles, require_faults);
   if (!shard.empty()) {

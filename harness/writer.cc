@@ -279,6 +279,10 @@ int RunWriter(const WriterArgs& args) {
   const uint64_t last = verdict.recovered + header.max_ops_per_cycle;
   std::string pending;  // the previous op's ack, sent with the next op's issue in one write
   for (uint64_t i = first; i <= last && !g_stop.load(); ++i) {
+    if (i > args.crash_after_op) {
+      Say(pending);
+      ::kill(::getpid(), SIGKILL);
+    }
     const Op op = ops.Get(i);
     if (args.lie_ack) pending += fmt::format("acked {}\n", i);
     Say(pending + fmt::format("issued {}\n", i));

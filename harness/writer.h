@@ -27,15 +27,20 @@ enum WriterExit : int {
   kWriterScanFailed = 5,
 };
 
+inline constexpr uint64_t kNoCrashAfterOp = ~uint64_t{0};
+
 struct WriterArgs {
   std::string chain_dir;
-  uint64_t lo = 0;                    // the durable point of the fault being verified
-  uint64_t hi = 0;                    // the highest op issued before that fault
-  bool verify_only = false;           // verify, then exit without writing
-  pid_t parent_pid = 0;               // exit at once if this process is not our parent
-  std::string ledger_dir;             // non-empty: route every file operation through the ledger
-  std::string crash_at;               // "kind:n", with a ledger only
-  bool lie_ack = false;               // TESTS ONLY: ack before writing, with the WAL off
+  uint64_t lo = 0;           // the durable point of the fault being verified
+  uint64_t hi = 0;           // the highest op issued before that fault
+  bool verify_only = false;  // verify, then exit without writing
+  pid_t parent_pid = 0;      // exit at once if this process is not our parent
+  std::string ledger_dir;    // non-empty: route every file operation through the ledger
+  std::string crash_at;      // "kind:n", with a ledger only
+  bool lie_ack = false;      // TESTS ONLY: ack before writing, with the WAL off
+  // Replays of timed kills: SIGKILL self once op `crash_after_op` is acked, before the next
+  // op is issued — the op stream is deterministic, the moment a timer fired is not.
+  uint64_t crash_after_op = kNoCrashAfterOp;
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
 };
 

@@ -18,6 +18,9 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
   }
   if (!a.ledger_dir.empty()) argv.insert(argv.end(), {"--ledger", a.ledger_dir});
   if (!a.crash_at.empty()) argv.insert(argv.end(), {"--crash-at", a.crash_at});
+  if (a.crash_after_op != kNoCrashAfterOp) {
+    argv.insert(argv.end(), {"--crash-after-op", std::to_string(a.crash_after_op)});
+  }
   if (a.lie_ack) argv.push_back("--test-lie-ack");
   return argv;
 }

@@ -58,6 +58,18 @@ std::string Contract::Describe(Fault fault) const {
   return std::string(FaultName(fault)) + (forced ? " (--expect acked)" : "") + ": " + what;
 }
 
+Durability DurableAfter(const Contract& contract, const OpSource& ops, uint64_t r, uint64_t resume,
+                        uint64_t acked) {
+  Durability d;
+  d.lo = r;  // what the open recovered was read back from disk: it must stay
+  for (uint64_t i = resume; i <= acked; ++i) {
+    const Op op = ops.Get(i);
+    if (contract.Covers(op)) d.lo = i;
+    if (op.kind == OpKind::kCheckpoint) d.checkpoints.push_back(i);
+  }
+  return d;
+}
+
 Contract ContractFor(Fault fault, const StoreConfig& config, bool expect_acked) {
   Contract c;
   if (expect_acked || fault == Fault::kClean) {

@@ -2,7 +2,9 @@
 // durable point lo from the fault, the options in force and the acked ops (DESIGN.md table).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "src/op.h"
 #include "src/status.h"
@@ -34,5 +36,14 @@ struct Contract {
 };
 
 Contract ContractFor(Fault fault, const StoreConfig& config, bool expect_acked);
+
+struct Durability {
+  uint64_t lo = 0;                    // the durable point
+  std::vector<uint64_t> checkpoints;  // checkpoint ops acked: each must open as its state
+};
+
+// What a cycle that recovered to `r`, then had ops resume … acked acknowledged, may not lose.
+Durability DurableAfter(const Contract& contract, const OpSource& ops, uint64_t r, uint64_t resume,
+                        uint64_t acked);
 
 }  // namespace powercut

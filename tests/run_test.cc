@@ -78,7 +78,8 @@ TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contr
   CHECK(!failure->at("findings").empty());
   CHECK(report.at("contract").get<std::string>().find("--expect acked") != std::string::npos);
   CHECK(Count(Slurp(t.path / "powercut-report/junit.xml"), "<failure") >= 1);
-  CHECK(strict.out.find("reproduce: powercut run --seed 42") != std::string::npos);
+  CHECK(strict.out.find("reproduce: powercut replay powercut-report/report.json --cycle") !=
+        std::string::npos);
 
   Result contract = Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true");
   INFO(contract.out << contract.err);
