@@ -86,24 +86,30 @@ uint64_t MaxNth(faults::EventKind kind) {
 
 class ChainRunner {
  public:
-  ChainRunner(const RunPlan& plan, uint32_t chain, RunState* state)
+  // Generation g > 0 is the fresh chain --keep-going starts after the chain's g-th FAIL.
+  ChainRunner(const RunPlan& plan, uint32_t chain, uint32_t generation, RunState* state)
       : plan_(plan),
         chain_(chain),
         state_(state),
-        seed_(ChainSeed(plan.seed, plan.shard_index, chain)),
-        dir_(fmt::format("{}/chain-{}", plan.data_dir, chain)),
+        seed_(generation == 0
+                  ? ChainSeed(plan.seed, plan.shard_index, chain)
+                  : Mix64(ChainSeed(plan.seed, plan.shard_index, chain) ^ Mix64(generation))),
+        dir_(generation == 0 ? fmt::format("{}/chain-{}", plan.data_dir, chain)
+                             : fmt::format("{}/chain-{}.{}", plan.data_dir, chain, generation)),
         ops_(seed_, plan.workload),
         oracle_(plan.workload.key_count) {}
 
-  void Run() {
+  // Runs cycles from the chain's local cycle index *local on; true if the chain ended in a
+  // FAIL. *local is left at the first cycle index not run.
+  bool Run(uint64_t* next_local) {
     Status s = Setup();
-    if (!s.ok()) return state_->HarnessError(s.message());
+    if (!s.ok()) return state_->HarnessError(s.message()), false;
     std::optional<Pending> pending;
-    for (uint64_t local = 0;; ++local) {
+    for (uint64_t& local = *next_local;; ++local) {
       const uint64_t cycle = chain_ + 1 + local * plan_.chains;
-      if (state_->interrupted()) return;
+      if (state_->interrupted()) return false;
       const bool more = state_->MayStart(cycle);
-      if (!more && !state_->harness_error().empty()) return;
+      if (!more && !state_->harness_error().empty()) return false;
       const uint64_t lo = pending ? pending->lo : oracle_.index();
       const uint64_t hi = pending ? pending->hi : oracle_.index();
       // The fault is chosen before the writer starts: a power cut needs its ledger from the
@@ -116,34 +122,35 @@ class ChainRunner {
           pending ? pending->checkpoints : std::vector<uint64_t>{};
       if (more) {
         s = SnapshotChain(dir_, fmt::format("{}/before-{}", dir_, cycle));
-        if (!s.ok()) return state_->HarnessError(s.message());
+        if (!s.ok()) return state_->HarnessError(s.message()), false;
       }
 
       std::unique_ptr<ChildProcess> child;
       s = Spawn(lo, hi, !more, ledger, fault == Fault::kPowerCut ? CrashAt(local) : "", checkpoints,
                 StderrPath(more ? cycle : 0), &child);
-      if (!s.ok()) return state_->HarnessError(s.message());
+      if (!s.ok()) return state_->HarnessError(s.message()), false;
       double recovery_ms = 0;
       std::map<std::string, double> metrics;
       Verdict v =
           AwaitVerdict(child.get(), lo, hi, plan_.recovery_timeout_ms, &recovery_ms, &metrics, &s);
-      if (!s.ok()) return state_->HarnessError(dir_ + ": " + s.message());
-      if (state_->interrupted()) return;
+      if (!s.ok()) return state_->HarnessError(dir_ + ": " + s.message()), false;
+      if (state_->interrupted()) return false;
       if (pending) {
         if (!pending->failure.empty())
           v = Verdict::Failure(kUnrecoverable, pending->failure, lo, hi);
         Record(*pending, v, recovery_ms, std::move(metrics));
       } else if (!v.pass) {
         return state_->HarnessError(
-            fmt::format("{}: a fresh chain failed its first open: {}", dir_, v.detail));
+                   fmt::format("{}: a fresh chain failed its first open: {}", dir_, v.detail)),
+               false;
       }
       s = ChainManifest::Append(
           manifest_,
           {{"type", "verdict"}, {"cycle", pending ? pending->cycle : 0}, {"verdict", v.ToJson()}});
-      if (!s.ok()) return state_->HarnessError(s.message());
+      if (!s.ok()) return state_->HarnessError(s.message()), false;
       if (!v.pass) {  // the writer has exited; the store stays as recovered
-        if (pending) KeepEvidence(*pending, v, cycle);
-        return;
+        if (pending && evidence_kept_) KeepEvidence(*pending, v, cycle);
+        return true;
       }
       if (pending) {  // passed: what a replay of it would need goes
         std::error_code ec;
@@ -153,17 +160,17 @@ class ChainRunner {
       }
       oracle_.AdvanceTo(v.recovered, ops_);
       s = oracle_.Save(dir_ + "/oracle.bin");
-      if (!s.ok()) return state_->HarnessError(s.message());
+      if (!s.ok()) return state_->HarnessError(s.message()), false;
       if (!more) {
         child->Wait(kCleanCloseTimeoutMs, nullptr);
         ChainManifest::Append(manifest_, {{"type", "closed"}, {"recovered", v.recovered}});
-        return;
+        return false;
       }
       pending = InjectFault(child.get(), cycle, local, fault, ledger, v.recovered);
       pending->verify_lo = lo;
       pending->verify_hi = hi;
       pending->verify_checkpoints = checkpoints;
-      if (state_->interrupted()) return;
+      if (state_->interrupted()) return false;
       s = ChainManifest::Append(manifest_,
                                 {{"type", "cycle"},
                                  {"cycle", pending->cycle},
@@ -177,7 +184,7 @@ class ChainRunner {
                                  {"fs_events", pending->fs_events},
                                  {"crash_at", pending->crash_at},
                                  {"checkpoints", pending->checkpoints}});
-      if (!s.ok()) return state_->HarnessError(s.message());
+      if (!s.ok()) return state_->HarnessError(s.message()), false;
     }
   }
 
@@ -455,7 +462,12 @@ class ChainRunner {
     c.cycle_ms = static_cast<double>(NowMs() - p.started_ms);
     c.detail = p.detail + "; " + v.detail;
     for (const Finding& f : v.findings) c.findings.push_back({f.key, f.klass, f.expected, f.found});
-    if (!v.pass) c.reproduce = ReplayLine(p.cycle);
+    if (!v.pass) {
+      evidence_kept_ = state_->ClaimEvidenceSlot();
+      c.reproduce = evidence_kept_
+                        ? ReplayLine(p.cycle)
+                        : plan_.ReproduceLine() + "   # evidence not kept: --max-failures reached";
+    }
     metrics["recovery_ms"] = recovery_ms;
     metrics["ops_acked"] = static_cast<double>(p.acked >= p.resume ? p.acked - p.resume + 1 : 0);
     if (p.fault == Fault::kPowerCut) {
@@ -474,6 +486,7 @@ class ChainRunner {
   std::string manifest_;
   const workloads::OpGenerator ops_;
   Oracle oracle_;
+  bool evidence_kept_ = false;
 };
 
 }  // namespace
@@ -485,7 +498,11 @@ uint64_t ChainSeed(uint64_t run_seed, uint32_t shard, uint32_t chain) {
 }
 
 void RunChain(const RunPlan& plan, uint32_t chain, RunState* state) {
-  ChainRunner(plan, chain, state).Run();
+  uint64_t local = 0;
+  for (uint32_t generation = 0;; ++generation) {
+    const bool failed = ChainRunner(plan, chain, generation, state).Run(&local);
+    if (!failed || !plan.keep_going) return;
+  }
 }
 
 }  // namespace powercut::harness

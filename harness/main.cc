@@ -111,6 +111,10 @@ int main(int argc, char** argv) {
   run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")
       ->group("");  // tests only
 
+  run->add_flag("--keep-going", plan.keep_going,
+                "after a FAIL, start a fresh chain and go on (default: stop at the first FAIL)");
+  run->add_option("--max-failures", plan.max_failures, "failures whose evidence is kept")
+      ->capture_default_str();
   std::string shard;
   run->add_option("--shard", shard, "I/N: run shard I of N (seeds derive from seed and I)");
   run->add_option("--metrics-port", plan.metrics_port,

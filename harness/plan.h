@@ -26,6 +26,8 @@ struct RunPlan {
   std::string cut = "drop";   // drop | torn | reorder, for power cuts
   std::string crash_at;       // power cuts: crash at the seeded n-th event of this kind
   bool expect_acked = false;
+  bool keep_going = false;     // after a FAIL, start a fresh chain and go on
+  uint32_t max_failures = 10;  // failures whose evidence is kept
   std::string data_dir = "powercut-data";
   std::string report_dir = "powercut-report";
   uint64_t max_ops_per_cycle = 20'000;
@@ -54,6 +56,7 @@ struct RunPlan {
     if (workload.key_count != 10'000) line += " --keys " + std::to_string(workload.key_count);
     for (const std::string& o : option_args) line += " --option " + o;
     if (expect_acked) line += " --expect acked";
+    if (keep_going) line += " --keep-going --max-failures " + std::to_string(max_failures);
     if (test_lie_ack) line += " --test-lie-ack";
     if (test_drop_sync_record) line += " --test-drop-sync-record";
     if (test_break_checkpoint) line += " --test-break-checkpoint";

@@ -22,7 +22,8 @@ class RunState {
   // beyond the cycle count, the time budget is spent, or the run was interrupted.
   bool MayStart(uint64_t cycle) const {
     if (interrupted_.load() || !harness_error().empty()) return false;
-    if (failed() > 0) return false;  // a run stops at its first FAIL, keeping the evidence
+    // A run stops at its first FAIL, keeping the evidence, unless told to keep going.
+    if (failed() > 0 && !plan_.keep_going) return false;
     if (plan_.cycles > 0 && cycle > plan_.cycles) return false;
     if (plan_.duration_ms > 0 && ElapsedMs() >= plan_.duration_ms) return false;
     return true;
@@ -33,6 +34,9 @@ class RunState {
     (result.verdict == "PASS" ? passed_ : failed_)++;
     results_.push_back(std::move(result));
   }
+
+  // Whether the evidence of one more failure may be kept (--max-failures).
+  bool ClaimEvidenceSlot() { return evidence_slots_.fetch_add(1) < plan_.max_failures; }
 
   void Interrupt() { interrupted_.store(true); }
   bool interrupted() const { return interrupted_.load(); }
@@ -70,6 +74,7 @@ class RunState {
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mu_;
   std::atomic<bool> interrupted_{false};
+  std::atomic<uint32_t> evidence_slots_{0};
   uint64_t passed_ = 0;
   uint64_t failed_ = 0;
   std::string harness_error_;

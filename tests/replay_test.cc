@@ -82,3 +82,28 @@ TEST_CASE("replay of missing or damaged evidence is bad input with one line") {
   CHECK(r.err.find("damaged") != std::string::npos);
   CHECK_FALSE(fs::exists(t.path / "powercut-replay/chain/db"));
 }
+
+TEST_CASE("--keep-going starts fresh chains and keeps evidence for --max-failures failures") {
+  TempDir t;
+  const Result r = Powercut(t.path,
+                            "run --seed 42 --cycles 24 --fault kill --option disableWAL=true "
+                            "--expect acked --keep-going --max-failures 2");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  CHECK(report.at("cycles").size() == 24);  // the run went on to its budget
+  uint64_t failed = 0, with_evidence = 0;
+  for (const auto& c : report.at("cycles")) {
+    if (c.at("verdict") != "FAIL") continue;
+    ++failed;
+    const bool kept = fs::exists(t.path / "powercut-report/failures" /
+                                 std::to_string(c.at("cycle").get<uint64_t>()) / "replay.json");
+    with_evidence += kept;
+    CHECK(
+        c.at("reproduce").get<std::string>().find(kept ? "powercut replay" : "evidence not kept") !=
+        std::string::npos);
+  }
+  CHECK(failed > 2);
+  CHECK(with_evidence == 2);
+  CHECK(fs::exists(t.path / "powercut-data/chain-0.1"));  // a fresh chain after the first FAIL
+}
