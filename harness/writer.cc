@@ -294,7 +294,15 @@ int RunWriter(const WriterArgs& args) {
     if (!args.lie_ack) pending = fmt::format("acked {}\n", i);
   }
   Say(pending + (g_stop.load() ? "" : "done\n"));
-  while (!g_stop.load()) ::pause();  // the controller's fault ends us
+  // SIGTERM stays blocked between the test and the wait, and sigsuspend unblocks it
+  // atomically: a signal landing in between cannot be missed (pause() could sleep forever).
+  sigset_t term, waiting;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &term, &waiting);
+  sigdelset(&waiting, SIGTERM);
+  while (!g_stop.load()) ::sigsuspend(&waiting);
+  ::sigprocmask(SIG_UNBLOCK, &term, nullptr);
   rs = db->Close();
   if (!rs.ok()) return Fail(kWriterOpFailed, "close failed: " + rs.ToString());
   db.reset();
