@@ -10,6 +10,7 @@
 
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
+#include "harness/check_command.h"
 #include "harness/controller.h"
 #include "harness/gate_command.h"
 #include "harness/merge_command.h"
@@ -75,9 +76,12 @@ int main(int argc, char** argv) {
                   fmt::format("faults to inject across all chains (default {})", kDefaultCycles));
   run->add_option("--duration", duration, "time budget instead of --cycles, e.g. 90s, 30m, 2h");
   run->add_option("--chains", plan.chains, "chains run side by side")->capture_default_str();
-  run->add_option("--profile", profile, "workload profile: default, puts, batches")
+  run->add_option("--profile", profile, "workload profile: default, puts, ranges, batches")
       ->capture_default_str();
   run->add_option("--keys", keys, "key space size (default: the profile's, 10000)");
+  uint32_t value_min = 0, value_max = 0;
+  run->add_option("--value-min-bytes", value_min, "smallest value (default: the profile's, 32)");
+  run->add_option("--value-max-bytes", value_max, "largest value (default: the profile's, 256)");
   run->add_option("--fault", plan.fault,
                   "kill, stall, power-cut, clean or mix (kill, stall, power-cut)")
       ->capture_default_str();
@@ -144,6 +148,26 @@ int main(int argc, char** argv) {
   replay->add_option("--work-dir", replay_work_dir, "where the replayed chain lives")
       ->capture_default_str();
 
+  powercut::harness::CheckOptions check_opts;
+  std::string check_seed = "1";
+  bool check_lie_ack = false, check_expect_acked = false;
+  CLI::App* check = app.add_subcommand(
+      "check", "property run: generate cases, run each with powercut run, shrink a failure");
+  check->add_option("--seed", check_seed, "rapidcheck seed: the same seed generates the same cases")
+      ->capture_default_str();
+  check->add_option("--tests", check_opts.tests, "cases that must pass")->capture_default_str();
+  check->add_option("--cycles-per-case", check_opts.cycles_per_case, "most cycles in a case")
+      ->capture_default_str();
+  check->add_option("--work-dir", check_opts.work_dir, "scratch folder for the cases' runs")
+      ->capture_default_str();
+  check->add_option("--report-dir", check_opts.report_dir, "where check-report.json goes")
+      ->capture_default_str();
+  check->add_flag("--test-lie-ack", check_lie_ack, "")->group("");            // tests only
+  check->add_flag("--test-expect-acked", check_expect_acked, "")->group("");  // tests only
+  check->add_option("--test-option", check_opts.forced_options, "")->group("");
+  check->add_option("--test-max-shrink-ms", check_opts.max_shrink_ms, "")->group("");
+  check->add_option("--test-max-shrink-runs", check_opts.max_shrink_runs, "")->group("");
+
   std::string chain_dir;
   int64_t verify_timeout_ms = 60'000;
   CLI::App* verify =
@@ -181,6 +205,22 @@ int main(int argc, char** argv) {
   if (*verify) return powercut::harness::VerifyCommand(chain_dir, writer, verify_timeout_ms);
   if (*replay)
     return powercut::harness::ReplayCommand(replay_report, replay_cycle, replay_work_dir, writer);
+  if (*check) {
+    try {
+      size_t used = 0;
+      check_opts.seed = std::stoull(check_seed, &used);
+      if (used != check_seed.size() || check_seed[0] == '-') throw std::invalid_argument("");
+    } catch (...) {
+      return BadInput("--seed '" + check_seed + "' is not a number: give a non-negative integer");
+    }
+    if (check_lie_ack) check_opts.extra_run_args.push_back("--test-lie-ack");
+    if (check_expect_acked) {
+      check_opts.extra_run_args.insert(check_opts.extra_run_args.end(), {"--expect", "acked"});
+    }
+    std::error_code ec;
+    check_opts.powercut_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    return powercut::harness::CheckCommand(check_opts);
+  }
   if (*merge) return powercut::harness::MergeCommand(merge_inputs, merge_out);
   if (*gate) return powercut::harness::GateCommand(gate_inputs, min_cycles, require_faults);
   if (!shard.empty()) {
@@ -217,6 +257,8 @@ int main(int argc, char** argv) {
   Status s = powercut::workloads::ProfileSpec(profile, &plan.workload);
   if (!s.ok()) return BadInput("--profile: " + s.message());
   if (keys > 0) plan.workload.key_count = keys;
+  if (value_min > 0) plan.workload.value_min_bytes = value_min;
+  if (value_max > 0) plan.workload.value_max_bytes = value_max;
   s = plan.workload.Validate();
   if (!s.ok()) return BadInput("--keys: " + s.message());
   if (plan.fault != "mix") {

@@ -147,8 +147,10 @@ void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uin
   const std::string dir = CheckpointDir(chain_dir, op);
   options.env = rocksdb::Env::Default();  // a checkpoint is judged after the cut, never cut again
   options.create_if_missing = false;
+  // Read-only: judging a checkpoint must not change it (a read-write open would write a new
+  // MANIFEST and delete files in a directory this cycle's ledger is tracking).
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status rs = rocksdb::DB::Open(options, dir, &raw);
+  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
   Verdict cv;
   if (!rs.ok()) {
     cv = Verdict::Failure(kBadCheckpoint, "open failed: " + rs.ToString(), op - 1, op - 1);

@@ -1,0 +1,45 @@
+// CheckCase: one case of a property run (`powercut check`): everything a single `powercut run`
+// is asked to do, in the form rapidcheck generates and shrinks. A case is plain data; the
+// command line it stands for is its identity (two cases with the same command line are the
+// same case, whatever rapidcheck drew to reach them).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace powercut::harness {
+
+using OptionList = std::vector<std::pair<std::string, std::string>>;
+
+struct CheckCase {
+  uint64_t seed = 1;  // the run seed: ops, fault times and crash points derive from it
+  std::string profile = "puts";
+  uint32_t keys = 10;
+  uint32_t cycles = 1;
+  uint32_t max_ops_per_cycle = 0;  // 0: run's default (the writer writes until the fault)
+  uint32_t value_min_bytes = 0;    // 0 and 0: the profile's value sizes
+  uint32_t value_max_bytes = 0;
+  std::string fault = "kill";  // kill | stall | power-cut | mix
+  std::string cut;             // drop | torn | reorder; empty unless the fault cuts power
+  OptionList options;          // non-default RocksDB / write options, NAME and VALUE
+
+  // True for the faults under which run applies a power cut (mix includes power-cut).
+  bool CutsPower() const { return fault == "power-cut" || fault == "mix"; }
+
+  // `run ...` arguments, without the binary, --data-dir and --report-dir: `forced` options
+  // (NAME=VALUE) go before the generated ones, `extra` arguments at the end.
+  std::vector<std::string> RunArgs(const std::vector<std::string>& forced,
+                                   const std::vector<std::string>& extra) const;
+
+  nlohmann::json ToJson() const;
+  std::string Describe() const;  // one line for progress and the final summary
+};
+
+// `powercut run ...` as a user types it in a shell, each argument quoted when it must be.
+std::string CommandLine(const std::vector<std::string>& run_args);
+
+}  // namespace powercut::harness
