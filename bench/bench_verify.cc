@@ -34,12 +34,12 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "src/key.h"
 #include "src/op.h"
@@ -279,8 +279,11 @@ json Load(const Args& a, const BenchOps& ops, uint64_t total, const std::string&
   if (!rs.ok()) Die("compact: " + rs.ToString());
   const double compact_s = Since(t1);
   CloseStore(std::move(db));
-  return {{"ops", total},       {"write_seconds", write_s}, {"flush_seconds", flush_s},
-          {"compact_seconds", compact_s}, {"seconds", Since(t0)}};
+  return {{"ops", total},
+          {"write_seconds", write_s},
+          {"flush_seconds", flush_s},
+          {"compact_seconds", compact_s},
+          {"seconds", Since(t0)}};
 }
 
 // The oracle at N keys: its size, Save and Load; then the oracles at every lo, saved for the
@@ -305,7 +308,8 @@ json PrepareOracles(const Args& a, const BenchOps& ops, const std::vector<uint64
   Check(s.ok(), "oracle load: " + s.message());
   Check(loaded.index() == oracle.index() && loaded.key_count() == oracle.key_count(),
         "loaded oracle differs in index or key count");
-  for (uint32_t k = 0; k < a.keys; ++k) Check(loaded.at(k) == oracle.at(k), "loaded oracle differs");
+  for (uint32_t k = 0; k < a.keys; ++k)
+    Check(loaded.at(k) == oracle.at(k), "loaded oracle differs");
   const uint64_t file_bytes = fs::file_size(path);
   fs::remove(path);
 
@@ -366,8 +370,8 @@ json Scan(const Args& a, const std::string& db_dir) {
 
 // (2) one verdict as the verifier child computes it: oracle load, open, scan, Verify. The
 // verdict must be `want_pass`, with recovered point `want_r` (and, for a FAIL, `want_class`).
-json Verdict1(const Args& a, const BenchOps& ops, const std::string& dir, uint64_t lo,
-              uint64_t hi, bool want_pass, uint64_t want_r, const std::string& want_class) {
+json Verdict1(const Args& a, const BenchOps& ops, const std::string& dir, uint64_t lo, uint64_t hi,
+              bool want_pass, uint64_t want_r, const std::string& want_class) {
   const std::string db_dir = dir + "/db";
   if (a.cold) DropCache(db_dir);
   const auto start = Clock::now();
@@ -504,14 +508,17 @@ int Run(const Args& a) {
     }
     reuse = true;
   } else if (!fs::is_empty(dir)) {
-    fmt::print(stderr, "bench_verify: {} is not empty and holds no bench store: give an empty or "
-               "new --dir\n", dir);
+    fmt::print(stderr,
+               "bench_verify: {} is not empty and holds no bench store: give an empty or "
+               "new --dir\n",
+               dir);
     return 2;
   }
   out["dir"] = dir;
-  fmt::print("bench_verify: {} keys + {} rewrite ops (puts profile, uniform keys, seed {}), {} "
-             "cores, {} page cache; store in {}\n",
-             Count(a.keys), Count(m), a.seed, Cores(), a.cold ? "cold" : "warm", dir);
+  fmt::print(
+      "bench_verify: {} keys + {} rewrite ops (puts profile, uniform keys, seed {}), {} "
+      "cores, {} page cache; store in {}\n",
+      Count(a.keys), Count(m), a.seed, Cores(), a.cold ? "cold" : "warm", dir);
 
   if (reuse) {
     fmt::print("load: reusing the store in {}\n", db_dir);
@@ -522,12 +529,12 @@ int Run(const Args& a) {
     const auto [bytes, ssts] = StoreSize(db_dir);
     load["store_bytes"] = bytes;
     load["sst_files"] = ssts;
-    fmt::print("load: {} ops in {:.2f} s ({} ops/s), flush {:.2f} s, compact {:.2f} s; store {} "
-               "in {} SST files; peak RSS {}\n",
-               Count(total), load["write_seconds"].get<double>(),
-               Rate(total / load["write_seconds"].get<double>()),
-               load["flush_seconds"].get<double>(), load["compact_seconds"].get<double>(),
-               MiB(bytes), ssts, MiB(load["peak_rss_bytes"]));
+    fmt::print(
+        "load: {} ops in {:.2f} s ({} ops/s), flush {:.2f} s, compact {:.2f} s; store {} "
+        "in {} SST files; peak RSS {}\n",
+        Count(total), load["write_seconds"].get<double>(),
+        Rate(total / load["write_seconds"].get<double>()), load["flush_seconds"].get<double>(),
+        load["compact_seconds"].get<double>(), MiB(bytes), ssts, MiB(load["peak_rss_bytes"]));
     out["load"] = load;
   }
 
@@ -539,14 +546,16 @@ int Run(const Args& a) {
   std::sort(los.begin(), los.end());
   los.erase(std::unique(los.begin(), los.end()), los.end());
   const json oracle = InChild("oracle", [&] { return PrepareOracles(a, ops, los, total, dir); });
-  fmt::print("oracle: {} keys = {} in memory, {} on disk; save {:.3f} s (fsync included), "
-             "load {:.3f} s\n",
-             Count(a.keys), MiB(oracle["bytes"]), MiB(oracle["file_bytes"]),
-             oracle["save_seconds"].get<double>(), oracle["load_seconds"].get<double>());
-  fmt::print("ops: regenerating {} ops takes {:.3f} s ({} ops/s), the floor under Verify's "
-             "per-op cost\n",
-             Count(m), oracle["op_gen_seconds"].get<double>(),
-             Rate(m / oracle["op_gen_seconds"].get<double>()));
+  fmt::print(
+      "oracle: {} keys = {} in memory, {} on disk; save {:.3f} s (fsync included), "
+      "load {:.3f} s\n",
+      Count(a.keys), MiB(oracle["bytes"]), MiB(oracle["file_bytes"]),
+      oracle["save_seconds"].get<double>(), oracle["load_seconds"].get<double>());
+  fmt::print(
+      "ops: regenerating {} ops takes {:.3f} s ({} ops/s), the floor under Verify's "
+      "per-op cost\n",
+      Count(m), oracle["op_gen_seconds"].get<double>(),
+      Rate(m / oracle["op_gen_seconds"].get<double>()));
   out["oracle"] = oracle;
 
   const json scan = InChild("scan", [&] { return Scan(a, db_dir); });
@@ -564,15 +573,16 @@ int Run(const Args& a) {
     const json v = InChild(fmt::format("verdict hi-lo={}", span),
                            [&] { return Verdict1(a, ops, dir, lo, total, true, total, ""); });
     const auto extra = v["verify_extra_peak_bytes"];
-    fmt::print("verdict hi-lo={}: PASS r={} (checked); oracle load {:.3f} s, open {:.3f} s, scan "
-               "{:.3f} s, verify {:.3f} s; verdict (scan+verify) {:.3f} s = {} keys/s; total "
-               "{:.3f} s; peak RSS {} (StoreImage {}, oracle {}, Verify's own peak +{})\n",
-               Count(span), Count(v["recovered"]), v["oracle_load_seconds"].get<double>(),
-               v["open_seconds"].get<double>(), v["scan_seconds"].get<double>(),
-               v["verify_seconds"].get<double>(), v["verdict_seconds"].get<double>(),
-               Rate(v["verdict_keys_per_second"].get<double>()), v["total_seconds"].get<double>(),
-               MiB(v["peak_rss_bytes"]), MiB(v["store_image_bytes"]), MiB(v["oracle_bytes"]),
-               extra.is_null() ? "?" : MiB(extra));
+    fmt::print(
+        "verdict hi-lo={}: PASS r={} (checked); oracle load {:.3f} s, open {:.3f} s, scan "
+        "{:.3f} s, verify {:.3f} s; verdict (scan+verify) {:.3f} s = {} keys/s; total "
+        "{:.3f} s; peak RSS {} (StoreImage {}, oracle {}, Verify's own peak +{})\n",
+        Count(span), Count(v["recovered"]), v["oracle_load_seconds"].get<double>(),
+        v["open_seconds"].get<double>(), v["scan_seconds"].get<double>(),
+        v["verify_seconds"].get<double>(), v["verdict_seconds"].get<double>(),
+        Rate(v["verdict_keys_per_second"].get<double>()), v["total_seconds"].get<double>(),
+        MiB(v["peak_rss_bytes"]), MiB(v["store_image_bytes"]), MiB(v["oracle_bytes"]),
+        extra.is_null() ? "?" : MiB(extra));
     if (v["verdict_seconds"].get<double>() > worst_verdict) {
       worst_verdict = v["verdict_seconds"];
       worst_span = span;
@@ -588,13 +598,13 @@ int Run(const Args& a) {
     const uint32_t last_key = ops.Get(total).writes.front().key_id;
     uint64_t want_r = hi;
     while (want_r > lo && ops.Get(want_r).writes.front().key_id == last_key) --want_r;
-    const json v = InChild("fail control", [&] {
-      return Verdict1(a, ops, dir, lo, hi, false, want_r, "phantom");
-    });
-    fmt::print("fail control hi-lo={} against a store one op ahead: FAIL, 1 phantom key, r={} "
-               "(checked); verify {:.3f} s (classification walks every key); total {:.3f} s\n",
-               Count(hi - lo), Count(v["recovered"]), v["verify_seconds"].get<double>(),
-               v["total_seconds"].get<double>());
+    const json v = InChild("fail control",
+                           [&] { return Verdict1(a, ops, dir, lo, hi, false, want_r, "phantom"); });
+    fmt::print(
+        "fail control hi-lo={} against a store one op ahead: FAIL, 1 phantom key, r={} "
+        "(checked); verify {:.3f} s (classification walks every key); total {:.3f} s\n",
+        Count(hi - lo), Count(v["recovered"]), v["verify_seconds"].get<double>(),
+        v["total_seconds"].get<double>());
     out["fail_control"] = v;
   }
 
@@ -610,10 +620,10 @@ int Run(const Args& a) {
   if (!applicable) {
     fmt::print("goal: {}: not judged (store has {} keys, < 1M)\n", kGoal, Count(a.keys));
   } else {
-    fmt::print("goal: {}: {} (worst verdict, scan+verify, {:.3f} s at hi-lo={}; with oracle load "
-               "and open {:.3f} s; {} cores here)\n",
-               kGoal, met ? "MET" : "NOT MET", worst_verdict, Count(worst_span), worst_total,
-               Cores());
+    fmt::print(
+        "goal: {}: {} (worst verdict, scan+verify, {:.3f} s at hi-lo={}; with oracle load "
+        "and open {:.3f} s; {} cores here)\n",
+        kGoal, met ? "MET" : "NOT MET", worst_verdict, Count(worst_span), worst_total, Cores());
   }
 
   const std::string text = out.dump(2);
@@ -637,8 +647,9 @@ int Run(const Args& a) {
 int main(int argc, char** argv) {
   using powercut::bench::Args;
   Args a;
-  CLI::App app{"Time the powercut verifier on a real RocksDB store of many keys: scan, verdict "
-               "for several hi - lo, oracle save/load, peak memory. Prints figures and JSON."};
+  CLI::App app{
+      "Time the powercut verifier on a real RocksDB store of many keys: scan, verdict "
+      "for several hi - lo, oracle save/load, peak memory. Prints figures and JSON."};
   app.add_option("--keys", a.keys, "keys in the store (all present)")
       ->capture_default_str()
       ->check(CLI::Range(1u, powercut::kMaxKeyCount));
