@@ -53,6 +53,7 @@ struct Pending {
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
   faults::CutStats cut;
   uint64_t cut_seed = 0;
+  uint64_t local = 0;          // the chain's own index of this cycle
   int64_t fault_after_ms = 0;  // the seeded time of the (first) signal
   // What this cycle's writer was started with: its open judged the cycle before.
   uint64_t verify_lo = 0;
@@ -127,7 +128,7 @@ class ChainRunner {
 
       std::unique_ptr<ChildProcess> child;
       s = Spawn(lo, hi, !more, ledger, fault == Fault::kPowerCut ? CrashAt(local) : "", checkpoints,
-                StderrPath(more ? cycle : 0), &child);
+                local, StderrPath(more ? cycle : 0), &child);
       if (!s.ok()) return state_->HarnessError(s.message()), false;
       double recovery_ms = 0;
       std::map<std::string, double> metrics;
@@ -149,7 +150,7 @@ class ChainRunner {
           {{"type", "verdict"}, {"cycle", pending ? pending->cycle : 0}, {"verdict", v.ToJson()}});
       if (!s.ok()) return state_->HarnessError(s.message()), false;
       if (!v.pass) {  // the writer has exited; the store stays as recovered
-        if (pending && evidence_kept_) KeepEvidence(*pending, v, cycle);
+        if (pending && evidence_kept_) KeepEvidence(*pending, v, cycle, local);
         return true;
       }
       if (pending) {  // passed: what a replay of it would need goes
@@ -183,7 +184,8 @@ class ChainRunner {
                                  {"detail", pending->detail},
                                  {"fs_events", pending->fs_events},
                                  {"crash_at", pending->crash_at},
-                                 {"checkpoints", pending->checkpoints}});
+                                 {"checkpoints", pending->checkpoints},
+                                 {"store", plan_.StoreAt(local).ToJson()}});
       if (!s.ok()) return state_->HarnessError(s.message()), false;
     }
   }
@@ -214,7 +216,8 @@ class ChainRunner {
   }
 
   // The failing cycle's evidence, into REPORT_DIR/failures/<cycle>/, with what a replay needs.
-  void KeepEvidence(const Pending& p, const Verdict& v, uint64_t verifier_cycle) {
+  void KeepEvidence(const Pending& p, const Verdict& v, uint64_t verifier_cycle,
+                    uint64_t verifier_local) {
     EvidenceInput in;
     in.chain_dir = dir_;
     in.before_dir = fmt::format("{}/before-{}", dir_, p.cycle);
@@ -227,6 +230,8 @@ class ChainRunner {
                  {"chain", chain_},
                  {"fault", FaultName(p.fault)},
                  {"expect_acked", plan_.expect_acked},
+                 {"store", plan_.StoreAt(p.local).ToJson()},
+                 {"judge_store", plan_.StoreAt(verifier_local).ToJson()},
                  {"verify_lo", p.verify_lo},
                  {"verify_hi", p.verify_hi},
                  {"verify_checkpoints", p.verify_checkpoints},
@@ -258,7 +263,8 @@ class ChainRunner {
 
   Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
                const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
-               const std::string& stderr_path, std::unique_ptr<ChildProcess>* child) {
+               uint64_t local, const std::string& stderr_path,
+               std::unique_ptr<ChildProcess>* child) {
     WriterArgs w;
     w.chain_dir = dir_;
     w.lo = lo;
@@ -268,6 +274,7 @@ class ChainRunner {
     w.ledger_dir = ledger;
     w.crash_at = crash_at;
     w.lie_ack = plan_.test_lie_ack;
+    w.store_json = plan_.StoreAt(local).ToJson().dump();
     std::error_code ec;
     if (!ledger.empty()) std::filesystem::remove_all(ledger, ec);
     // Checkpoints already judged, or never acked, go now, while no writer runs: a chain keeps
@@ -306,7 +313,8 @@ class ChainRunner {
     p.fault = fault;
     p.ledger_dir = ledger;
     p.crash_at = fault == Fault::kPowerCut ? CrashAt(local) : "";
-    p.contract = ContractFor(p.fault, plan_.store, plan_.expect_acked);
+    p.local = local;
+    p.contract = ContractFor(p.fault, plan_.StoreAt(local), plan_.expect_acked);
     p.resume = r + 1;
     p.acked = r;
     p.hi = r;

@@ -1,5 +1,7 @@
 #include "harness/check_case.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace powercut::harness {
@@ -21,6 +23,10 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
   }
   for (const std::string& f : forced) a.insert(a.end(), {"--option", f});
   for (const auto& [name, value] : options) a.insert(a.end(), {"--option", name + "=" + value});
+  for (const auto& [name, value] : changes) {
+    if (change_at > 0)
+      a.insert(a.end(), {"--option-at", fmt::format("{}:{}={}", change_at, name, value)});
+  }
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -35,6 +41,8 @@ nlohmann::json CheckCase::ToJson() const {
                       {"fault", fault},
                       {"cut", CutsPower() ? cut : ""},
                       {"options", opts},
+                      {"change_at", change_at},
+                      {"changes", changes},
                       {"max_ops_per_cycle", max_ops_per_cycle},
                       {"value_min_bytes", value_min_bytes},
                       {"value_max_bytes", value_max_bytes}};
@@ -48,10 +56,32 @@ std::string CheckCase::Describe() const {
   s += max_ops_per_cycle > 0 ? fmt::format(", at most {} ops/cycle", max_ops_per_cycle)
                              : ", ops until the fault";
   if (value_max_bytes > 0) s += fmt::format(", values {}..{} B", value_min_bytes, value_max_bytes);
-  if (options.empty()) return s + ", default options";
-  s += ", options";
-  for (const auto& [name, value] : options) s += " " + name + "=" + value;
+  if (options.empty()) {
+    s += ", default options";
+  } else {
+    s += ", options";
+    for (const auto& [name, value] : options) s += " " + name + "=" + value;
+  }
+  if (change_at > 0 && !changes.empty()) {
+    s += fmt::format(", from cycle {}", change_at);
+    for (const auto& [name, value] : changes) s += " " + name + "=" + value;
+  }
   return s;
+}
+
+OptionList CheckCase::OptionsAfterChange() const {
+  OptionList all = options;
+  if (change_at == 0) return all;
+  for (const auto& change : changes) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const auto& o) { return o.first == change.first; });
+    if (it != all.end()) {
+      it->second = change.second;
+    } else {
+      all.push_back(change);
+    }
+  }
+  return all;
 }
 
 std::string CommandLine(const std::vector<std::string>& run_args) {

@@ -26,6 +26,13 @@ struct CheckCase {
   std::string fault = "kill";  // kill | stall | power-cut | mix
   std::string cut;             // drop | torn | reorder; empty unless the fault cuts power
   OptionList options;          // non-default RocksDB / write options, NAME and VALUE
+  // Users change their configuration between restarts: from the chain's cycle change_at on
+  // (0: never), `changes` are added to the options (run --option-at).
+  uint32_t change_at = 0;
+  OptionList changes;
+
+  // The options in force from change_at on.
+  OptionList OptionsAfterChange() const;
 
   // True for the faults under which run applies a power cut (mix includes power-cut).
   bool CutsPower() const { return fault == "power-cut" || fault == "mix"; }

@@ -59,6 +59,16 @@ CheckCase Draw(const GenLimits& l) {
     const size_t v = *rc::gen::inRange<size_t>(0, o.values.size());
     if (on && !Forced(l.forced, o.name)) c.options.emplace_back(o.name, o.values[v]);
   }
+  // A change of options between restarts in some cases: one more option, or another value.
+  const auto& all = DurabilityOptions();
+  const bool change = *rc::gen::inRange(0, 100) >= 70;
+  const size_t which = *rc::gen::inRange<size_t>(0, all.size());
+  const size_t value = *rc::gen::inRange<size_t>(0, all[which].values.size());
+  const uint32_t at = *rc::gen::inRange<uint32_t>(1, std::max<uint32_t>(2, c.cycles));
+  if (change && c.cycles >= 2 && !Forced(l.forced, all[which].name)) {
+    c.change_at = at;
+    c.changes.emplace_back(all[which].name, all[which].values[value]);
+  }
   c.profile = Pick({"puts", "default", "ranges", "batches"});
   c.fault = Pick({"kill", "stall", "power-cut", "mix"});
   c.cut = Pick({"drop", "torn", "reorder"});
@@ -82,7 +92,11 @@ rc::Gen<CheckCase> GenCheckCase(const GenLimits& limits) {
   return rc::gen::resize(
       100, rc::gen::suchThat(rc::gen::exec([limits] { return Draw(limits); }),
                              [limits](const CheckCase& c) {
-                               return Incompatibility(c, limits.forced, limits.filter).empty();
+                               // Both option sets a chain runs with must be ones RocksDB takes.
+                               CheckCase after = c;
+                               after.options = c.OptionsAfterChange();
+                               return Incompatibility(c, limits.forced, limits.filter).empty() &&
+                                      Incompatibility(after, limits.forced, limits.filter).empty();
                              }));
 }
 

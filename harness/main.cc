@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
   run->add_option("--crash-at", plan.crash_at,
                   "power cuts crash at the seeded n-th event of this kind: wal-append, wal-sync, "
                   "sst-create, manifest-write, current-rename, dir-fsync");
+  std::vector<std::string> option_changes;
+  run->add_option(
+      "--option-at", option_changes,
+      "K:NAME=VALUE: from each chain's cycle K (0-based) on, add this option; repeatable");
   run->add_option("--option", options,
                   "RocksDB option NAME=VALUE, or sync=, disableWAL=; repeatable");
   run->add_option("--expect", expect,
@@ -291,6 +295,22 @@ int main(int argc, char** argv) {
     if (o == "sync=false" || o == "sync=0") plan.workload.sync_one_in = 0;
   }
   plan.option_args = options;
+  for (const std::string& change : option_changes) {
+    const size_t colon = change.find(':');
+    uint64_t from = 0;
+    try {
+      size_t used = 0;
+      from = std::stoull(change.substr(0, colon), &used);
+      if (colon == std::string::npos || used != colon || from == 0) throw std::invalid_argument("");
+    } catch (...) {
+      return BadInput("--option-at '" + change +
+                      "' is not K:NAME=VALUE with K >= 1: write e.g. 3:sync=true");
+    }
+    plan.option_changes.emplace_back(from, change.substr(colon + 1));
+    powercut::StoreConfig probe = plan.StoreAt(from - 1);
+    s = probe.Add(change.substr(colon + 1));
+    if (!s.ok()) return BadInput("--option-at: " + s.message());
+  }
   if (plan.max_ops_per_cycle < 1 || plan.max_ops_per_cycle > 10'000'000) {
     return BadInput("--max-ops-per-cycle must be 1 to 10000000");
   }

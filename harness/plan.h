@@ -37,8 +37,20 @@ struct RunPlan {
   bool test_lie_ack = false;             // TESTS ONLY, hidden flag
   std::string writer_path;               // powercut-writer, found beside the powercut binary
   std::vector<std::string> option_args;  // --option values as typed, for the reproduce line
-  bool test_drop_sync_record = false;    // TESTS ONLY: tamper with the ledger before the cut
-  bool test_break_checkpoint = false;    // TESTS ONLY: damage acked checkpoints before the check
+  // --option-at K:NAME=VALUE: from each chain's K-th cycle (0-based) on, NAME=VALUE is added
+  // to the options — users change their configuration between restarts.
+  std::vector<std::pair<uint64_t, std::string>> option_changes;
+
+  // The options a chain's writer opens with in its cycle `local`.
+  StoreConfig StoreAt(uint64_t local) const {
+    StoreConfig s = store;
+    for (const auto& [from, assignment] : option_changes) {
+      if (local >= from) s.Add(assignment);  // validated when parsed
+    }
+    return s;
+  }
+  bool test_drop_sync_record = false;  // TESTS ONLY: tamper with the ledger before the cut
+  bool test_break_checkpoint = false;  // TESTS ONLY: damage acked checkpoints before the check
 
   std::string Shard() const {
     return shard_count == 0 ? "" : std::to_string(shard_index) + "/" + std::to_string(shard_count);
@@ -55,6 +67,8 @@ struct RunPlan {
     if (shard_count > 0) line += " --shard " + Shard();
     if (workload.key_count != 10'000) line += " --keys " + std::to_string(workload.key_count);
     for (const std::string& o : option_args) line += " --option " + o;
+    for (const auto& [from, o] : option_changes)
+      line += " --option-at " + std::to_string(from) + ":" + o;
     if (expect_acked) line += " --expect acked";
     if (keep_going) line += " --keep-going --max-failures " + std::to_string(max_failures);
     if (test_lie_ack) line += " --test-lie-ack";
@@ -70,6 +84,7 @@ struct RunPlan {
             {"chains", chains},
             {"workload", workload.ToJson()},
             {"store", store.ToJson()},
+            {"option_changes", option_changes},
             {"fault", fault},
             {"cut", cut},
             {"crash_at", crash_at},

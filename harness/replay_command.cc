@@ -91,6 +91,7 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     if (!s.ok()) return Bad(s.message());
     s = ParseFault(r.at("fault").get<std::string>(), &fault);
     w.chain_dir = chain;
+    if (r.contains("store")) w.store_json = r.at("store").dump();
     w.lo = r.at("verify_lo").get<uint64_t>();
     w.hi = r.at("verify_hi").get<uint64_t>();
     w.checkpoints = r.at("verify_checkpoints").get<std::vector<uint64_t>>();
@@ -143,7 +144,12 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
   if (!s.ok()) return Bad(s.message());
 
   const workloads::OpGenerator ops(header.seed, spec);
-  const Contract contract = ContractFor(fault, header.store, r.value("expect_acked", false));
+  StoreConfig store = header.store;
+  if (r.contains("store")) {
+    s = StoreConfig::FromJson(r.at("store"), &store);
+    if (!s.ok()) return Bad(evidence.string() + ": " + s.message());
+  }
+  const Contract contract = ContractFor(fault, store, r.value("expect_acked", false));
   const Durability d = DurableAfter(contract, ops, before.recovered, before.recovered + 1, acked);
   // The oracle the judging open starts from: the state before the cycle, advanced to r.
   Oracle base;
@@ -159,6 +165,7 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
   judge.hi = hi;
   judge.checkpoints = d.checkpoints;
   judge.verify_only = true;
+  if (r.contains("judge_store")) judge.store_json = r.at("judge_store").dump();
   s = ChildProcess::Spawn(writer_path, WriterArgv(judge), chain + "/verify.stderr", &child);
   if (!s.ok()) return Bad(s.message());
   const Verdict v =

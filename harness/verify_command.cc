@@ -71,6 +71,13 @@ int VerifyCommand(const std::string& chain_dir, const std::string& writer_path,
   Status s = ChainManifest::Load(manifest, &header, &entries);
   if (s.ok()) s = Oracle::Load(chain_dir + "/oracle.bin", &base);
   if (s.ok()) s = DurableWindow(header, entries, base.index(), &w.lo, &w.hi, &w.checkpoints);
+  // The options the chain last ran with (--option-at may have changed them since the header).
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->value("type", "") == "cycle" && it->contains("store")) {
+      w.store_json = it->at("store").dump();
+      break;
+    }
+  }
   if (!s.ok()) {
     fmt::print(stderr, "powercut: {}; the chain directory is damaged, verify a chain a run wrote\n",
                s.message());

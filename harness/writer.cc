@@ -208,7 +208,12 @@ int RunWriter(const WriterArgs& args) {
   }
   rocksdb::Options options;
   rocksdb::WriteOptions wo;
-  s = header.store.ToRocksDB(&options, &wo);
+  StoreConfig store = header.store;
+  if (!args.store_json.empty()) {
+    s = StoreConfig::FromJson(nlohmann::json::parse(args.store_json, nullptr, false), &store);
+    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+  }
+  s = store.ToRocksDB(&options, &wo);
   if (!s.ok()) return Fail(kWriterBadArgs, s.message());
 
   // TESTS ONLY: stand in for a RocksDB recovery that never finishes (upstream issue 11968),

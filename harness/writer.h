@@ -41,6 +41,7 @@ struct WriterArgs {
   // Replays of timed kills: SIGKILL self once op `crash_after_op` is acked, before the next
   // op is issued — the op stream is deterministic, the moment a timer fired is not.
   uint64_t crash_after_op = kNoCrashAfterOp;
+  std::string store_json;  // StoreConfig as JSON: this cycle's options, over the chain's header
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
 };
 

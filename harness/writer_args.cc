@@ -21,6 +21,7 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
   if (a.crash_after_op != kNoCrashAfterOp) {
     argv.insert(argv.end(), {"--crash-after-op", std::to_string(a.crash_after_op)});
   }
+  if (!a.store_json.empty()) argv.insert(argv.end(), {"--store", a.store_json});
   if (a.lie_ack) argv.push_back("--test-lie-ack");
   return argv;
 }

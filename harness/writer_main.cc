@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--crash-at", args.crash_at, "kind:n, SIGKILL self at that file-system event");
   app.add_option("--checkpoints", args.checkpoints, "checkpoint ops to verify, comma separated")
       ->delimiter(',');
+  app.add_option("--store", args.store_json, "this cycle's options (StoreConfig JSON)");
   app.add_option("--crash-after-op", args.crash_after_op, "SIGKILL self once this op is acked");
   app.add_flag("--test-lie-ack", args.lie_ack, "TESTS ONLY: ack before writing, WAL off");
   try {

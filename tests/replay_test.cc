@@ -107,3 +107,35 @@ TEST_CASE("--keep-going starts fresh chains and keeps evidence for --max-failure
   CHECK(with_evidence == 2);
   CHECK(fs::exists(t.path / "powercut-data/chain-0.1"));  // a fresh chain after the first FAIL
 }
+
+TEST_CASE("options may change between restarts (--option-at), and replay uses each cycle's own") {
+  TempDir t;
+  // WAL on for the first cycles, off from cycle 5: only then may acked writes vanish.
+  const Result r = Powercut(t.path,
+                            "run --seed 3 --cycles 30 --chains 1 --fault kill "
+                            "--option-at 5:disableWAL=true --expect acked");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  uint64_t first_fail = 0;
+  for (const auto& c : report.at("cycles")) {
+    if (c.at("verdict") == "FAIL" && first_fail == 0) first_fail = c.at("cycle").get<uint64_t>();
+  }
+  CHECK(first_fail >= 6);  // chain 0's cycle k is run cycle k + 1
+  std::istringstream in(Slurp(t.path / "powercut-data/chain-0/manifest.jsonl"));
+  uint64_t with_wal = 0, without = 0;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (j.at("type") != "cycle") continue;
+    (j.at("store").at("disableWAL").get<bool>() ? without : with_wal)++;
+  }
+  CHECK(with_wal == 5);
+  CHECK(without >= 1);
+  const Result replay =
+      Powercut(t.path, "replay powercut-report/report.json --cycle " + std::to_string(first_fail));
+  INFO(replay.out << replay.err);
+  CHECK(replay.exit_code == 0);
+  const Result bad = Powercut(t.path, "run --option-at 0:sync=true --data-dir d2 --report-dir r2");
+  CHECK(bad.exit_code == 2);
+  CHECK(CountLines(bad.err) == 1);
+}
