@@ -301,6 +301,22 @@ class State {
 
   // A completed Sync/Fsync made the first `length` bytes durable (the length when it began:
   // bytes written during the sync may or may not have made it).
+  // The length to call durable is the one before the sync began: bytes appended while it
+  // ran (another thread) may not be covered. Writable and random-RW files share this.
+  template <typename Call>
+  IOStatus Synced(Inode& inode, Call sync) {
+    const uint64_t length = inode.size.load(std::memory_order_acquire);
+    IOStatus s = sync();
+    if (s.ok()) RecordSync(inode, length);
+    return s;
+  }
+  template <typename Call>
+  IOStatus Closed(Inode& inode, Call close) {
+    IOStatus s = close();
+    if (s.ok()) RecordClose(inode);
+    return s;
+  }
+
   void RecordSync(Inode& inode, uint64_t length) {
     Record(ClassifyEvent(RecordKind::kSync, inode.cls, {}),
            {RecordKind::kSync, inode.id, 0, length, 0}, "");
@@ -400,21 +416,13 @@ class LedgerWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
     return s;
   }
   IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
-    const uint64_t length = inode_->size.load(std::memory_order_acquire);
-    IOStatus s = target()->Sync(options, dbg);
-    if (s.ok()) state_->RecordSync(*inode_, length);
-    return s;
+    return state_->Synced(*inode_, [&] { return target()->Sync(options, dbg); });
   }
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
-    const uint64_t length = inode_->size.load(std::memory_order_acquire);
-    IOStatus s = target()->Fsync(options, dbg);
-    if (s.ok()) state_->RecordSync(*inode_, length);
-    return s;
+    return state_->Synced(*inode_, [&] { return target()->Fsync(options, dbg); });
   }
   IOStatus Close(const IOOptions& options, IODebugContext* dbg) override {
-    IOStatus s = target()->Close(options, dbg);
-    if (s.ok()) state_->RecordClose(*inode_);
-    return s;
+    return state_->Closed(*inode_, [&] { return target()->Close(options, dbg); });
   }
   // RangeSync (sync_file_range) starts writeback but promises nothing: passed through, and
   // deliberately not recorded as durable.
@@ -453,21 +461,13 @@ class LedgerRandomRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
     return s;
   }
   IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
-    const uint64_t length = inode_->size.load(std::memory_order_acquire);
-    IOStatus s = target()->Sync(options, dbg);
-    if (s.ok()) state_->RecordSync(*inode_, length);
-    return s;
+    return state_->Synced(*inode_, [&] { return target()->Sync(options, dbg); });
   }
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
-    const uint64_t length = inode_->size.load(std::memory_order_acquire);
-    IOStatus s = target()->Fsync(options, dbg);
-    if (s.ok()) state_->RecordSync(*inode_, length);
-    return s;
+    return state_->Synced(*inode_, [&] { return target()->Fsync(options, dbg); });
   }
   IOStatus Close(const IOOptions& options, IODebugContext* dbg) override {
-    IOStatus s = target()->Close(options, dbg);
-    if (s.ok()) state_->RecordClose(*inode_);
-    return s;
+    return state_->Closed(*inode_, [&] { return target()->Close(options, dbg); });
   }
 
  private:

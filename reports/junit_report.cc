@@ -2,6 +2,7 @@
 // with its classes, keys and reproduce line; an interrupted run adds an error testcase,
 // because a dashboard counting only failures would show an interrupted run as green.
 #include <cstdint>
+#include "reports/join.h"
 
 #include <fmt/format.h>
 
@@ -94,15 +95,6 @@ std::string Xml(std::string_view s, bool attribute = true) {
       }
     }
     i += 1;
-  }
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (const std::string& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // and says INCOMPLETE when the run was cut short, so a truncated run is never mistaken for
 // a clean one. Each failure ends in the one command that reproduces it.
 #include <fmt/format.h>
+#include "reports/join.h"
 
 #include "reports/report_writer.h"
 #include "reports/summary.h"
@@ -11,15 +12,6 @@ namespace {
 
 // Findings printed per failure; report.json keeps up to kMaxFindingsPerCycle.
 constexpr size_t kTextFindings = 10;
-
-std::string Join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (const std::string& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
 
 std::string CycleName(const CycleResult& c) {
   std::string name = fmt::format("chain-{} cycle {} {}", c.chain, c.cycle, c.fault);
