@@ -2,10 +2,10 @@
 // with its classes, keys and reproduce line; an interrupted run adds an error testcase,
 // because a dashboard counting only failures would show an interrupted run as green.
 #include <cstdint>
-#include "reports/join.h"
 
 #include <fmt/format.h>
 
+#include "reports/join.h"
 #include "reports/report_writer.h"
 #include "reports/summary.h"
 

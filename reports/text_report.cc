@@ -2,8 +2,8 @@
 // and says INCOMPLETE when the run was cut short, so a truncated run is never mistaken for
 // a clean one. Each failure ends in the one command that reproduces it.
 #include <fmt/format.h>
-#include "reports/join.h"
 
+#include "reports/join.h"
 #include "reports/report_writer.h"
 #include "reports/summary.h"
 
