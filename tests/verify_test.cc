@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include "src/chain_manifest.h"
 #include "src/key.h"
 #include "src/oracle.h"
@@ -174,4 +177,60 @@ TEST_CASE("verify: a deleted key put back with its old value is resurrected") {
     }
   }
   FAIL("no deleted key with an earlier lone put in the chain");
+}
+
+TEST_CASE("verify: a later write surviving an earlier lost one is a hole, on a real store") {
+  Chain c;
+  const uint64_t r = c.oracle.index();
+  const uint64_t hi = r + 40;
+  // The lost op: a lone put whose key no later op up to hi touches again.
+  uint64_t lost = 0;
+  for (uint64_t m = r + 1; m < hi && lost == 0; ++m) {
+    const Op op = c.ops->Get(m);
+    if (op.kind != OpKind::kPut) continue;
+    bool touched_later = false;
+    for (uint64_t i = m + 1; i <= hi; ++i) {
+      for (const Write& w : c.ops->Get(i).writes) {
+        ForEachKeyWritten(w, [&](uint32_t k) { touched_later |= k == op.writes[0].key_id; });
+      }
+    }
+    if (!touched_later) lost = m;
+  }
+  REQUIRE(lost != 0);
+  {
+    // What a writer would have left if op `lost` never reached the disk but later ones did.
+    rocksdb::Options options;
+    rocksdb::WriteOptions wo;
+    REQUIRE(c.header.store.ToRocksDB(&options, &wo).ok());
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, (c.dir / "db").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (uint64_t i = r + 1; i <= hi; ++i) {
+      if (i == lost) continue;
+      const Op op = c.ops->Get(i);
+      rocksdb::WriteBatch batch;
+      for (const Write& w : op.writes) {
+        const std::string key = KeyFor(w.key_id);
+        if (w.kind == Write::Kind::kPut) {
+          batch.Put(key, EncodeValue(c.header.seed, w.key_id, i, w.value_bytes));
+        } else if (w.kind == Write::Kind::kMerge) {
+          batch.Merge(key, EncodeMergeOperand(c.header.seed, w.key_id, i, w.value_bytes));
+        } else if (w.kind == Write::Kind::kDelete) {
+          batch.Delete(key);
+        } else {
+          batch.DeleteRange(key, KeyFor(w.end_key_id));
+        }
+      }
+      REQUIRE(db->Write(wo, &batch).ok());
+    }
+  }
+  // The manifest as a controller killed after the fault leaves it: issued up to hi, durable r.
+  REQUIRE(ChainManifest::Append((c.dir / "manifest.jsonl").string(),
+                                {{"type", "cycle"}, {"cycle", 99}, {"lo", r}, {"hi", hi}})
+              .ok());
+  const Result v = c.Verify();
+  INFO(v.out << v.err);
+  CHECK(v.exit_code == 1);
+  CHECK(c.Classes("hole") == 1);
+  CHECK(v.out.find(KeyFor(c.ops->Get(lost).writes[0].key_id)) != std::string::npos);
 }
