@@ -272,6 +272,16 @@ class State {
 
   // Saves the durable bytes in [offset, offset + length) before a write or truncate replaces
   // them (WAL recycling, rewrites below the synced length), so the cut can put them back.
+  // A write at `offset`: durable bytes it overwrites are saved first, then the write is
+  // recorded once it reached the file. Writable and random-RW files share this.
+  template <typename Call>
+  IOStatus Written(Inode& inode, uint64_t offset, uint64_t length, Call write) {
+    IOStatus s = SaveDurable(inode, offset, length);
+    if (s.ok()) s = write();
+    if (s.ok()) RecordWrite(inode, offset, length);
+    return s;
+  }
+
   IOStatus SaveDurable(Inode& inode, uint64_t offset, uint64_t length) {
     const uint64_t durable = inode.durable.load(std::memory_order_acquire);
     if (length == 0 || offset >= durable) return IOStatus::OK();
@@ -430,12 +440,8 @@ class LedgerWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
  private:
   template <typename Op>
   IOStatus Write(uint64_t offset, uint64_t length, bool appending, Op op) {
-    IOStatus s = state_->SaveDurable(*inode_, offset, length);
-    if (!s.ok()) return s;
-    s = op();
-    if (!s.ok()) return s;
-    if (appending) position_ = offset + length;
-    state_->RecordWrite(*inode_, offset, length);
+    IOStatus s = state_->Written(*inode_, offset, length, op);
+    if (s.ok() && appending) position_ = offset + length;
     return s;
   }
 
@@ -454,11 +460,8 @@ class LedgerRandomRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
 
   IOStatus Write(uint64_t offset, const Slice& data, const IOOptions& options,
                  IODebugContext* dbg) override {
-    IOStatus s = state_->SaveDurable(*inode_, offset, data.size());
-    if (!s.ok()) return s;
-    s = target()->Write(offset, data, options, dbg);
-    if (s.ok()) state_->RecordWrite(*inode_, offset, data.size());
-    return s;
+    return state_->Written(*inode_, offset, data.size(),
+                           [&] { return target()->Write(offset, data, options, dbg); });
   }
   IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
     return state_->Synced(*inode_, [&] { return target()->Sync(options, dbg); });

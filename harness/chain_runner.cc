@@ -16,6 +16,7 @@
 #include "harness/child_process.h"
 #include "harness/evidence.h"
 #include "harness/writer.h"
+#include "harness/writer_progress.h"
 #include "src/chain_manifest.h"
 #include "src/contract.h"
 #include "src/hash.h"
@@ -316,8 +317,7 @@ class ChainRunner {
     p.local = local;
     p.contract = ContractFor(p.fault, plan_.StoreAt(local), plan_.expect_acked);
     p.resume = r + 1;
-    p.acked = r;
-    p.hi = r;
+
     p.started_ms = NowMs();
     Rng rng(seed_, "fault-time", local);
     struct Step {
@@ -358,35 +358,18 @@ class ChainRunner {
         break;
     }
     const int64_t start = NowMs();
-    bool done = false, closed = false;
     std::string line;
-    auto absorb = [&](const std::string& l) {
-      if (l.rfind("issued ", 0) == 0) {
-        p.hi = std::max<uint64_t>(p.hi, std::stoull(l.substr(7)));
-      } else if (l.rfind("acked ", 0) == 0) {
-        const uint64_t i = std::stoull(l.substr(6));
-        if (i != p.acked + 1) {
-          state_->HarnessError(fmt::format("{}: writer acked op {} after op {}", dir_, i, p.acked));
-        }
-        p.acked = i;
-        p.hi = std::max(p.hi, i);
-      } else if (l == "done") {
-        done = true;
-      } else if (l == "closed") {
-        closed = true;
-      } else if (l.rfind("error ", 0) == 0) {
-        p.failure = "writing failed: " + l.substr(6);
-      }
-    };
+    WriterProgress progress(r);
     for (const Step& step : steps) {
-      while (!done && p.failure.empty() && !state_->interrupted()) {
+      while (!progress.done && progress.error.empty() && !state_->interrupted()) {
         const int64_t left = start + step.at_ms - NowMs();
         if (left <= 0) break;
         if (child->ReadLine(&line, left) != ChildProcess::Read::kLine) break;
-        absorb(line);
+        progress.Absorb(line);
       }
       if (state_->interrupted()) {
         child->KillAndReap();
+        p.acked = p.hi = r;  // never recorded: the run ends here
         return p;
       }
       child->Signal(step.sig);
@@ -394,9 +377,14 @@ class ChainRunner {
     const int64_t drain_ms = p.fault == Fault::kKill || p.fault == Fault::kStall
                                  ? kDrainTimeoutMs
                                  : kCleanCloseTimeoutMs;
-    while (child->ReadLine(&line, drain_ms) == ChildProcess::Read::kLine) absorb(line);
+    while (child->ReadLine(&line, drain_ms) == ChildProcess::Read::kLine) progress.Absorb(line);
     child->KillAndReap();
-    if (p.fault == Fault::kClean && !closed && p.failure.empty()) {
+    p.acked = progress.acked;
+    p.hi = progress.hi;
+    if (!progress.protocol_error.empty())
+      state_->HarnessError(dir_ + ": " + progress.protocol_error);
+    if (!progress.error.empty()) p.failure = "writing failed: " + progress.error;
+    if (p.fault == Fault::kClean && !progress.closed && p.failure.empty()) {
       p.failure = "clean close did not complete";
     }
     CutPower(local, &p);

@@ -16,6 +16,7 @@
 #include "harness/data_dir.h"
 #include "harness/evidence.h"
 #include "harness/writer.h"
+#include "harness/writer_progress.h"
 #include "src/atomic_file.h"
 #include "src/chain_manifest.h"
 #include "src/contract.h"
@@ -123,15 +124,14 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     return kExitFail;
   }
   // The writer writes until its crash point kills it; read every ack the kernel holds.
-  uint64_t acked = before.recovered, hi = before.recovered;
+  WriterProgress progress(before.recovered);
   std::string line;
-  while (child->ReadLine(&line, kWriteTimeoutMs) == ChildProcess::Read::kLine) {
-    if (line.rfind("issued ", 0) == 0) hi = std::max<uint64_t>(hi, std::stoull(line.substr(7)));
-    if (line.rfind("acked ", 0) == 0) acked = std::stoull(line.substr(6));
-    if (line == "done") break;
+  while (!progress.done && child->ReadLine(&line, kWriteTimeoutMs) == ChildProcess::Read::kLine) {
+    progress.Absorb(line);
   }
   child->KillAndReap();
-  hi = std::max(hi, acked);
+  if (!progress.protocol_error.empty()) return Bad(progress.protocol_error);
+  const uint64_t acked = progress.acked, hi = progress.hi;
   faults::LedgerSummary summary;
   s = faults::SummarizeLedger(w.ledger_dir, &summary);
   if (s.ok() && fault == Fault::kPowerCut) {

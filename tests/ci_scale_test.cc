@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "tests/e2e_support.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/statistics.h>
@@ -52,34 +54,7 @@ using namespace powercut::harness;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "powercut-ci-scale-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
+using e2e::TempDir;
 
 bool Contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
@@ -102,7 +77,7 @@ struct Captured {
 template <typename F>
 Captured Capture(F f) {
   TempDir tmp;
-  const fs::path out = tmp.path() / "out", err = tmp.path() / "err";
+  const fs::path out = tmp.path / "out", err = tmp.path / "err";
   fflush(stdout);
   fflush(stderr);
   const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -119,8 +94,8 @@ Captured Capture(F f) {
   ::dup2(saved_out, 1);
   ::dup2(saved_err, 2);
   for (int fd : {out_fd, err_fd, saved_out, saved_err}) ::close(fd);
-  c.out = ReadFile(out);
-  c.err = ReadFile(err);
+  c.out = e2e::Slurp(out);
+  c.err = e2e::Slurp(err);
   return c;
 }
 
@@ -175,7 +150,7 @@ RunResult Shard(uint64_t index) {
 }
 
 fs::path WriteShard(const TempDir& tmp, const std::string& name, const RunResult& run) {
-  const fs::path dir = tmp.path() / name;
+  const fs::path dir = tmp.path / name;
   REQUIRE(WriteReports(run, dir.string()).ok());
   return dir / "report.json";
 }
@@ -184,7 +159,7 @@ fs::path WriteShard(const TempDir& tmp, const std::string& name, const RunResult
 fs::path MergedFolder(const TempDir& tmp) {
   const fs::path a = WriteShard(tmp, "report-0", Shard(0));
   const fs::path b = WriteShard(tmp, "report-1", Shard(1));
-  const fs::path out = tmp.path() / "merged";
+  const fs::path out = tmp.path / "merged";
   const Captured c = Capture([&] { return MergeCommand({a.string(), b.string()}, out.string()); });
   INFO(c.err);
   REQUIRE(c.code == 0);
@@ -225,7 +200,7 @@ TEST_CASE("merge of two shard reports equals the sums of the shards") {
   CHECK(m.metrics.at("recovery_ms").min == 5);
   CHECK(m.metrics.at("recovery_ms").max == 30);
   CHECK(m.metrics.at("cut_bytes").count == 2);  // only power-cut cycles know it
-  const std::string junit = ReadFile(out / "junit.xml");
+  const std::string junit = e2e::Slurp(out / "junit.xml");
   size_t testcases = 0;
   for (size_t at = junit.find("<testcase"); at != std::string::npos;
        at = junit.find("<testcase", at + 1)) {
@@ -235,8 +210,8 @@ TEST_CASE("merge of two shard reports equals the sums of the shards") {
 
   // The folder is powercut's now: merging into it again replaces the report.
   const Captured again = Capture([&] {
-    return MergeCommand({(tmp.path() / "report-1" / "report.json").string(),
-                         (tmp.path() / "report-0" / "report.json").string()},
+    return MergeCommand({(tmp.path / "report-1" / "report.json").string(),
+                         (tmp.path / "report-0" / "report.json").string()},
                         out.string());
   });
   CHECK(again.code == 0);
@@ -252,10 +227,10 @@ TEST_CASE("merge refuses bad input with exit 2, one line, and writes nothing") {
   other_plan.plan["profile"] = "batches";
   const fs::path b_other = WriteShard(tmp, "other-1", other_plan);
   const fs::path b = WriteShard(tmp, "report-1", Shard(1));
-  WriteFile(tmp.path() / "garbage.json", "{ not json");
-  fs::create_directory(tmp.path() / "foreign");
-  WriteFile(tmp.path() / "foreign" / "notes.txt", "mine");
-  WriteFile(tmp.path() / "a-file", "x");
+  e2e::WriteFile(tmp.path / "garbage.json", "{ not json");
+  fs::create_directory(tmp.path / "foreign");
+  e2e::WriteFile(tmp.path / "foreign" / "notes.txt", "mine");
+  e2e::WriteFile(tmp.path / "a-file", "x");
 
   struct Case {
     const char* name;
@@ -263,23 +238,23 @@ TEST_CASE("merge refuses bad input with exit 2, one line, and writes nothing") {
     fs::path out;
     const char* says;
   };
-  const fs::path fresh = tmp.path() / "merged";
+  const fs::path fresh = tmp.path / "merged";
   const std::vector<Case> cases = {
       {"different plans", {a.string(), b_other.string()}, fresh, "different plan"},
       {"a shard twice", {a.string(), a.string()}, fresh, "given twice"},
-      {"a missing report", {a.string(), (tmp.path() / "nope.json").string()}, fresh, "nope.json"},
+      {"a missing report", {a.string(), (tmp.path / "nope.json").string()}, fresh, "nope.json"},
       {"a report that is not JSON",
-       {a.string(), (tmp.path() / "garbage.json").string()},
+       {a.string(), (tmp.path / "garbage.json").string()},
        fresh,
        "not valid JSON"},
       {"no report", {}, fresh, "no report"},
       {"an output folder with foreign files",
        {a.string(), b.string()},
-       tmp.path() / "foreign",
+       tmp.path / "foreign",
        "did not create"},
       {"an output path under a file",
        {a.string(), b.string()},
-       tmp.path() / "a-file" / "out",
+       tmp.path / "a-file" / "out",
        "not writable"},
   };
   for (const Case& k : cases) {
@@ -291,8 +266,8 @@ TEST_CASE("merge refuses bad input with exit 2, one line, and writes nothing") {
       CHECK(Contains(c.err, k.says));
       CHECK(c.out.empty());
       CHECK_FALSE(fs::exists(fresh));
-      CHECK_FALSE(fs::exists(tmp.path() / "foreign" / "report.json"));
-      CHECK(ReadFile(tmp.path() / "foreign" / "notes.txt") == "mine");
+      CHECK_FALSE(fs::exists(tmp.path / "foreign" / "report.json"));
+      CHECK(e2e::Slurp(tmp.path / "foreign" / "notes.txt") == "mine");
       RunResult still;
       CHECK(LoadReport(b.string(), &still).ok());
       CHECK(still == Shard(1));
@@ -314,21 +289,21 @@ TEST_CASE("the gate command passes a good report and refuses each kind of bad on
   incomplete.incomplete_reason = "interrupted by a signal";
   const fs::path incomplete_path = WriteShard(tmp, "incomplete", incomplete);
   // Tampered by hand: the failed cycle relabelled PASS in the text of report.json.
-  std::string text = ReadFile(failed_path);
+  std::string text = e2e::Slurp(failed_path);
   const std::string from = "\"verdict\": \"FAIL\"";
   REQUIRE(Contains(text, from));
   text.replace(text.find(from), from.size(), "\"verdict\": \"PASS\"");
-  fs::create_directory(tmp.path() / "tampered");
-  const fs::path tampered_path = tmp.path() / "tampered" / "report.json";
-  WriteFile(tampered_path, text);
+  fs::create_directory(tmp.path / "tampered");
+  const fs::path tampered_path = tmp.path / "tampered" / "report.json";
+  e2e::WriteFile(tampered_path, text);
   // Tampered more cleverly: the summary says pass over a failed cycle.
-  std::string status_text = ReadFile(failed_path);
+  std::string status_text = e2e::Slurp(failed_path);
   const std::string status_from = "\"status\": \"fail\"";
   REQUIRE(Contains(status_text, status_from));
   status_text.replace(status_text.find(status_from), status_from.size(), "\"status\": \"pass\"");
-  const fs::path status_path = tmp.path() / "tampered" / "status.json";
-  WriteFile(status_path, status_text);
-  WriteFile(tmp.path() / "truncated.json", ReadFile(merged).substr(0, 200));
+  const fs::path status_path = tmp.path / "tampered" / "status.json";
+  e2e::WriteFile(status_path, status_text);
+  e2e::WriteFile(tmp.path / "truncated.json", e2e::Slurp(merged).substr(0, 200));
 
   SECTION("a good merged report passes") {
     const Captured c = Capture([&] {
@@ -355,9 +330,9 @@ TEST_CASE("the gate command passes a good report and refuses each kind of bad on
       {"a report below --min-cycles", {merged.string()}, 1000, {}, "--min-cycles requires 1000"},
       {"a tampered verdict", {tampered_path.string()}, 1, {}, "schema violation"},
       {"a tampered summary", {status_path.string()}, 1, {}, "schema violation"},
-      {"a missing file", {(tmp.path() / "missing.json").string()}, 1, {}, "no such file"},
-      {"a truncated file", {(tmp.path() / "truncated.json").string()}, 1, {}, "not valid JSON"},
-      {"a directory", {tmp.path().string()}, 1, {}, "not a regular file"},
+      {"a missing file", {(tmp.path / "missing.json").string()}, 1, {}, "no such file"},
+      {"a truncated file", {(tmp.path / "truncated.json").string()}, 1, {}, "not valid JSON"},
+      {"a directory", {tmp.path.string()}, 1, {}, "not a regular file"},
       {"a fault never exercised", {merged.string()}, 1, {"io-error"}, "'io-error'"},
       {"no report at all", {}, 1, {}, "no report"},
   };
@@ -458,20 +433,19 @@ TEST_CASE("report.json with metrics validates against the checked-in schema (pyt
   const fs::path good = WriteShard(tmp, "good", Shard(1));
   json bad_name = ToJson(Shard(1));
   bad_name["cycles"][0]["metrics"]["bad-name"] = 1;
-  WriteFile(tmp.path() / "bad_name.json", bad_name.dump());
+  e2e::WriteFile(tmp.path / "bad_name.json", bad_name.dump());
   json bad_dist = ToJson(Shard(1));
   bad_dist["summary"]["metrics"]["ops_acked"].erase("p95");
-  WriteFile(tmp.path() / "bad_dist.json", bad_dist.dump());
-  WriteFile(tmp.path() / "check.py", R"(
+  e2e::WriteFile(tmp.path / "bad_dist.json", bad_dist.dump());
+  e2e::WriteFile(tmp.path / "check.py", R"(
 import json, sys, jsonschema
 v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
 for path in sys.argv[2:]:
     print("valid" if not list(v.iter_errors(json.load(open(path)))) else "invalid")
 )");
-  const std::string cmd = "python3 '" + (tmp.path() / "check.py").string() + "' '" +
-                          schema.string() + "' '" + good.string() + "' '" +
-                          (tmp.path() / "bad_name.json").string() + "' '" +
-                          (tmp.path() / "bad_dist.json").string() + "' 2>&1";
+  const std::string cmd = "python3 '" + (tmp.path / "check.py").string() + "' '" + schema.string() +
+                          "' '" + good.string() + "' '" + (tmp.path / "bad_name.json").string() +
+                          "' '" + (tmp.path / "bad_dist.json").string() + "' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -603,8 +577,8 @@ TEST_CASE("metrics.prom parses as Prometheus text and says what the report says"
   run.shard.clear();
   MakeFailed(&run.cycles[2]);
   run.contract = "odd \"contract\" with \\ and\nnewline";
-  REQUIRE(WriteReports(run, (tmp.path() / "r").string()).ok());
-  const std::string text = ReadFile(tmp.path() / "r" / "metrics.prom");
+  REQUIRE(WriteReports(run, (tmp.path / "r").string()).ok());
+  const std::string text = e2e::Slurp(tmp.path / "r" / "metrics.prom");
   CHECK(text == ToPrometheus(run));
 
   Exposition e;
@@ -896,7 +870,7 @@ TEST_CASE("store metrics read RocksDB's properties and statistics of a real stor
   options.create_if_missing = true;
   options.statistics = rocksdb::CreateDBStatistics();
   rocksdb::DB* raw = nullptr;
-  REQUIRE(rocksdb::DB::Open(options, (tmp.path() / "db").string(), &raw).ok());
+  REQUIRE(rocksdb::DB::Open(options, (tmp.path / "db").string(), &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   for (int i = 0; i < 1000; ++i) {
     REQUIRE(db->Put(rocksdb::WriteOptions(), "k" + std::to_string(i), std::string(100, 'v')).ok());

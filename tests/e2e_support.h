@@ -56,9 +56,13 @@ struct TempDir {
     path = ::mkdtemp(tmpl.data());
   }
   ~TempDir() {
+    // Tests make parts read-only (permission bits for users, the immutable bit for root).
     std::string cmd = "chattr -R -i '" + path.string() + "' 2>/dev/null";
     (void)std::system(cmd.c_str());
     std::error_code ec;
+    for (auto& e : fs::recursive_directory_iterator(path, ec)) {
+      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
     fs::remove_all(path, ec);
   }
 };
@@ -89,6 +93,26 @@ inline Result Powercut(const fs::path& dir, const std::string& args) {
 }
 
 inline nlohmann::json ReadJson(const fs::path& p) { return nlohmann::json::parse(Slurp(p)); }
+
+inline void WriteFile(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+// The first failing cycle of a report.json, or nullptr.
+inline const nlohmann::json* FirstFailure(const nlohmann::json& report) {
+  for (const auto& c : report.at("cycles")) {
+    if (c.at("verdict") == "FAIL") return &c;
+  }
+  return nullptr;
+}
+
+inline bool HasClass(const nlohmann::json& cycle, const std::string& klass) {
+  for (const auto& k : cycle.at("classes")) {
+    if (k == klass) return true;
+  }
+  return false;
+}
 
 // Starts powercut in the background; returns its pid.
 inline pid_t Spawn(const fs::path& dir, const std::vector<std::string>& args) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "tests/e2e_support.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,37 +37,7 @@ using powercut::Status;
 namespace {
 
 // A fresh directory, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "powercut-reports-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (auto& e : fs::recursive_directory_iterator(path_, ec)) {
-      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    }
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
+using e2e::TempDir;
 
 std::vector<std::string> Listing(const fs::path& dir) {
   std::vector<std::string> names;
@@ -95,7 +67,7 @@ Proc RunCommand(const std::string& cmd) {
 // Runs a python3 script (written to `dir`) with arguments.
 Proc RunPython(const fs::path& dir, const std::string& script, const std::string& args) {
   const fs::path file = dir / "check.py";
-  WriteFile(file, script);
+  e2e::WriteFile(file, script);
   return RunCommand("python3 '" + file.string() + "' " + args);
 }
 
@@ -315,7 +287,7 @@ TEST_CASE("report.json validates against reports/report.schema.json (python3 jso
   TempDir tmp;
   const fs::path schema = SchemaPath();
   // The checked-in schema pins the version this code writes.
-  const json schema_doc = json::parse(ReadFile(schema));
+  const json schema_doc = json::parse(e2e::Slurp(schema));
   CHECK(schema_doc["properties"]["schema_version"]["const"] == kReportSchemaVersion);
 
   RunResult incomplete = FailedRun();
@@ -326,18 +298,18 @@ TEST_CASE("report.json validates against reports/report.schema.json (python3 jso
   const std::vector<std::pair<std::string, RunResult>> runs = {
       {"good", GoodRun()}, {"failed", FailedRun()}, {"incomplete", incomplete}, {"merged", merged}};
   for (const auto& [name, run] : runs) {
-    REQUIRE(WriteReports(run, (tmp.path() / name).string()).ok());
+    REQUIRE(WriteReports(run, (tmp.path / name).string()).ok());
   }
   // Tampered copies the schema must refuse, so that the schema is known not to be vacuous.
   json bad_seed = ToJson(GoodRun());
   bad_seed["seed"] = "42";
-  WriteFile(tmp.path() / "bad_seed.json", bad_seed.dump());
+  e2e::WriteFile(tmp.path / "bad_seed.json", bad_seed.dump());
   json no_reproduce = ToJson(FailedRun());
   no_reproduce["cycles"][2]["reproduce"] = "";
-  WriteFile(tmp.path() / "no_reproduce.json", no_reproduce.dump());
+  e2e::WriteFile(tmp.path / "no_reproduce.json", no_reproduce.dump());
   json extra = ToJson(GoodRun());
   extra["summary"]["extra"] = 1;
-  WriteFile(tmp.path() / "extra.json", extra.dump());
+  e2e::WriteFile(tmp.path / "extra.json", extra.dump());
 
   const std::string script = R"(
 import json, sys, jsonschema
@@ -350,18 +322,18 @@ for path in sys.argv[2:]:
 )";
   std::string args = "'" + schema.string() + "'";
   for (const auto& [name, run] : runs)
-    args += " '" + (tmp.path() / name / "report.json").string() + "'";
+    args += " '" + (tmp.path / name / "report.json").string() + "'";
   for (const char* bad : {"bad_seed.json", "no_reproduce.json", "extra.json"}) {
-    args += " '" + (tmp.path() / bad).string() + "'";
+    args += " '" + (tmp.path / bad).string() + "'";
   }
-  const Proc p = RunPython(tmp.path(), script, args);
+  const Proc p = RunPython(tmp.path, script, args);
   INFO(p.output);
   REQUIRE(p.exit_code == 0);
   for (const auto& [name, run] : runs) {
-    CHECK(Contains(p.output, (tmp.path() / name / "report.json").string() + " valid"));
+    CHECK(Contains(p.output, (tmp.path / name / "report.json").string() + " valid"));
   }
   for (const char* bad : {"bad_seed.json", "no_reproduce.json", "extra.json"}) {
-    CHECK(Contains(p.output, (tmp.path() / bad).string() + " invalid"));
+    CHECK(Contains(p.output, (tmp.path / bad).string() + " invalid"));
   }
 }
 
@@ -409,8 +381,8 @@ TEST_CASE("junit.xml parses, counts match, and failures carry classes, keys and 
   RunResult interrupted = run;
   interrupted.complete = false;
   interrupted.incomplete_reason = "interrupted by SIGINT";
-  WriteFile(tmp.path() / "fail.xml", ToJunit(run));
-  WriteFile(tmp.path() / "incomplete.xml", ToJunit(interrupted));
+  e2e::WriteFile(tmp.path / "fail.xml", ToJunit(run));
+  e2e::WriteFile(tmp.path / "incomplete.xml", ToJunit(interrupted));
 
   const std::string script = R"(
 import json, sys, xml.etree.ElementTree as ET
@@ -431,9 +403,9 @@ for path in sys.argv[1:]:
     }
 print(json.dumps(out))
 )";
-  const std::string fail_xml = (tmp.path() / "fail.xml").string();
-  const std::string inc_xml = (tmp.path() / "incomplete.xml").string();
-  const Proc p = RunPython(tmp.path(), script, "'" + fail_xml + "' '" + inc_xml + "'");
+  const std::string fail_xml = (tmp.path / "fail.xml").string();
+  const std::string inc_xml = (tmp.path / "incomplete.xml").string();
+  const Proc p = RunPython(tmp.path, script, "'" + fail_xml + "' '" + inc_xml + "'");
   INFO(p.output);
   REQUIRE(p.exit_code == 0);
   const json parsed = json::parse(p.output);
@@ -472,20 +444,20 @@ print(json.dumps(out))
 
 TEST_CASE("WriteReports writes the four files atomically, leaving no temp file") {
   TempDir tmp;
-  const fs::path dir = tmp.path() / "nested" / "report";
+  const fs::path dir = tmp.path / "nested" / "report";
   const RunResult run = FailedRun();
   REQUIRE(WriteReports(run, dir.string()).ok());
   CHECK(Listing(dir) ==
         std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
-  CHECK(json::parse(ReadFile(dir / "report.json")) == ToJson(run));
-  CHECK(ReadFile(dir / "report.txt") == ToText(run));
-  CHECK(ReadFile(dir / "junit.xml") == ToJunit(run));
+  CHECK(json::parse(e2e::Slurp(dir / "report.json")) == ToJson(run));
+  CHECK(e2e::Slurp(dir / "report.txt") == ToText(run));
+  CHECK(e2e::Slurp(dir / "junit.xml") == ToJunit(run));
 
   // Rewriting replaces the files whole.
   REQUIRE(WriteReports(GoodRun(), dir.string()).ok());
   CHECK(Listing(dir) ==
         std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
-  CHECK(json::parse(ReadFile(dir / "report.json")) == ToJson(GoodRun()));
+  CHECK(json::parse(e2e::Slurp(dir / "report.json")) == ToJson(GoodRun()));
 
   RunResult loaded;
   REQUIRE(LoadReport((dir / "report.json").string(), &loaded).ok());
@@ -494,13 +466,13 @@ TEST_CASE("WriteReports writes the four files atomically, leaving no temp file")
 
 TEST_CASE("WriteReports into an unwritable directory fails and leaves no partial file") {
   TempDir tmp;
-  const fs::path dir = tmp.path() / "locked";
+  const fs::path dir = tmp.path / "locked";
   fs::create_directory(dir);
   REQUIRE(WriteReports(GoodRun(), dir.string()).ok());
-  const std::string before = ReadFile(dir / "report.json");
+  const std::string before = e2e::Slurp(dir / "report.json");
   fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
                            fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
-  fs::permissions(tmp.path(), fs::perms::all);  // let an unprivileged child reach `dir`
+  fs::permissions(tmp.path, fs::perms::all);  // let an unprivileged child reach `dir`
 
   // Root ignores permissions, so the write is tried by a child that gave up root.
   const pid_t pid = fork();
@@ -516,55 +488,55 @@ TEST_CASE("WriteReports into an unwritable directory fails and leaves no partial
   CHECK(WEXITSTATUS(status) == 0);  // 0: failed with an IoError, as it must
   CHECK(Listing(dir) ==
         std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
-  CHECK(ReadFile(dir / "report.json") == before);  // the old report is intact
+  CHECK(e2e::Slurp(dir / "report.json") == before);  // the old report is intact
 
   // The directory cannot be created: a file stands in the way.
-  WriteFile(tmp.path() / "file", "x");
-  Status s = WriteReports(GoodRun(), (tmp.path() / "file" / "report").string());
+  e2e::WriteFile(tmp.path / "file", "x");
+  Status s = WriteReports(GoodRun(), (tmp.path / "file" / "report").string());
   CHECK_FALSE(s.ok());
   CHECK(Contains(s.message(), "file"));
 }
 
 TEST_CASE("a failed rename leaves no temp file and no half-written report.json") {
   TempDir tmp;
-  const fs::path dir = tmp.path() / "out";
+  const fs::path dir = tmp.path / "out";
   // A non-empty directory where report.json should go makes the final rename fail after the
   // temp file was fully written: exactly the moment a torn file could be left.
   fs::create_directories(dir / "report.json");
-  WriteFile(dir / "report.json" / "keep", "x");
+  e2e::WriteFile(dir / "report.json" / "keep", "x");
   Status s = WriteReports(GoodRun(), dir.string());
   REQUIRE_FALSE(s.ok());
   CHECK(Contains(s.message(), "report.json"));
   for (const std::string& name : Listing(dir)) CHECK_FALSE(Contains(name, ".tmp"));
   CHECK(fs::is_directory(dir / "report.json"));
   // The files written before it are whole.
-  CHECK(ReadFile(dir / "report.txt") == ToText(GoodRun()));
-  CHECK(ReadFile(dir / "junit.xml") == ToJunit(GoodRun()));
+  CHECK(e2e::Slurp(dir / "report.txt") == ToText(GoodRun()));
+  CHECK(e2e::Slurp(dir / "junit.xml") == ToJunit(GoodRun()));
 }
 
 TEST_CASE("LoadReportJson and LoadReport refuse unreadable and malformed files") {
   TempDir tmp;
   json doc;
-  Status s = LoadReportJson((tmp.path() / "missing.json").string(), &doc);
+  Status s = LoadReportJson((tmp.path / "missing.json").string(), &doc);
   CHECK(s.code() == Status::Code::kBadInput);
   CHECK(Contains(s.message(), "missing.json"));
   CHECK(OneLine(s));
 
-  s = LoadReportJson(tmp.path().string(), &doc);
+  s = LoadReportJson(tmp.path.string(), &doc);
   CHECK(s.code() == Status::Code::kBadInput);
   CHECK(Contains(s.message(), "not a regular file"));
 
-  WriteFile(tmp.path() / "torn.json", ToJson(GoodRun()).dump().substr(0, 100));
-  s = LoadReportJson((tmp.path() / "torn.json").string(), &doc);
+  e2e::WriteFile(tmp.path / "torn.json", ToJson(GoodRun()).dump().substr(0, 100));
+  s = LoadReportJson((tmp.path / "torn.json").string(), &doc);
   CHECK(s.code() == Status::Code::kBadInput);
   CHECK(Contains(s.message(), "torn.json is not valid JSON"));
   CHECK(OneLine(s));
 
   json wrong = ToJson(GoodRun());
   wrong["cycles"][0]["fault"] = 3;
-  WriteFile(tmp.path() / "wrong.json", wrong.dump());
+  e2e::WriteFile(tmp.path / "wrong.json", wrong.dump());
   RunResult run;
-  s = LoadReport((tmp.path() / "wrong.json").string(), &run);
+  s = LoadReport((tmp.path / "wrong.json").string(), &run);
   CHECK(s.code() == Status::Code::kBadInput);
   CHECK(Contains(s.message(), "wrong.json: report field 'cycles[0].fault'"));
 }
@@ -764,9 +736,9 @@ TEST_CASE("the gate counts cycles and faults across the shard reports it is give
   CHECK(GateReasons({ToJson(merged)}, opts).size() == 1);
   // The gate reads what WriteReports wrote, through the loader.
   TempDir tmp;
-  REQUIRE(WriteReports(merged, tmp.path().string()).ok());
+  REQUIRE(WriteReports(merged, tmp.path.string()).ok());
   json doc;
-  REQUIRE(LoadReportJson((tmp.path() / "report.json").string(), &doc).ok());
+  REQUIRE(LoadReportJson((tmp.path / "report.json").string(), &doc).ok());
   opts.min_cycles = 9;
   CHECK(GateReasons({doc}, opts).empty());
 }

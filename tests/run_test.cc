@@ -5,24 +5,6 @@
 
 using namespace e2e;
 
-namespace {
-
-const nlohmann::json* FirstFailure(const nlohmann::json& report) {
-  for (const auto& c : report.at("cycles")) {
-    if (c.at("verdict") == "FAIL") return &c;
-  }
-  return nullptr;
-}
-
-bool HasClass(const nlohmann::json& cycle, const std::string& klass) {
-  for (const auto& k : cycle.at("classes")) {
-    if (k == klass) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 TEST_CASE("a 30-cycle run passes and its three reports agree") {
   TempDir t;
   const Result r = Powercut(t.path, "run --seed 7 --cycles 30");
