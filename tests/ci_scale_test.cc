@@ -34,12 +34,12 @@
 #include <rocksdb/statistics.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/gate_command.h"
-#include "harness/merge_command.h"
-#include "harness/metrics_line.h"
-#include "harness/metrics_server.h"
-#include "harness/progress.h"
-#include "harness/store_metrics.h"
+#include "harness/cli/gate.h"
+#include "harness/cli/merge.h"
+#include "harness/protocol/metrics_line.h"
+#include "harness/run/metrics_server.h"
+#include "harness/run/progress.h"
+#include "harness/writer/store_metrics.h"
 #include "reports/prometheus.h"
 #include "reports/report_loader.h"
 #include "reports/report_writer.h"

@@ -1,0 +1,104 @@
+#include "harness/check/case.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace powercut::harness {
+
+std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forced,
+                                            const std::vector<std::string>& extra) const {
+  std::vector<std::string> a = {"run", "--seed", std::to_string(seed)};
+  a.insert(a.end(), {"--cycles", std::to_string(cycles), "--chains", "1"});
+  a.insert(a.end(), {"--profile", profile, "--fault", fault});
+  // A cut mode means nothing to kill or stall: leaving it out keeps equal cases equal.
+  if (CutsPower() && !cut.empty()) a.insert(a.end(), {"--cut", cut});
+  a.insert(a.end(), {"--keys", std::to_string(keys)});
+  if (max_ops_per_cycle > 0) {
+    a.insert(a.end(), {"--max-ops-per-cycle", std::to_string(max_ops_per_cycle)});
+  }
+  if (value_max_bytes > 0) {
+    a.insert(a.end(), {"--value-min-bytes", std::to_string(value_min_bytes), "--value-max-bytes",
+                       std::to_string(value_max_bytes)});
+  }
+  for (const std::string& f : forced) a.insert(a.end(), {"--option", f});
+  for (const auto& [name, value] : options) a.insert(a.end(), {"--option", name + "=" + value});
+  for (const auto& [name, value] : changes) {
+    if (change_at > 0)
+      a.insert(a.end(), {"--option-at", fmt::format("{}:{}={}", change_at, name, value)});
+  }
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+nlohmann::json CheckCase::ToJson() const {
+  nlohmann::json opts = nlohmann::json::object();
+  for (const auto& [name, value] : options) opts[name] = value;
+  nlohmann::json j = {{"seed", seed},
+                      {"profile", profile},
+                      {"keys", keys},
+                      {"cycles", cycles},
+                      {"fault", fault},
+                      {"cut", CutsPower() ? cut : ""},
+                      {"options", opts},
+                      {"change_at", change_at},
+                      {"changes", changes},
+                      {"max_ops_per_cycle", max_ops_per_cycle},
+                      {"value_min_bytes", value_min_bytes},
+                      {"value_max_bytes", value_max_bytes}};
+  return j;
+}
+
+std::string CheckCase::Describe() const {
+  std::string s = fmt::format("{} cycle{}, {} keys, profile {}, fault {}", cycles,
+                              cycles == 1 ? "" : "s", keys, profile, fault);
+  if (CutsPower()) s += " (cut " + cut + ")";
+  s += max_ops_per_cycle > 0 ? fmt::format(", at most {} ops/cycle", max_ops_per_cycle)
+                             : ", ops until the fault";
+  if (value_max_bytes > 0) s += fmt::format(", values {}..{} B", value_min_bytes, value_max_bytes);
+  if (options.empty()) {
+    s += ", default options";
+  } else {
+    s += ", options";
+    for (const auto& [name, value] : options) s += " " + name + "=" + value;
+  }
+  if (change_at > 0 && !changes.empty()) {
+    s += fmt::format(", from cycle {}", change_at);
+    for (const auto& [name, value] : changes) s += " " + name + "=" + value;
+  }
+  return s;
+}
+
+OptionList CheckCase::OptionsAfterChange() const {
+  OptionList all = options;
+  if (change_at == 0) return all;
+  for (const auto& change : changes) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const auto& o) { return o.first == change.first; });
+    if (it != all.end()) {
+      it->second = change.second;
+    } else {
+      all.push_back(change);
+    }
+  }
+  return all;
+}
+
+std::string CommandLine(const std::vector<std::string>& run_args) {
+  std::string line = "powercut";
+  for (const std::string& a : run_args) {
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789-_=./:,+") == std::string::npos;
+    if (plain) {
+      line += " " + a;
+      continue;
+    }
+    std::string quoted = "'";
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += " " + quoted + "'";
+  }
+  return line;
+}
+
+}  // namespace powercut::harness

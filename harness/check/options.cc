@@ -1,0 +1,98 @@
+#include "harness/check/options.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace powercut::harness {
+
+const std::vector<OptionChoice>& DurabilityOptions() {
+  static const std::vector<OptionChoice> kOptions = {
+      {"disableWAL", {"true"}},
+      {"sync", {"true"}},
+      {"manual_wal_flush", {"true"}},
+      {"write_buffer_size", {"4194304", "1048576", "65536"}},  // default 64 MiB
+      {"max_write_buffer_number", {"3", "6"}},                 // default 2
+      {"recycle_log_file_num", {"1", "4"}},
+      {"wal_recovery_mode",
+       {"kTolerateCorruptedTailRecords", "kAbsoluteConsistency", "kSkipAnyCorruptedRecords"}},
+      {"avoid_flush_during_recovery", {"true"}},
+      {"atomic_flush", {"true"}},
+      {"unordered_write", {"true"}},
+      {"two_write_queues", {"true"}},
+      {"enable_pipelined_write", {"true"}},
+      {"bytes_per_sync", {"1048576", "65536"}},
+      {"wal_bytes_per_sync", {"1048576", "65536"}},
+      {"wal_compression", {"kZSTD"}},  // the only WAL compression 7.8 supports
+      {"track_and_verify_wals_in_manifest", {"true"}},
+      {"max_manifest_file_size", {"65536", "4096"}},  // small: the MANIFEST rolls over often
+      {"max_total_wal_size", {"1048576", "65536"}},   // small: WAL size forces flushes
+      {"compression", {"kNoCompression", "kLZ4Compression", "kZSTD"}},  // default Snappy
+      {"use_direct_io_for_flush_and_compaction", {"true"}},
+  };
+  return kOptions;
+}
+
+namespace {
+
+// The value in force for `name`: the case's own, else a forced one, else "".
+std::string Value(const CheckCase& c, const std::vector<std::string>& forced,
+                  const std::string& name) {
+  for (const auto& [n, v] : c.options) {
+    if (n == name) return v;
+  }
+  for (const std::string& f : forced) {
+    if (f.rfind(name + "=", 0) == 0) return f.substr(name.size() + 1);
+  }
+  return "";
+}
+
+bool On(const std::string& v) { return v == "true" || v == "1"; }
+
+}  // namespace
+
+std::string Incompatibility(const CheckCase& c, const std::vector<std::string>& forced,
+                            const FilterContext& ctx) {
+  auto value = [&](const std::string& name) { return Value(c, forced, name); };
+  const bool pipelined = On(value("enable_pipelined_write"));
+  // Each of these would show up as a finding (a failed open is discarded, but a failed
+  // write is an `unrecoverable` verdict), yet it is RocksDB refusing the configuration.
+  if (On(value("sync")) && On(value("disableWAL")))
+    return "sync=true with disableWAL=true: RocksDB fails every write (sync needs the WAL)";
+  if (pipelined && On(value("unordered_write")))
+    return "unordered_write with enable_pipelined_write: RocksDB refuses to open";
+  if (pipelined && On(value("atomic_flush")))
+    return "atomic_flush with enable_pipelined_write: RocksDB refuses to open";
+  if (pipelined && On(value("two_write_queues")))
+    return "two_write_queues with enable_pipelined_write: RocksDB fails every write";
+  const std::string recycle = value("recycle_log_file_num");
+  const std::string mode = value("wal_recovery_mode");
+  // RocksDB 7.8 silently sets recycle_log_file_num to 0 under any other recovery mode: the
+  // case would claim to test recycling and not do it.
+  if (!recycle.empty() && recycle != "0" && mode != "kSkipAnyCorruptedRecords")
+    return "recycle_log_file_num without wal_recovery_mode=kSkipAnyCorruptedRecords: RocksDB "
+           "7.8 turns recycling off";
+  // These modes promise something else than point-in-time recovery after a torn WAL tail
+  // (refuse to open; skip a record and keep later ones): documented, not a finding.
+  if (c.CutsPower() && (mode == "kAbsoluteConsistency" || mode == "kSkipAnyCorruptedRecords"))
+    return "wal_recovery_mode=" + mode + " with power cuts: not point-in-time recovery";
+  if (On(value("use_direct_io_for_flush_and_compaction")) && !ctx.direct_io)
+    return "use_direct_io_for_flush_and_compaction: the work directory refuses O_DIRECT";
+  // A power cut keeps only synced bytes; unless a test plants a failure, power-cut cases run
+  // with every write synced, so the cut is judged against the strongest contract.
+  if (c.CutsPower() && !ctx.planting && !On(value("sync")))
+    return "a power cut without sync=true (check pairs power cuts with sync writes)";
+  return "";
+}
+
+bool SupportsDirectIo(const std::string& dir) {
+  const std::string probe =
+      (std::filesystem::path(dir) / (".powercut-direct." + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  ::unlink(probe.c_str());
+  return fd >= 0;
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,279 @@
+#include "harness/cli/run.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "faults/ledger.h"
+#include "faults/power_cut.h"
+#include "harness/cli/subcommand.h"
+#include "harness/run/controller.h"
+#include "src/contract.h"
+#include "workloads/spec.h"
+
+namespace powercut::harness {
+namespace {
+
+// The default run: about a minute of mixed faults on 2 cores.
+constexpr uint64_t kDefaultCycles = 1000;
+
+Status ParseDuration(const std::string& text, int64_t* ms) {
+  size_t used = 0;
+  double n = 0;
+  try {
+    n = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit == "ms"  ? 1
+                       : unit == "s" ? 1e3
+                       : unit == "m" ? 60e3
+                       : unit == "h" ? 3600e3
+                                     : -1;
+  if (used == 0 || scale < 0 || n <= 0) {
+    return Status::BadInput("--duration '" + text +
+                            "' is not a duration: write e.g. 90s, 30m or 2h");
+  }
+  *ms = static_cast<int64_t>(n * scale);
+  return Status::Ok();
+}
+
+// What `powercut run` was typed with, before validation turns it into a plan.
+struct RunFlags {
+  RunPlan plan;
+  std::string seed = "1", profile = "default", expect = "contract", duration, shard;
+  std::vector<std::string> options, option_changes;
+  uint64_t cycles = 0;
+  uint32_t keys = 0, value_min = 0, value_max = 0;
+};
+
+void AddFlags(CLI::App* run, RunFlags* f) {
+  RunPlan& plan = f->plan;
+  run->add_option("--seed", f->seed, "run seed: every op, option and fault derives from it")
+      ->capture_default_str();
+  run->add_option("--cycles", f->cycles,
+                  fmt::format("faults to inject across all chains (default {})", kDefaultCycles));
+  run->add_option("--duration", f->duration, "time budget instead of --cycles, e.g. 90s, 30m, 2h");
+  run->add_option("--chains", plan.chains, "chains run side by side")->capture_default_str();
+  run->add_option("--profile", f->profile, "workload profile: default, puts, ranges, batches")
+      ->capture_default_str();
+  run->add_option("--keys", f->keys, "key space size (default: the profile's, 10000)");
+  run->add_option("--value-min-bytes", f->value_min, "smallest value (default: the profile's, 32)");
+  run->add_option("--value-max-bytes", f->value_max, "largest value (default: the profile's, 256)");
+  run->add_option("--fault", plan.fault,
+                  "kill, stall, power-cut, clean or mix (kill, stall, power-cut)")
+      ->capture_default_str();
+  run->add_option("--cut", plan.cut, "power cut mode: drop, torn or reorder")
+      ->capture_default_str();
+  run->add_option("--crash-at", plan.crash_at,
+                  "power cuts crash at the seeded n-th event of this kind: wal-append, wal-sync, "
+                  "sst-create, manifest-write, current-rename, dir-fsync");
+  run->add_option(
+      "--option-at", f->option_changes,
+      "K:NAME=VALUE: from each chain's cycle K (0-based) on, add this option; repeatable");
+  run->add_option("--option", f->options,
+                  "RocksDB option NAME=VALUE, or sync=, disableWAL=; repeatable");
+  run->add_option("--expect", f->expect,
+                  "contract (what the options promise) or acked (every acked op)")
+      ->capture_default_str();
+  run->add_option("--data-dir", plan.data_dir, "where chains live")->capture_default_str();
+  run->add_option("--report-dir", plan.report_dir, "where report.json, report.txt, junit.xml go")
+      ->capture_default_str();
+  run->add_option("--max-ops-per-cycle", plan.max_ops_per_cycle,
+                  "ops a writer runs at most per cycle")
+      ->capture_default_str();
+  run->add_option("--fault-after-min-ms", plan.write_min_ms,
+                  "earliest fault, ms after writing starts")
+      ->capture_default_str();
+  run->add_option("--fault-after-max-ms", plan.write_max_ms,
+                  "latest fault, ms after writing starts")
+      ->capture_default_str();
+  run->add_option("--recovery-timeout-ms", plan.recovery_timeout_ms,
+                  "open + verify longer than this is a recovery-hang")
+      ->capture_default_str();
+  run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
+  run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
+  run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")->group("");
+  run->add_flag("--keep-going", plan.keep_going,
+                "after a FAIL, start a fresh chain and go on (default: stop at the first FAIL)");
+  run->add_option("--max-failures", plan.max_failures, "failures whose evidence is kept")
+      ->capture_default_str();
+  run->add_option("--shard", f->shard, "I/N: run shard I of N (seeds derive from seed and I)");
+  run->add_option("--metrics-port", plan.metrics_port,
+                  "serve /metrics and /healthz on 127.0.0.1:PORT while running (0: off)")
+      ->capture_default_str();
+}
+
+Status CheckShard(const std::string& shard, RunPlan* plan) {
+  if (shard.empty()) return Status::Ok();
+  unsigned i = 0, n = 0;
+  char extra = 0;
+  if (std::sscanf(shard.c_str(), "%u/%u%c", &i, &n, &extra) != 2 || n == 0 || i >= n || n > 1000)
+    return Status::BadInput("--shard '" + shard +
+                            "' is not I/N with 0 <= I < N <= 1000: write e.g. 0/4");
+  plan->shard_index = i;
+  plan->shard_count = n;
+  return Status::Ok();
+}
+
+Status CheckBudget(const CLI::App& run, const RunFlags& f, RunPlan* plan) {
+  if (run.count("--cycles") && f.cycles == 0)
+    return Status::BadInput("--cycles 0 runs nothing: give at least 1, or a --duration");
+  if (run.count("--cycles") && !f.duration.empty())
+    return Status::BadInput("--cycles and --duration both given: choose one budget");
+  if (!f.duration.empty()) return ParseDuration(f.duration, &plan->duration_ms);
+  plan->cycles = f.cycles > 0 ? f.cycles : kDefaultCycles;
+  return Status::Ok();
+}
+
+Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
+  Status s = workloads::ProfileSpec(f.profile, &plan->workload);
+  if (!s.ok()) return Status::BadInput("--profile: " + s.message());
+  if (f.keys > 0) plan->workload.key_count = f.keys;
+  if (f.value_min > 0) plan->workload.value_min_bytes = f.value_min;
+  if (f.value_max > 0) plan->workload.value_max_bytes = f.value_max;
+  s = plan->workload.Validate();
+  if (!s.ok()) return Status::BadInput("--keys: " + s.message());
+  return Status::Ok();
+}
+
+Status CheckFaults(const RunPlan& plan) {
+  if (plan.fault != "mix") {
+    Fault f;
+    Status s = ParseFault(plan.fault, &f);
+    if (!s.ok()) return Status::BadInput("--fault: " + s.message());
+  }
+  faults::CutMode mode;
+  Status s = faults::ParseCutMode(plan.cut, &mode);
+  if (!s.ok()) return Status::BadInput("--cut: " + s.message());
+  faults::EventKind kind;
+  if (!plan.crash_at.empty()) {
+    s = faults::ParseEventKind(plan.crash_at, &kind);
+    if (!s.ok() || kind == faults::EventKind::kNone) {
+      return Status::BadInput("--crash-at '" + plan.crash_at +
+                              "' is unknown: use wal-append, wal-sync, sst-create, "
+                              "manifest-write, current-rename or dir-fsync");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckStoreOptions(const RunFlags& f, RunPlan* plan) {
+  if (f.expect != "contract" && f.expect != "acked")
+    return Status::BadInput("--expect '" + f.expect + "' is unknown: use contract or acked");
+  plan->expect_acked = f.expect == "acked";
+  for (const std::string& o : f.options) {
+    Status s = plan->store.Add(o);
+    if (!s.ok()) return Status::BadInput("--option: " + s.message());
+    // sync=false asks for no sync writes at all, not even the profile's occasional ones.
+    if (o == "sync=false" || o == "sync=0") plan->workload.sync_one_in = 0;
+  }
+  plan->option_args = f.options;
+  for (const std::string& change : f.option_changes) {
+    const size_t colon = change.find(':');
+    uint64_t from = 0;
+    try {
+      size_t used = 0;
+      from = std::stoull(change.substr(0, colon), &used);
+      if (colon == std::string::npos || used != colon || from == 0) throw std::invalid_argument("");
+    } catch (...) {
+      return Status::BadInput("--option-at '" + change +
+                              "' is not K:NAME=VALUE with K >= 1: write e.g. 3:sync=true");
+    }
+    plan->option_changes.emplace_back(from, change.substr(colon + 1));
+    StoreConfig probe = plan->StoreAt(from - 1);
+    Status s = probe.Add(change.substr(colon + 1));
+    if (!s.ok()) return Status::BadInput("--option-at: " + s.message());
+  }
+  return Status::Ok();
+}
+
+Status CheckLimits(const RunPlan& plan) {
+  if (plan.max_ops_per_cycle < 1 || plan.max_ops_per_cycle > 10'000'000)
+    return Status::BadInput("--max-ops-per-cycle must be 1 to 10000000");
+  if (plan.write_min_ms < 0 || plan.write_min_ms > plan.write_max_ms ||
+      plan.write_max_ms > 3'600'000) {
+    return Status::BadInput(
+        "--fault-after-min-ms/--fault-after-max-ms must satisfy 0 <= min <= max <= 3600000");
+  }
+  if (plan.recovery_timeout_ms < 100)
+    return Status::BadInput("--recovery-timeout-ms must be at least 100");
+  return Status::Ok();
+}
+
+// The parsed flags, validated in the order a user reads them, into f->plan.
+Status Validate(const CLI::App& run, RunFlags* f) {
+  RunPlan& plan = f->plan;
+  Status s = CheckShard(f->shard, &plan);
+  if (s.ok()) s = ParseSeed("--seed", f->seed, &plan.seed);
+  if (s.ok()) s = CheckBudget(run, *f, &plan);
+  if (s.ok() && (plan.chains < 1 || plan.chains > 64))
+    s = Status::BadInput("--chains must be 1 to 64");
+  if (s.ok()) s = CheckWorkload(*f, &plan);
+  if (s.ok()) s = CheckFaults(plan);
+  if (s.ok()) s = CheckStoreOptions(*f, &plan);
+  if (s.ok()) s = CheckLimits(plan);
+  return s;
+}
+
+class RunSubcommand : public Subcommand {
+ public:
+  CLI::App* Register(CLI::App* app) override {
+    run_ = app->add_subcommand("run", "run crash cycles on chains and write a report");
+    AddFlags(run_, &flags_);
+    return run_;
+  }
+
+  int Execute() override {
+    Status s = Validate(*run_, &flags_);
+    if (!s.ok()) return BadInput(s.message());
+    const std::string writer = WriterBesideUs();
+    if (::access(writer.c_str(), X_OK) != 0)
+      return BadInput(writer + " is missing: build it (cmake --build build) next to powercut");
+    flags_.plan.writer_path = writer;
+    return RunController(flags_.plan);
+  }
+
+ private:
+  CLI::App* run_ = nullptr;
+  RunFlags flags_;
+};
+
+}  // namespace
+
+std::unique_ptr<Subcommand> NewRunSubcommand() { return std::make_unique<RunSubcommand>(); }
+
+Status ParseRunArgs(const std::vector<std::string>& args, RunPlan* plan) {
+  CLI::App run{"powercut run"};
+  RunFlags flags;
+  AddFlags(&run, &flags);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
+  try {
+    run.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return Status::BadInput(e.what());
+  }
+  Status s = Validate(run, &flags);
+  if (s.ok()) *plan = flags.plan;
+  return s;
+}
+
+std::vector<std::string> RunFlagNames() {
+  CLI::App run{"powercut run"};
+  RunFlags flags;
+  AddFlags(&run, &flags);
+  std::vector<std::string> names;
+  for (const CLI::Option* o : run.get_options()) {
+    for (const std::string& name : o->get_lnames()) {
+      if (name != "help") names.push_back("--" + name);
+    }
+  }
+  return names;
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,41 @@
+// The lines the writer child and the controller exchange on the writer's stdout, one message a
+// line. The writer formats them with the functions below and the controller parses them with
+// ParseLine, so the two sides share one definition and cannot drift apart.
+//
+//   ready <open_micros>     the store opened
+//   metrics <json>          the recovered store's metrics (metrics_line.h)
+//   verdict <json>          src/verdict.h, for the fault before this open
+//   issued <i> / acked <i>  op i started / RocksDB returned OK for it
+//   done                    the cycle's op limit is reached; idle until killed
+//   closed                  SIGTERM received, the store closed cleanly
+//   error <text>            RocksDB refused something; the exit code says what
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace powercut::harness {
+
+enum class LineKind { kReady, kMetrics, kVerdict, kIssued, kAcked, kDone, kClosed, kError, kOther };
+
+struct Line {
+  LineKind kind = LineKind::kOther;
+  uint64_t number = 0;  // ready: open micros; issued, acked: the op index
+  std::string text;     // metrics, verdict: the JSON; error: the message; other: the line
+};
+
+// Every formatted line ends in '\n'; the writer sends it whole in one write(2).
+std::string ReadyLine(uint64_t open_micros);
+std::string IssuedLine(uint64_t op);
+std::string AckedLine(uint64_t op);
+std::string VerdictLine(const std::string& verdict_json);
+std::string DoneLine();
+std::string ClosedLine();
+// Newlines in `what` become spaces: one message stays one line.
+std::string ErrorLine(const std::string& what);
+
+// Parses one line without its '\n'. A line that is none of the above, or whose number does not
+// parse, is kOther with the line as text: the reader decides whether that breaks the protocol.
+Line ParseLine(const std::string& line);
+
+}  // namespace powercut::harness

@@ -1,0 +1,53 @@
+#include "harness/protocol/writer_args.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+namespace powercut::harness {
+
+std::vector<std::string> WriterArgv(const WriterArgs& a) {
+  std::vector<std::string> argv = {
+      "--chain",      a.chain_dir,
+      "--lo",         std::to_string(a.lo),
+      "--hi",         std::to_string(a.hi),
+      "--parent-pid", std::to_string(a.parent_pid != 0 ? a.parent_pid : ::getpid())};
+  if (a.verify_only) argv.push_back("--verify-only");
+  if (!a.checkpoints.empty()) {
+    std::string list;
+    for (uint64_t op : a.checkpoints) list += (list.empty() ? "" : ",") + std::to_string(op);
+    argv.insert(argv.end(), {"--checkpoints", list});
+  }
+  if (!a.ledger_dir.empty()) argv.insert(argv.end(), {"--ledger", a.ledger_dir});
+  if (!a.crash_at.empty()) argv.insert(argv.end(), {"--crash-at", a.crash_at});
+  if (a.crash_after_op != kNoCrashAfterOp) {
+    argv.insert(argv.end(), {"--crash-after-op", std::to_string(a.crash_after_op)});
+  }
+  if (!a.store_json.empty()) argv.insert(argv.end(), {"--store", a.store_json});
+  if (a.lie_ack) argv.push_back("--test-lie-ack");
+  return argv;
+}
+
+int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
+  CLI::App app{"powercut-writer: opens, verifies and writes one chain's store for the controller"};
+  app.add_option("--chain", args->chain_dir, "chain directory")->required();
+  app.add_option("--lo", args->lo, "durable point of the fault being verified");
+  app.add_option("--hi", args->hi, "highest op issued before that fault");
+  app.add_flag("--verify-only", args->verify_only, "verify, then exit");
+  app.add_option("--parent-pid", args->parent_pid, "exit unless this is our parent");
+  app.add_option("--ledger", args->ledger_dir, "keep a ledger of file operations here");
+  app.add_option("--crash-at", args->crash_at, "kind:n, SIGKILL self at that file-system event");
+  app.add_option("--checkpoints", args->checkpoints, "checkpoint ops to verify, comma separated")
+      ->delimiter(',');
+  app.add_option("--store", args->store_json, "this cycle's options (StoreConfig JSON)");
+  app.add_option("--crash-after-op", args->crash_after_op, "SIGKILL self once this op is acked");
+  app.add_flag("--test-lie-ack", args->lie_ack, "TESTS ONLY: ack before writing, WAL off");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kWriterBadArgs;
+  }
+  return -1;
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,51 @@
+// The writer child's command line and exit codes: the controller builds the argv with
+// WriterArgv and the writer parses it back with ParseWriterArgv, from the same definitions.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace powercut::harness {
+
+enum WriterExit : int {
+  kWriterOk = 0,
+  kWriterBadArgs = 2,
+  kWriterOpFailed = 3,
+  kWriterOpenFailed = 4,
+  kWriterScanFailed = 5,
+};
+
+inline constexpr uint64_t kNoCrashAfterOp = ~uint64_t{0};
+
+struct WriterArgs {
+  std::string chain_dir;
+  uint64_t lo = 0;           // the durable point of the fault being verified
+  uint64_t hi = 0;           // the highest op issued before that fault
+  bool verify_only = false;  // verify, then exit without writing
+  pid_t parent_pid = 0;      // exit at once if this process is not our parent
+  std::string ledger_dir;    // non-empty: route every file operation through the ledger
+  std::string crash_at;      // "kind:n", with a ledger only
+  bool lie_ack = false;      // TESTS ONLY: ack before writing, with the WAL off
+  // Replays of timed kills: SIGKILL self once op `crash_after_op` is acked, before the next
+  // op is issued — the op stream is deterministic, the moment a timer fired is not.
+  uint64_t crash_after_op = kNoCrashAfterOp;
+  std::string store_json;  // StoreConfig as JSON: this cycle's options, over the chain's header
+  std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
+};
+
+// Where the checkpoint op `op` of a chain goes (outside the store directory).
+inline std::string CheckpointDir(const std::string& chain_dir, uint64_t op) {
+  return chain_dir + "/checkpoints/op-" + std::to_string(op);
+}
+
+// The command line that makes powercut-writer parse back `args` (the controller's side).
+std::vector<std::string> WriterArgv(const WriterArgs& args);
+
+// Parses powercut-writer's argv into *args. Returns -1 when the writer should run; otherwise
+// the exit status to leave with (0 for --help, kWriterBadArgs for a bad command line).
+int ParseWriterArgv(int argc, char** argv, WriterArgs* args);
+
+}  // namespace powercut::harness

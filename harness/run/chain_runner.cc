@@ -1,0 +1,571 @@
+#include "harness/run/chain_runner.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "faults/ledger.h"
+#include "faults/power_cut.h"
+#include "harness/run/await_verdict.h"
+#include "harness/run/child_process.h"
+#include "harness/run/evidence.h"
+#include "harness/run/writer_progress.h"
+#include "harness/writer/writer.h"
+#include "src/chain_manifest.h"
+#include "src/contract.h"
+#include "src/hash.h"
+#include "src/oracle.h"
+#include "src/rng.h"
+#include "src/verdict.h"
+#include "workloads/generator.h"
+
+namespace powercut::harness {
+namespace {
+
+constexpr int64_t kDrainTimeoutMs = 10'000;       // a SIGKILLed writer's pipe closes at once
+constexpr int64_t kCleanCloseTimeoutMs = 60'000;  // DB::Close flushes nothing by default
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// A fault injected whose verdict is not known yet: the next writer's open decides it.
+struct Pending {
+  uint64_t cycle = 0;
+  Fault fault = Fault::kKill;
+  Contract contract;
+  uint64_t resume = 0;
+  uint64_t acked = 0;
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  int64_t started_ms = 0;
+  std::string detail;      // what the fault did, e.g. "SIGKILL after 12 ms"
+  std::string failure;     // non-empty: the cycle failed while writing (class unrecoverable)
+  std::string ledger_dir;  // power cuts: the ledger the cut was applied from
+  uint64_t fs_events = 0;  // power cuts: file-system events the writer reached
+  std::string crash_at;    // power cuts: the seeded crash point "kind:n", if any
+  std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
+  faults::CutStats cut;
+  uint64_t cut_seed = 0;
+  uint64_t local = 0;          // the chain's own index of this cycle
+  int64_t fault_after_ms = 0;  // the seeded time of the (first) signal
+  // What this cycle's writer was started with: its open judged the cycle before.
+  uint64_t verify_lo = 0;
+  uint64_t verify_hi = 0;
+  std::vector<uint64_t> verify_checkpoints;
+};
+
+// Largest n a seeded crash point picks for each kind of event, so that most crash points
+// fall inside a cycle's writing.
+uint64_t MaxNth(faults::EventKind kind) {
+  switch (kind) {
+    case faults::EventKind::kWalAppend:
+      return 2'000;
+    case faults::EventKind::kWalSync:
+      return 20;
+    case faults::EventKind::kSstCreate:
+      return 3;
+    case faults::EventKind::kManifestWrite:
+      return 8;
+    case faults::EventKind::kCurrentRename:
+      return 2;
+    case faults::EventKind::kDirFsync:
+      return 8;
+    case faults::EventKind::kAnyEvent:
+      return 5'000;
+    case faults::EventKind::kNone:
+      return 1;
+  }
+  return 1;
+}
+
+class ChainRunner {
+ public:
+  // Generation g > 0 is the fresh chain --keep-going starts after the chain's g-th FAIL.
+  ChainRunner(const RunPlan& plan, uint32_t chain, uint32_t generation, RunState* state)
+      : plan_(plan),
+        chain_(chain),
+        state_(state),
+        seed_(generation == 0
+                  ? ChainSeed(plan.seed, plan.shard_index, chain)
+                  : Mix64(ChainSeed(plan.seed, plan.shard_index, chain) ^ Mix64(generation))),
+        dir_(generation == 0 ? fmt::format("{}/chain-{}", plan.data_dir, chain)
+                             : fmt::format("{}/chain-{}.{}", plan.data_dir, chain, generation)),
+        ops_(seed_, plan.workload),
+        oracle_(plan.workload.key_count) {}
+
+  // Runs cycles from the chain's local cycle index *next_local on; true if the chain ended in
+  // a FAIL. *next_local is left at the first cycle index not run. Each cycle is the steps
+  // below: prepare, start the writer, await its verdict on the previous fault, record it,
+  // keep evidence or advance, inject this cycle's fault.
+  bool Run(uint64_t* next_local) {
+    Status s = Setup();
+    if (!s.ok()) return state_->HarnessError(s.message()), false;
+    std::optional<Pending> pending;
+    for (uint64_t& local = *next_local;; ++local) {
+      Cycle c;
+      c.local = local;
+      c.number = chain_ + 1 + local * plan_.chains;
+      if (state_->interrupted()) return false;
+      c.more = state_->MayStart(c.number);
+      if (!c.more && !state_->harness_error().empty()) return false;
+      Step step = Prepare(pending, &c);
+      if (step == Step::kNext) step = StartWriter(&c);
+      if (step == Step::kNext) step = AwaitJudgement(pending, &c);
+      if (step == Step::kNext) step = RecordJudgement(pending, &c);
+      if (step == Step::kNext) step = KeepEvidenceOrAdvance(pending, &c);
+      if (step == Step::kNext) step = InjectAndRecordFault(&pending, &c);
+      if (step == Step::kStop) return false;
+      if (step == Step::kFailed) return true;
+    }
+  }
+
+ private:
+  // How a step of a cycle ends: go on to the next step, or end the chain (stopped: budget,
+  // interrupt, harness failure; failed: a FAIL verdict, the store kept as recovered).
+  enum class Step { kNext, kStop, kFailed };
+
+  // One cycle of the loop: what the steps share.
+  struct Cycle {
+    uint64_t local = 0;   // the chain's own index of this cycle
+    uint64_t number = 0;  // the run's cycle number
+    bool more = false;    // false: only judge the previous fault, then close the chain
+    uint64_t lo = 0, hi = 0;
+    Fault fault = Fault::kKill;
+    std::string ledger;
+    std::vector<uint64_t> checkpoints;  // the previous fault's acked checkpoints, to judge
+    std::unique_ptr<ChildProcess> child;
+    Verdict verdict;
+  };
+
+  Step Stop(const std::string& harness_error) {
+    state_->HarnessError(harness_error);
+    return Step::kStop;
+  }
+
+  // The window the writer's open is judged against, this cycle's fault, and the store as it
+  // stands before the cycle.
+  Step Prepare(const std::optional<Pending>& pending, Cycle* c) {
+    c->lo = pending ? pending->lo : oracle_.index();
+    c->hi = pending ? pending->hi : oracle_.index();
+    // The fault is chosen before the writer starts: a power cut needs its ledger from the
+    // open on.
+    c->fault = PickFault(c->local);
+    // Every writing cycle keeps a ledger, so a timed kill records the event it reached and a
+    // replay can crash there; only a power cut is cut from it.
+    c->ledger = c->more ? fmt::format("{}/ledger-{}", dir_, c->number) : "";
+    c->checkpoints = pending ? pending->checkpoints : std::vector<uint64_t>{};
+    if (!c->more) return Step::kNext;
+    Status s = SnapshotChain(dir_, fmt::format("{}/before-{}", dir_, c->number));
+    return s.ok() ? Step::kNext : Stop(s.message());
+  }
+
+  Step StartWriter(Cycle* c) {
+    Status s = Spawn(c->lo, c->hi, !c->more, c->ledger,
+                     c->fault == Fault::kPowerCut ? CrashAt(c->local) : "", c->checkpoints,
+                     c->local, StderrPath(c->more ? c->number : 0), &c->child);
+    return s.ok() ? Step::kNext : Stop(s.message());
+  }
+
+  // The writer's open and verification: the verdict on the previous cycle's fault.
+  Step AwaitJudgement(const std::optional<Pending>& pending, Cycle* c) {
+    double recovery_ms = 0;
+    std::map<std::string, double> metrics;
+    Status s;
+    c->verdict = AwaitVerdict(c->child.get(), c->lo, c->hi, plan_.recovery_timeout_ms, &recovery_ms,
+                              &metrics, &s);
+    if (!s.ok()) return Stop(dir_ + ": " + s.message());
+    if (state_->interrupted()) return Step::kStop;
+    if (pending) {
+      if (!pending->failure.empty())
+        c->verdict = Verdict::Failure(kUnrecoverable, pending->failure, c->lo, c->hi);
+      Record(*pending, c->verdict, recovery_ms, std::move(metrics));
+    } else if (!c->verdict.pass) {
+      return Stop(
+          fmt::format("{}: a fresh chain failed its first open: {}", dir_, c->verdict.detail));
+    }
+    return Step::kNext;
+  }
+
+  Step RecordJudgement(const std::optional<Pending>& pending, Cycle* c) {
+    Status s = ChainManifest::Append(manifest_, {{"type", "verdict"},
+                                                 {"cycle", pending ? pending->cycle : 0},
+                                                 {"verdict", c->verdict.ToJson()}});
+    return s.ok() ? Step::kNext : Stop(s.message());
+  }
+
+  // A FAIL keeps the evidence and ends the chain; a PASS drops what a replay of the judged
+  // cycle would have needed and moves the oracle to the recovered point.
+  Step KeepEvidenceOrAdvance(const std::optional<Pending>& pending, Cycle* c) {
+    if (!c->verdict.pass) {  // the writer has exited; the store stays as recovered
+      if (pending && evidence_kept_) KeepEvidence(*pending, c->verdict, c->number, c->local);
+      return Step::kFailed;
+    }
+    if (pending) {
+      std::error_code ec;
+      std::filesystem::remove_all(pending->ledger_dir, ec);
+      std::filesystem::remove_all(fmt::format("{}/before-{}", dir_, pending->cycle), ec);
+      std::filesystem::remove(StderrPath(pending->cycle), ec);
+    }
+    oracle_.AdvanceTo(c->verdict.recovered, ops_);
+    Status s = oracle_.Save(dir_ + "/oracle.bin");
+    if (!s.ok()) return Stop(s.message());
+    if (c->more) return Step::kNext;
+    c->child->Wait(kCleanCloseTimeoutMs, nullptr);
+    ChainManifest::Append(manifest_, {{"type", "closed"}, {"recovered", c->verdict.recovered}});
+    return Step::kStop;
+  }
+
+  // This cycle's fault, and its line in the chain manifest.
+  Step InjectAndRecordFault(std::optional<Pending>* pending, Cycle* c) {
+    *pending =
+        InjectFault(c->child.get(), c->number, c->local, c->fault, c->ledger, c->verdict.recovered);
+    Pending& p = **pending;
+    p.verify_lo = c->lo;
+    p.verify_hi = c->hi;
+    p.verify_checkpoints = c->checkpoints;
+    if (state_->interrupted()) return Step::kStop;
+    Status s = ChainManifest::Append(manifest_, {{"type", "cycle"},
+                                                 {"cycle", p.cycle},
+                                                 {"fault", FaultName(p.fault)},
+                                                 {"contract", p.contract.Describe(p.fault)},
+                                                 {"resume", p.resume},
+                                                 {"acked", p.acked},
+                                                 {"hi", p.hi},
+                                                 {"lo", p.lo},
+                                                 {"detail", p.detail},
+                                                 {"fs_events", p.fs_events},
+                                                 {"crash_at", p.crash_at},
+                                                 {"checkpoints", p.checkpoints},
+                                                 {"store", plan_.StoreAt(c->local).ToJson()}});
+    return s.ok() ? Step::kNext : Stop(s.message());
+  }
+
+  Status Setup() {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_ + "/db", ec);
+    if (ec) return Status::IoError("cannot create " + dir_ + ": " + ec.message());
+    manifest_ = dir_ + "/manifest.jsonl";
+    ChainHeader h;
+    h.chain = chain_;
+    h.seed = seed_;
+    h.workload = plan_.workload.ToJson();
+    h.store = plan_.store;
+    h.max_ops_per_cycle = plan_.max_ops_per_cycle;
+    Status s = ChainManifest::Create(manifest_, h);
+    if (!s.ok()) return s;
+    return oracle_.Save(dir_ + "/oracle.bin");
+  }
+
+  std::string StderrPath(uint64_t cycle) const {
+    return fmt::format("{}/writer-{}.stderr", dir_, cycle);
+  }
+
+  std::string ReplayLine(uint64_t cycle) const {
+    return fmt::format("powercut replay {}/report.json --cycle {}", plan_.report_dir, cycle);
+  }
+
+  // The failing cycle's evidence, into REPORT_DIR/failures/<cycle>/, with what a replay needs.
+  void KeepEvidence(const Pending& p, const Verdict& v, uint64_t verifier_cycle,
+                    uint64_t verifier_local) {
+    EvidenceInput in;
+    in.chain_dir = dir_;
+    in.before_dir = fmt::format("{}/before-{}", dir_, p.cycle);
+    in.ledger_dir = p.ledger_dir;
+    in.writer_stderr = StderrPath(p.cycle);
+    in.verifier_stderr = StderrPath(verifier_cycle);
+    in.verdict = v;
+    in.replay = {{"schema", 1},
+                 {"cycle", p.cycle},
+                 {"chain", chain_},
+                 {"fault", FaultName(p.fault)},
+                 {"expect_acked", plan_.expect_acked},
+                 {"store", plan_.StoreAt(p.local).ToJson()},
+                 {"judge_store", plan_.StoreAt(verifier_local).ToJson()},
+                 {"verify_lo", p.verify_lo},
+                 {"verify_hi", p.verify_hi},
+                 {"verify_checkpoints", p.verify_checkpoints},
+                 {"resume", p.resume},
+                 {"acked", p.acked},
+                 {"hi", p.hi},
+                 {"lo", p.lo},
+                 {"crash_at", p.crash_at},
+                 {"fs_events", p.fs_events},
+                 {"fault_after_ms", p.fault_after_ms},
+                 {"cut", plan_.cut},
+                 {"cut_seed", p.cut_seed},
+                 {"recovery_timeout_ms", plan_.recovery_timeout_ms},
+                 {"verdict", v.ToJson()},
+                 {"reproduce", ReplayLine(p.cycle)},
+                 {"run", plan_.ReproduceLine()}};
+    Status s = harness::KeepEvidence(in, fmt::format("{}/failures/{}", plan_.report_dir, p.cycle));
+    if (!s.ok()) state_->HarnessError(dir_ + ": keeping the evidence: " + s.message());
+  }
+
+  // "kind:n" for this cycle's seeded crash point, or empty.
+  std::string CrashAt(uint64_t local) const {
+    if (plan_.crash_at.empty()) return "";
+    faults::EventKind kind = faults::EventKind::kNone;
+    faults::ParseEventKind(plan_.crash_at, &kind);
+    Rng rng(seed_, "crash-at", local);
+    return fmt::format("{}:{}", plan_.crash_at, rng.Between(1, MaxNth(kind)));
+  }
+
+  Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
+               const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
+               uint64_t local, const std::string& stderr_path,
+               std::unique_ptr<ChildProcess>* child) {
+    WriterArgs w;
+    w.chain_dir = dir_;
+    w.lo = lo;
+    w.hi = hi;
+    w.verify_only = verify_only;
+    w.checkpoints = checkpoints;
+    w.ledger_dir = ledger;
+    w.crash_at = crash_at;
+    w.lie_ack = plan_.test_lie_ack;
+    w.store_json = plan_.StoreAt(local).ToJson().dump();
+    std::error_code ec;
+    if (!ledger.empty()) std::filesystem::remove_all(ledger, ec);
+    // Checkpoints already judged, or never acked, go now, while no writer runs: a chain keeps
+    // only those the next open must check.
+    std::vector<std::filesystem::path> stale;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/checkpoints", ec)) {
+      bool keep = false;
+      for (uint64_t op : checkpoints) keep |= e.path() == CheckpointDir(dir_, op);
+      if (!keep) stale.push_back(e.path());
+    }
+    for (const auto& p : stale) std::filesystem::remove_all(p, ec);
+    if (plan_.test_break_checkpoint) {
+      // TESTS ONLY: an acked checkpoint that no longer opens must fail the cycle.
+      for (uint64_t op : checkpoints) std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT");
+    }
+    return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), stderr_path, child);
+  }
+
+  Fault PickFault(uint64_t local) const {
+    if (plan_.fault != "mix") {
+      Fault f = Fault::kKill;
+      ParseFault(plan_.fault, &f);
+      return f;
+    }
+    Rng rng(seed_, "fault-kind", local);
+    // The default run's mix: power cuts and process kills in equal share, stalls between.
+    const uint64_t pick = rng.Uniform(5);
+    return pick < 2 ? Fault::kPowerCut : pick < 4 ? Fault::kKill : Fault::kStall;
+  }
+
+  // A signal of a fault's schedule, at_ms after writing starts.
+  struct SignalStep {
+    int64_t at_ms;
+    int sig;
+  };
+
+  // The seeded schedule of signals for p's fault, and p->detail saying what it does.
+  std::vector<SignalStep> FaultSchedule(uint64_t local, Pending* p) const {
+    Rng rng(seed_, "fault-time", local);
+    const int64_t t = static_cast<int64_t>(rng.Between(plan_.write_min_ms, plan_.write_max_ms));
+    p->fault_after_ms = t;
+    switch (p->fault) {
+      case Fault::kKill:
+        p->detail = fmt::format("SIGKILL after {} ms", t);
+        return {{t, SIGKILL}};
+      case Fault::kStall: {
+        const int64_t hold = static_cast<int64_t>(rng.Between(1, 50));
+        if (rng.Uniform(2) == 0) {
+          p->detail =
+              fmt::format("SIGSTOP after {} ms, SIGKILL while stopped {} ms later", t, hold);
+          return {{t, SIGSTOP}, {t + hold, SIGKILL}};
+        }
+        const int64_t after = static_cast<int64_t>(rng.Between(1, 20));
+        p->detail = fmt::format(
+            "SIGSTOP after {} ms, SIGCONT {} ms later, SIGKILL {} ms after that", t, hold, after);
+        return {{t, SIGSTOP}, {t + hold, SIGCONT}, {t + hold + after, SIGKILL}};
+      }
+      case Fault::kPowerCut:
+        p->detail = p->crash_at.empty()
+                        ? fmt::format("power cut ({}) after {} ms", plan_.cut, t)
+                        : fmt::format("power cut ({}) at crash point {} or after {} ms", plan_.cut,
+                                      p->crash_at, t);
+        return {{t, SIGKILL}};
+      case Fault::kClean:
+        p->detail = fmt::format("SIGTERM (clean close) after {} ms", t);
+        return {{t, SIGTERM}};
+    }
+    return {};
+  }
+
+  // Reads the writer's progress while the schedule's signals fire on time, then drains every
+  // line the kernel still holds. False if the run was interrupted (the writer is reaped).
+  bool DriveSchedule(ChildProcess* child, const std::vector<SignalStep>& steps, Fault fault,
+                     WriterProgress* progress) {
+    const int64_t start = NowMs();
+    std::string line;
+    for (const SignalStep& step : steps) {
+      while (!progress->done && progress->error.empty() && !state_->interrupted()) {
+        const int64_t left = start + step.at_ms - NowMs();
+        if (left <= 0) break;
+        if (child->ReadLine(&line, left) != ChildProcess::Read::kLine) break;
+        progress->Absorb(line);
+      }
+      if (state_->interrupted()) {
+        child->KillAndReap();
+        return false;
+      }
+      child->Signal(step.sig);
+    }
+    const int64_t drain_ms =
+        fault == Fault::kKill || fault == Fault::kStall ? kDrainTimeoutMs : kCleanCloseTimeoutMs;
+    while (child->ReadLine(&line, drain_ms) == ChildProcess::Read::kLine) progress->Absorb(line);
+    child->KillAndReap();
+    return true;
+  }
+
+  // Lets the writer run, fires the seeded fault, and reads every ack the kernel still holds.
+  Pending InjectFault(ChildProcess* child, uint64_t cycle, uint64_t local, Fault fault,
+                      const std::string& ledger, uint64_t r) {
+    Pending p;
+    p.cycle = cycle;
+    p.fault = fault;
+    p.ledger_dir = ledger;
+    p.crash_at = fault == Fault::kPowerCut ? CrashAt(local) : "";
+    p.local = local;
+    p.contract = ContractFor(p.fault, plan_.StoreAt(local), plan_.expect_acked);
+    p.resume = r + 1;
+    p.started_ms = NowMs();
+    const std::vector<SignalStep> steps = FaultSchedule(local, &p);
+    WriterProgress progress(r);
+    if (!DriveSchedule(child, steps, p.fault, &progress)) {
+      p.acked = p.hi = r;  // never recorded: the run ends here
+      return p;
+    }
+    p.acked = progress.acked;
+    p.hi = progress.hi;
+    if (!progress.protocol_error.empty())
+      state_->HarnessError(dir_ + ": " + progress.protocol_error);
+    if (!progress.error.empty()) p.failure = "writing failed: " + progress.error;
+    if (p.fault == Fault::kClean && !progress.closed && p.failure.empty()) {
+      p.failure = "clean close did not complete";
+    }
+    CutPower(local, &p);
+    const Durability d = DurableAfter(p.contract, ops_, r, p.resume, p.acked);
+    p.lo = d.lo;
+    p.checkpoints = d.checkpoints;
+    return p;
+  }
+
+  // The writer is dead: roll its store back to what the disk would hold after power loss.
+  void CutPower(uint64_t local, Pending* p) {
+    faults::LedgerSummary summary;
+    const bool cut = p->fault == Fault::kPowerCut;
+    Status s =
+        cut && plan_.test_drop_sync_record ? DropLastSyncRecord(p->ledger_dir) : Status::Ok();
+    if (s.ok()) s = faults::SummarizeLedger(p->ledger_dir, &summary);
+    p->cut_seed = Rng(seed_, "cut", local).Next();
+    if (s.ok() && cut) {
+      faults::CutMode mode = faults::CutMode::kDrop;
+      faults::ParseCutMode(plan_.cut, &mode);
+      s = faults::ApplyPowerCut(p->ledger_dir, dir_ + "/db", mode, p->cut_seed, &p->cut);
+    }
+    if (!s.ok()) return state_->HarnessError(dir_ + ": power cut: " + s.message());
+    p->fs_events = summary.events;
+    if (!p->crash_at.empty()) {
+      // Whether the writer reached its crash point, or the timed kill came first.
+      faults::EventKind kind = faults::EventKind::kNone;
+      faults::ParseEventKind(p->crash_at.substr(0, p->crash_at.find(':')), &kind);
+      const bool reached =
+          kind == faults::EventKind::kAnyEvent
+              ? std::to_string(summary.events) == p->crash_at.substr(p->crash_at.find(':') + 1)
+              : std::to_string(summary.count(kind)) ==
+                    p->crash_at.substr(p->crash_at.find(':') + 1);
+      p->detail += reached ? " (crash point reached)" : " (crash point not reached: timed kill)";
+    }
+    p->detail += fmt::format(" at fs event {} ({})", summary.events,
+                             summary.has_last ? faults::DescribeRecord(summary.last) : "none");
+    if (cut) {
+      p->detail += fmt::format("; cut dropped {} bytes in {} files, removed {} files, restored {}",
+                               p->cut.bytes_dropped, p->cut.files_truncated, p->cut.files_removed,
+                               p->cut.files_restored);
+    }
+  }
+
+  // TESTS ONLY: a ledger that lies about a sync must lead to a FAIL, never a silent pass.
+  static Status DropLastSyncRecord(const std::string& ledger_dir) {
+    std::vector<faults::LedgerRecord> records;
+    Status s = faults::ReadLedger(ledger_dir, &records);
+    for (size_t i = records.size(); s.ok() && i-- > 0;) {
+      if (records[i].kind == faults::RecordKind::kSync)
+        return faults::RemoveLedgerRecord(ledger_dir, i);
+    }
+    return s;
+  }
+
+  void Record(const Pending& p, const Verdict& v, double recovery_ms,
+              std::map<std::string, double> metrics) {
+    reports::CycleResult c;
+    c.chain = chain_;
+    c.cycle = p.cycle;
+    c.fault = FaultName(p.fault);
+    c.verdict = v.pass ? "PASS" : "FAIL";
+    for (const auto& [klass, n] : v.classes) c.classes.push_back(klass);
+    c.resume = p.resume;
+    c.acked = p.acked;
+    c.lo = p.lo;
+    c.hi = p.hi;
+    c.recovered = v.recovered;
+    c.mismatches = v.mismatches;
+    c.recovery_ms = recovery_ms;
+    c.cycle_ms = static_cast<double>(NowMs() - p.started_ms);
+    c.detail = p.detail + "; " + v.detail;
+    for (const Finding& f : v.findings) c.findings.push_back({f.key, f.klass, f.expected, f.found});
+    if (!v.pass) {
+      evidence_kept_ = state_->ClaimEvidenceSlot();
+      c.reproduce = evidence_kept_
+                        ? ReplayLine(p.cycle)
+                        : plan_.ReproduceLine() + "   # evidence not kept: --max-failures reached";
+    }
+    metrics["recovery_ms"] = recovery_ms;
+    metrics["ops_acked"] = static_cast<double>(p.acked >= p.resume ? p.acked - p.resume + 1 : 0);
+    if (p.fault == Fault::kPowerCut) {
+      metrics["fs_events"] = static_cast<double>(p.fs_events);
+      metrics["cut_bytes"] = static_cast<double>(p.cut.bytes_dropped);
+    }
+    c.metrics = std::move(metrics);
+    state_->Record(std::move(c));
+  }
+
+  const RunPlan& plan_;
+  const uint32_t chain_;
+  RunState* state_;
+  const uint64_t seed_;
+  const std::string dir_;
+  std::string manifest_;
+  const workloads::OpGenerator ops_;
+  Oracle oracle_;
+  bool evidence_kept_ = false;
+};
+
+}  // namespace
+
+uint64_t ChainSeed(uint64_t run_seed, uint32_t shard, uint32_t chain) {
+  const uint64_t shard_seed =
+      shard == 0 ? run_seed : Mix64(run_seed ^ Mix64(0x7368617264ULL + shard));
+  return Mix64(shard_seed ^ Mix64(0x636861696eULL + chain));  // "shard", "chain"
+}
+
+void RunChain(const RunPlan& plan, uint32_t chain, RunState* state) {
+  uint64_t local = 0;
+  for (uint32_t generation = 0;; ++generation) {
+    const bool failed = ChainRunner(plan, chain, generation, state).Run(&local);
+    if (!failed || !plan.keep_going) return;
+  }
+}
+
+}  // namespace powercut::harness

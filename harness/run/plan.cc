@@ -1,0 +1,84 @@
+#include "harness/run/plan.h"
+
+#include <fmt/format.h>
+
+namespace powercut::harness {
+namespace {
+
+// `text` as one word of a POSIX shell command line.
+std::string ShellWord(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-=.,:/+%@") == std::string::npos;
+  if (plain) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
+std::vector<std::string> RunPlan::ReproduceArgs() const {
+  const RunPlan defaults;
+  workloads::WorkloadSpec profile_spec;
+  workloads::ProfileSpec(workload.profile, &profile_spec);  // validated when parsed
+  std::vector<std::string> a = {"--seed", std::to_string(seed)};
+  auto add = [&a](const char* flag, const std::string& value) { a.insert(a.end(), {flag, value}); };
+  if (cycles > 0) add("--cycles", std::to_string(cycles));
+  if (duration_ms > 0) add("--duration", std::to_string(duration_ms) + "ms");
+  add("--chains", std::to_string(chains));
+  add("--profile", workload.profile);
+  if (workload.key_count != profile_spec.key_count)
+    add("--keys", std::to_string(workload.key_count));
+  if (workload.value_min_bytes != profile_spec.value_min_bytes)
+    add("--value-min-bytes", std::to_string(workload.value_min_bytes));
+  if (workload.value_max_bytes != profile_spec.value_max_bytes)
+    add("--value-max-bytes", std::to_string(workload.value_max_bytes));
+  add("--fault", fault);
+  add("--cut", cut);
+  if (!crash_at.empty()) add("--crash-at", crash_at);
+  for (const std::string& o : option_args) add("--option", o);
+  for (const auto& [from, o] : option_changes) add("--option-at", fmt::format("{}:{}", from, o));
+  if (expect_acked) add("--expect", "acked");
+  if (max_ops_per_cycle != defaults.max_ops_per_cycle)
+    add("--max-ops-per-cycle", std::to_string(max_ops_per_cycle));
+  if (write_min_ms != defaults.write_min_ms)
+    add("--fault-after-min-ms", std::to_string(write_min_ms));
+  if (write_max_ms != defaults.write_max_ms)
+    add("--fault-after-max-ms", std::to_string(write_max_ms));
+  if (recovery_timeout_ms != defaults.recovery_timeout_ms)
+    add("--recovery-timeout-ms", std::to_string(recovery_timeout_ms));
+  if (shard_count > 0) add("--shard", Shard());
+  if (keep_going) a.push_back("--keep-going");
+  if (max_failures != defaults.max_failures) add("--max-failures", std::to_string(max_failures));
+  if (test_lie_ack) a.push_back("--test-lie-ack");
+  if (test_drop_sync_record) a.push_back("--test-drop-sync-record");
+  if (test_break_checkpoint) a.push_back("--test-break-checkpoint");
+  return a;
+}
+
+std::string RunPlan::ReproduceLine() const {
+  std::string line = "powercut run";
+  for (const std::string& arg : ReproduceArgs()) line += " " + ShellWord(arg);
+  return line;
+}
+
+nlohmann::json RunPlan::ToJson() const {
+  return {{"seed", seed},
+          {"cycles", cycles},
+          {"duration_ms", duration_ms},
+          {"chains", chains},
+          {"workload", workload.ToJson()},
+          {"store", store.ToJson()},
+          {"option_changes", option_changes},
+          {"fault", fault},
+          {"cut", cut},
+          {"crash_at", crash_at},
+          {"expect", expect_acked ? "acked" : "contract"},
+          {"max_ops_per_cycle", max_ops_per_cycle},
+          {"write_min_ms", write_min_ms},
+          {"write_max_ms", write_max_ms},
+          {"recovery_timeout_ms", recovery_timeout_ms}};
+}
+
+}  // namespace powercut::harness

@@ -1,0 +1,69 @@
+// RunPlan: everything `powercut run` was asked to do, validated before anything is written.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "src/store_config.h"
+#include "workloads/spec.h"
+
+namespace powercut::harness {
+
+struct RunPlan {
+  uint64_t seed = 1;
+  uint64_t cycles = 0;       // total faults injected across chains; 0 when duration_ms is set
+  int64_t duration_ms = 0;   // stop starting cycles after this long; 0 when cycles is set
+  uint32_t chains = 2;       // chains run side by side, one writer each
+  uint32_t shard_index = 0;  // --shard I/N: this run is shard I of N (N = 0: not sharded)
+  uint32_t shard_count = 0;
+  uint16_t metrics_port = 0;  // serve /metrics and /healthz on 127.0.0.1 while running; 0: off
+  workloads::WorkloadSpec workload;
+  StoreConfig store;
+  std::string fault = "mix";  // kill | stall | power-cut | clean | mix
+  std::string cut = "drop";   // drop | torn | reorder, for power cuts
+  std::string crash_at;       // power cuts: crash at the seeded n-th event of this kind
+  bool expect_acked = false;
+  bool keep_going = false;     // after a FAIL, start a fresh chain and go on
+  uint32_t max_failures = 10;  // failures whose evidence is kept
+  std::string data_dir = "powercut-data";
+  std::string report_dir = "powercut-report";
+  uint64_t max_ops_per_cycle = 20'000;
+  int64_t write_min_ms = 1;   // the fault fires this long after writing starts, at least …
+  int64_t write_max_ms = 40;  // … and at most
+  int64_t recovery_timeout_ms = 20'000;  // open + verify; beyond it: recovery-hang
+  bool test_lie_ack = false;             // TESTS ONLY, hidden flag
+  std::string writer_path;               // powercut-writer, found beside the powercut binary
+  std::vector<std::string> option_args;  // --option values as typed, for the reproduce line
+  // --option-at K:NAME=VALUE: from each chain's K-th cycle (0-based) on, NAME=VALUE is added
+  // to the options — users change their configuration between restarts.
+  std::vector<std::pair<uint64_t, std::string>> option_changes;
+
+  // The options a chain's writer opens with in its cycle `local`.
+  StoreConfig StoreAt(uint64_t local) const {
+    StoreConfig s = store;
+    for (const auto& [from, assignment] : option_changes) {
+      if (local >= from) s.Add(assignment);  // validated when parsed
+    }
+    return s;
+  }
+  bool test_drop_sync_record = false;  // TESTS ONLY: tamper with the ledger before the cut
+  bool test_break_checkpoint = false;  // TESTS ONLY: damage acked checkpoints before the check
+
+  std::string Shard() const {
+    return shard_count == 0 ? "" : std::to_string(shard_index) + "/" + std::to_string(shard_count);
+  }
+
+  // The arguments after `powercut run` that run this plan again: every field that shapes the
+  // run, derived from the plan itself (where the run lives and its metrics port aside), so
+  // that harness/cli/run.h's ParseRunArgs gives this plan back.
+  std::vector<std::string> ReproduceArgs() const;
+  // "powercut run " and ReproduceArgs, quoted for a POSIX shell where needed.
+  std::string ReproduceLine() const;
+
+  nlohmann::json ToJson() const;
+};
+
+}  // namespace powercut::harness

@@ -1,0 +1,55 @@
+// WriterProgress: what the controller has read of a writing writer (harness/protocol/lines.h):
+// the highest op issued and acked, and whether it finished, closed or failed.
+// The cycle loop and `powercut replay` read a writer the same way through it.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "harness/protocol/lines.h"
+
+namespace powercut::harness {
+
+struct WriterProgress {
+  explicit WriterProgress(uint64_t recovered) : acked(recovered), hi(recovered) {}
+
+  uint64_t acked;              // acks arrive in order: every op up to here is acknowledged
+  uint64_t hi;                 // highest op issued (or acked: a lying writer acks first)
+  bool done = false;           // the cycle's op limit was reached
+  bool closed = false;         // the store was closed cleanly after SIGTERM
+  std::string error;           // the writer's `error` line: RocksDB refused an op
+  std::string protocol_error;  // the writer broke the protocol: a harness failure
+
+  // Takes one line; lines that are not progress are ignored.
+  void Absorb(const std::string& line) {
+    const Line msg = ParseLine(line);
+    switch (msg.kind) {
+      case LineKind::kIssued:
+        hi = std::max(hi, msg.number);
+        break;
+      case LineKind::kAcked:
+        if (msg.number != acked + 1 && protocol_error.empty()) {
+          protocol_error = fmt::format("writer acked op {} after op {}", msg.number, acked);
+        }
+        acked = msg.number;
+        hi = std::max(hi, msg.number);
+        break;
+      case LineKind::kDone:
+        done = true;
+        break;
+      case LineKind::kClosed:
+        closed = true;
+        break;
+      case LineKind::kError:
+        error = msg.text;
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+}  // namespace powercut::harness

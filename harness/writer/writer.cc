@@ -1,0 +1,373 @@
+#include "harness/writer/writer.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include "faults/ledger_fs.h"
+#include "harness/protocol/lines.h"
+#include "harness/protocol/metrics_line.h"
+#include "harness/writer/store_metrics.h"
+#include "src/chain_manifest.h"
+#include "src/key.h"
+#include "src/oracle.h"
+#include "src/store_scan.h"
+#include "src/value_codec.h"
+#include "src/verifier.h"
+#include "workloads/generator.h"
+
+namespace powercut::harness {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnTerm(int) { g_stop.store(true); }
+
+// Writes whole messages straight to the pipe: what the kernel holds survives our SIGKILL,
+// a userspace buffer would not.
+void Say(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(STDOUT_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(kWriterBadArgs);  // the controller is gone
+    done += static_cast<size_t>(n);
+  }
+}
+
+int Fail(int code, const std::string& what) {
+  const std::string line = ErrorLine(what);
+  Say(line);
+  fmt::print(stderr, "powercut-writer: {}", line.substr(6));
+  return code;
+}
+
+// Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
+rocksdb::IOStatus RemoveTree(rocksdb::FileSystem* fs, const std::string& dir) {
+  const rocksdb::IOOptions io;
+  if (!fs->FileExists(dir, io, nullptr).ok()) return rocksdb::IOStatus::OK();
+  std::vector<std::string> children;
+  rocksdb::IOStatus s = fs->GetChildren(dir, io, &children, nullptr);
+  for (const std::string& c : children) {
+    if (!s.ok()) break;
+    const std::string path = dir + "/" + c;
+    bool is_dir = false;
+    s = fs->IsDirectory(path, io, &is_dir, nullptr);
+    if (s.ok()) s = is_dir ? RemoveTree(fs, path) : fs->DeleteFile(path, io, nullptr);
+  }
+  return s.ok() ? fs->DeleteDir(dir, io, nullptr) : s;
+}
+
+// RocksDB 7.8.3's CreateCheckpoint fsyncs the checkpoint directory but never its parent, so
+// the checkpoint's own name is not durable when it returns: a power cut then loses the whole
+// checkpoint. An application must fsync the parent itself, and the writer does, before it
+// acks the op (see README, "The power cut").
+rocksdb::Status CreateCheckpoint(rocksdb::DB* db, rocksdb::FileSystem* fs, const std::string& dir) {
+  // An earlier cycle may have died creating this very checkpoint: it was never acked.
+  rocksdb::Status s = RemoveTree(fs, dir);
+  if (s.ok()) s = RemoveTree(fs, dir + ".tmp");
+  if (!s.ok()) return s;
+  rocksdb::Checkpoint* raw = nullptr;
+  s = rocksdb::Checkpoint::Create(db, &raw);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(dir);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::FSDirectory> parent;
+  rocksdb::IOStatus io = fs->NewDirectory(std::filesystem::path(dir).parent_path().string(),
+                                          rocksdb::IOOptions(), &parent, nullptr);
+  if (io.ok())
+    io = parent->FsyncWithDirOptions(rocksdb::IOOptions(), nullptr, rocksdb::DirFsyncOptions());
+  return io;
+}
+
+rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::WriteOptions wo,
+                        const std::string& chain_dir) {
+  // RocksDB refuses a sync write without a WAL; with the WAL off only a flush is durable.
+  wo.sync = (wo.sync || op.sync) && !wo.disableWAL;
+  switch (op.kind) {
+    case OpKind::kPut: {
+      const Write& w = op.writes.front();
+      return db->Put(wo, KeyFor(w.key_id), EncodeValue(seed, w.key_id, op.index, w.value_bytes));
+    }
+    case OpKind::kDelete:
+      return db->Delete(wo, KeyFor(op.writes.front().key_id));
+    case OpKind::kMerge: {
+      const Write& w = op.writes.front();
+      return db->Merge(wo, KeyFor(w.key_id),
+                       EncodeMergeOperand(seed, w.key_id, op.index, w.value_bytes));
+    }
+    case OpKind::kBatch: {
+      rocksdb::WriteBatch batch;
+      for (const Write& w : op.writes) {
+        rocksdb::Status s =
+            w.kind == Write::Kind::kPut
+                ? batch.Put(KeyFor(w.key_id), EncodeValue(seed, w.key_id, op.index, w.value_bytes))
+                : batch.Delete(KeyFor(w.key_id));
+        if (!s.ok()) return s;
+      }
+      return db->Write(wo, &batch);
+    }
+    case OpKind::kDeleteRange: {
+      const Write& w = op.writes.front();
+      return db->DeleteRange(wo, db->DefaultColumnFamily(), KeyFor(w.key_id), KeyFor(w.end_key_id));
+    }
+    case OpKind::kFlush:
+      return db->Flush(rocksdb::FlushOptions());
+    case OpKind::kSyncWal:
+      return db->SyncWAL();
+    case OpKind::kFlushWal:
+      return db->FlushWAL(op.sync);
+    case OpKind::kCompactRange:
+      return db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+    case OpKind::kCheckpoint:
+      return CreateCheckpoint(db, db->GetEnv()->GetFileSystem().get(),
+                              CheckpointDir(chain_dir, op.index));
+  }
+  return rocksdb::Status::NotSupported("unknown op kind");
+}
+
+// A checkpoint acked at op `op` must open as a store equal to the state after op − 1: the
+// writer is sequential, so exactly the ops before it were acked when it began.
+void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uint64_t op,
+                     const Oracle& base, const OpSource& ops, Verdict* verdict) {
+  const std::string dir = CheckpointDir(chain_dir, op);
+  options.env = rocksdb::Env::Default();  // a checkpoint is judged after the cut, never cut again
+  options.create_if_missing = false;
+  // Read-only: judging a checkpoint must not change it (a read-write open would write a new
+  // MANIFEST and delete files in a directory this cycle's ledger is tracking).
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+  Verdict cv;
+  if (!rs.ok()) {
+    cv = Verdict::Failure(kBadCheckpoint, "open failed: " + rs.ToString(), op - 1, op - 1);
+  } else {
+    std::unique_ptr<rocksdb::DB> db(raw);
+    StoreImage image(base.key_count());
+    Status s = ScanStore(db.get(), &image);
+    cv = s.ok() ? Verify(image, base, op - 1, op - 1, ops)
+                : Verdict::Failure(kBadCheckpoint, s.message(), op - 1, op - 1);
+  }
+  if (cv.pass) return;
+  verdict->pass = false;
+  verdict->detail = fmt::format("checkpoint of op {} ({}) is not the state after op {}: {}", op,
+                                dir, op - 1, cv.detail);
+  Finding f{dir, kBadCheckpoint, fmt::format("the store after op {}", op - 1), cv.detail};
+  if (!cv.findings.empty()) {
+    f.key = dir + " " + cv.findings.front().key;
+    f.expected = cv.findings.front().expected;
+    f.found = cv.findings.front().found;
+  }
+  verdict->AddFinding(f);
+}
+
+// The writer's life, one step a function: load the chain, open the store (the recovery under
+// test), judge it, write ops until killed or done, and close cleanly on SIGTERM.
+class Writer {
+ public:
+  explicit Writer(const WriterArgs& args) : args_(args) {}
+
+  int Run() {
+    InstallSignals();
+    int code = LoadChain();
+    if (code < 0) code = OpenStore();
+    if (code < 0) code = Judge();
+    if (code < 0) code = WriteOps();
+    if (code < 0) code = CloseOnTerm();
+    return code;
+  }
+
+ private:
+  static constexpr int kGoOn = -1;  // a step that returns this lets the next one run
+
+  void InstallSignals() {
+    // The controller may die by SIGKILL: the kernel then kills us too, and if it died before
+    // prctl took effect our parent is already someone else.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The controller blocks SIGINT/SIGTERM in its threads and we inherit that mask.
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGTERM);
+    sigaddset(&unblock, SIGINT);
+    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    struct sigaction sa {};
+    sa.sa_handler = OnTerm;
+    ::sigaction(SIGTERM, &sa, nullptr);
+  }
+
+  // The chain's header, oracle and this cycle's options.
+  int LoadChain() {
+    if (args_.parent_pid != 0 && ::getppid() != args_.parent_pid) return kWriterBadArgs;
+    std::vector<nlohmann::json> entries;
+    Status s = ChainManifest::Load(args_.chain_dir + "/manifest.jsonl", &header_, &entries);
+    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    s = workloads::WorkloadSpec::FromJson(header_.workload, &spec_);
+    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    s = Oracle::Load(args_.chain_dir + "/oracle.bin", &base_);
+    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    if (base_.key_count() != spec_.key_count || base_.index() > args_.lo || args_.lo > args_.hi) {
+      return Fail(
+          kWriterBadArgs,
+          fmt::format("oracle at {} ({} keys) does not fit lo {} hi {} ({} keys)", base_.index(),
+                      base_.key_count(), args_.lo, args_.hi, spec_.key_count));
+    }
+    StoreConfig store = header_.store;
+    if (!args_.store_json.empty()) {
+      s = StoreConfig::FromJson(nlohmann::json::parse(args_.store_json, nullptr, false), &store);
+      if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    }
+    s = store.ToRocksDB(&options_, &wo_);
+    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    return kGoOn;
+  }
+
+  // Power-cut cycles route every file operation through the ledger, from the open on: the
+  // recovery's own writes are as cuttable as the workload's.
+  int InstallLedger() {
+    faults::LedgerOptions lo;
+    lo.ledger_dir = args_.ledger_dir;
+    lo.db_dir = args_.chain_dir + "/db";
+    lo.extra_roots = {args_.chain_dir + "/checkpoints"};  // checkpoints are cut like the store
+    Status s;
+    if (!args_.crash_at.empty()) {
+      const size_t colon = args_.crash_at.find(':');
+      s = faults::ParseEventKind(args_.crash_at.substr(0, colon), &lo.crash_at.kind);
+      if (!s.ok() || colon == std::string::npos)
+        return Fail(kWriterBadArgs, "bad --crash-at " + args_.crash_at);
+      lo.crash_at.nth = std::stoull(args_.crash_at.substr(colon + 1));
+    }
+    auto fs = faults::NewLedgerFileSystem(rocksdb::FileSystem::Default(), lo, &s);
+    if (fs == nullptr) return Fail(kWriterBadArgs, s.message());
+    ledger_env_ = rocksdb::NewCompositeEnv(fs);
+    options_.env = ledger_env_.get();
+    return kGoOn;
+  }
+
+  int OpenStore() {
+    // TESTS ONLY: stand in for a RocksDB recovery that never finishes (upstream issue 11968),
+    // so the controller's timeout path is exercised on every run of the suite.
+    if (std::getenv("POWERCUT_TEST_HANG_OPEN") != nullptr && args_.lo > 0) {
+      for (;;) ::pause();
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(args_.chain_dir + "/checkpoints", ec);
+    if (!args_.ledger_dir.empty()) {
+      const int code = InstallLedger();
+      if (code != kGoOn) return code;
+    }
+    options_.statistics = rocksdb::CreateDBStatistics();
+    const auto t0 = std::chrono::steady_clock::now();
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status rs = rocksdb::DB::Open(options_, args_.chain_dir + "/db", &raw);
+    if (!rs.ok()) return Fail(kWriterOpenFailed, "open failed: " + rs.ToString());
+    db_.reset(raw);
+    const auto open_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    Say(ReadyLine(static_cast<uint64_t>(open_us)));
+    return kGoOn;
+  }
+
+  // Verifies the recovered store (and the checkpoints acked before the fault) and says the
+  // verdict. A failed store stays exactly as recovered, for the evidence: no close, no flush.
+  int Judge() {
+    ops_ = std::make_unique<workloads::OpGenerator>(header_.seed, spec_);
+    const auto verify_start = std::chrono::steady_clock::now();
+    StoreImage image(spec_.key_count);
+    Status s = ScanStore(db_.get(), &image);
+    if (!s.ok()) return Fail(kWriterScanFailed, s.message());
+    Verdict verdict = Verify(image, args_.checkpoints.empty() ? std::move(base_) : base_, args_.lo,
+                             args_.hi, *ops_);
+    image = StoreImage(0);
+    for (uint64_t cp : args_.checkpoints) {
+      if (!verdict.pass) break;
+      CheckCheckpoint(options_, args_.chain_dir, cp, base_, *ops_, &verdict);
+    }
+    // Metrics first: a failed store reports them too, and the writer exits after its verdict.
+    nlohmann::json metrics = CollectStoreMetrics(db_.get(), options_.statistics.get());
+    metrics["verify_ms"] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - verify_start)
+            .count();
+    Say(std::string(kMetricsLinePrefix) + metrics.dump() + "\n");
+    Say(VerdictLine(verdict.ToJson().dump()));
+    if (!verdict.pass) _exit(kWriterOk);
+    if (args_.verify_only) {
+      db_.reset();
+      return kWriterOk;
+    }
+    recovered_ = verdict.recovered;
+    return kGoOn;
+  }
+
+  // Executes ops from the recovered point on, each between its `issued` and `acked` line.
+  int WriteOps() {
+    if (args_.lie_ack) wo_.disableWAL = true;
+    const uint64_t first = recovered_ + 1;
+    const uint64_t last = recovered_ + header_.max_ops_per_cycle;
+    std::string pending;  // the previous op's ack, sent with the next op's issue in one write
+    for (uint64_t i = first; i <= last && !g_stop.load(); ++i) {
+      if (i > args_.crash_after_op) {
+        Say(pending);
+        ::kill(::getpid(), SIGKILL);
+      }
+      const Op op = ops_->Get(i);
+      if (args_.lie_ack) pending += AckedLine(i);
+      Say(pending + IssuedLine(i));
+      pending.clear();
+      rocksdb::Status ws = Execute(db_.get(), op, header_.seed, wo_, args_.chain_dir);
+      if (!ws.ok())
+        return Fail(kWriterOpFailed,
+                    fmt::format("op {} ({}) failed: {}", i, OpKindName(op.kind), ws.ToString()));
+      if (!args_.lie_ack) pending = AckedLine(i);
+    }
+    Say(pending + (g_stop.load() ? "" : DoneLine()));
+    return kGoOn;
+  }
+
+  int CloseOnTerm() {
+    // SIGTERM stays blocked between the test and the wait, and sigsuspend unblocks it
+    // atomically: a signal landing in between cannot be missed (pause() could sleep forever).
+    sigset_t term, waiting;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &term, &waiting);
+    sigdelset(&waiting, SIGTERM);
+    while (!g_stop.load()) ::sigsuspend(&waiting);
+    ::sigprocmask(SIG_UNBLOCK, &term, nullptr);
+    rocksdb::Status rs = db_->Close();
+    if (!rs.ok()) return Fail(kWriterOpFailed, "close failed: " + rs.ToString());
+    db_.reset();
+    Say(ClosedLine());
+    return kWriterOk;
+  }
+
+  const WriterArgs& args_;
+  ChainHeader header_;
+  workloads::WorkloadSpec spec_;
+  Oracle base_;
+  rocksdb::Options options_;
+  rocksdb::WriteOptions wo_;
+  std::unique_ptr<rocksdb::Env> ledger_env_;  // outlives db_: declared first, destroyed last
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<workloads::OpGenerator> ops_;
+  uint64_t recovered_ = 0;
+};
+
+}  // namespace
+
+int RunWriter(const WriterArgs& args) { return Writer(args).Run(); }
+
+}  // namespace powercut::harness
