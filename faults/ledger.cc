@@ -5,24 +5,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace powercut::faults {
 namespace {
 
 constexpr char kFileMagic[8] = {'P', 'C', 'L', 'E', 'D', 'G', 'R', '1'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 3;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kHeadBytes = 48;
 constexpr uint64_t kRecordMagic = 0x4C52;
 constexpr uint64_t kEndOffsetAt = 16;
-// Growth step of the ledger file: big enough that growing is rare (16 MiB holds ~350k append
-// events), small enough that a short cycle's ledger stays small.
-constexpr uint64_t kGrowChunkBytes = 16ull << 20;
+// Growth of the ledger file: it doubles from 1 MiB (~20k events, a short cycle's whole
+// ledger) up to steps of 16 MiB (~350k events), so growing is rare and a dead writer, which
+// never trims, leaves at most about its own size unused on a disk that may be small.
+constexpr uint64_t kMinGrowBytes = 1ull << 20;
+constexpr uint64_t kMaxGrowBytes = 16ull << 20;
 constexpr uint64_t kMinMaxBytes = 1ull << 20;
 
 uint64_t Round8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
@@ -120,15 +125,18 @@ std::string ParseRecord(const char* data, uint64_t off, uint64_t limit, LedgerRe
   if (total < kHeadBytes || total % 8 != 0 || total > limit - off) {
     return "bad record length " + std::to_string(total);
   }
-  if (Round8(payload) != total - kHeadBytes || name_len > payload || Load32(r + 28) != 0) {
-    return "bad payload length";
-  }
+  if (Round8(payload) != total - kHeadBytes || name_len > payload) return "bad payload length";
+  const uint32_t flags = Load32(r + 28);
+  const uint32_t allowed =
+      kind == static_cast<uint64_t>(RecordKind::kBaseline) ? kBaselineEntryNotDurable : 0;
+  if ((flags & ~allowed) != 0) return "unknown flags " + std::to_string(flags);
   if (Checksum(r + 8, total - 8) != static_cast<uint32_t>(commit >> 32)) {
     return "checksum mismatch";
   }
   out->kind = static_cast<RecordKind>(kind);
   out->file_id = Load32(r + 16);
   out->aux_id = Load32(r + 20);
+  out->flags = flags;
   out->a = Load64(r + 32);
   out->b = Load64(r + 40);
   out->name.assign(r + kHeadBytes, name_len);
@@ -216,8 +224,42 @@ const char* RecordKindName(RecordKind kind) {
       return "rmdir";
     case RecordKind::kRenameDir:
       return "rename-dir";
+    case RecordKind::kWritingStarts:
+      return "writing-starts";
+    case RecordKind::kFailed:
+      return "failed";
   }
   return "?";
+}
+
+Status ParseRecordKind(const std::string& text, RecordKind* kind) {
+  for (uint8_t i = 1; i <= kMaxRecordKind; ++i) {
+    if (text == RecordKindName(static_cast<RecordKind>(i))) {
+      *kind = static_cast<RecordKind>(i);
+      return Status::Ok();
+    }
+  }
+  return Status::BadInput("unknown ledger record kind '" + text + "'");
+}
+
+bool IsNamespaceIntent(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kCreate:
+    case RecordKind::kRename:
+    case RecordKind::kLink:
+    case RecordKind::kDelete:
+    case RecordKind::kMkdir:
+    case RecordKind::kRmdir:
+    case RecordKind::kRenameDir:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsIntent(RecordKind kind) {
+  return IsNamespaceIntent(kind) || kind == RecordKind::kSave || kind == RecordKind::kAppend ||
+         kind == RecordKind::kTruncate;
 }
 
 FileClass ClassifyName(std::string_view relative_name) {
@@ -256,7 +298,9 @@ std::string DescribeRecord(const LedgerRecord& r) {
   auto quoted = [](const std::string& n) { return "'" + n + "'"; };
   switch (r.kind) {
     case RecordKind::kBaseline:
-      return s + " " + quoted(r.name) + " size " + std::to_string(r.a);
+      return s + " " + quoted(r.name) + " size " + std::to_string(r.a) + " durable " +
+             std::to_string(r.b) +
+             ((r.flags & kBaselineEntryNotDurable) != 0 ? " (name not durable)" : "");
     case RecordKind::kCreate:
       return s + " " + quoted(r.name) + (r.aux_id ? " replacing " + std::to_string(r.aux_id) : "");
     case RecordKind::kReopen:
@@ -282,6 +326,10 @@ std::string DescribeRecord(const LedgerRecord& r) {
     case RecordKind::kDirSync:
       return s + " " + quoted(r.name.empty() ? "." : r.name) + " covers below #" +
              std::to_string(r.a);
+    case RecordKind::kWritingStarts:
+      return s + " (the store was judged; crash points count from here)";
+    case RecordKind::kFailed:
+      return s + ": the call of #" + std::to_string(r.a) + " returned an error";
   }
   return s;
 }
@@ -346,13 +394,26 @@ Status SummarizeLedger(const std::string& ledger_dir, LedgerSummary* summary) {
   Status s = ReadLedger(ledger_dir, &records);
   if (!s.ok()) return s;
   std::unordered_map<uint32_t, FileClass> classes;
+  bool writing = false;  // past the kWritingStarts marker: the events crash points count
+  std::unordered_set<uint64_t> failed;  // intents whose call failed: no event of their kind
+  for (const LedgerRecord& r : records) {
+    if (r.kind == RecordKind::kFailed) failed.insert(r.a);
+  }
   for (const LedgerRecord& r : records) {
     if (r.kind == RecordKind::kBaseline || r.kind == RecordKind::kCreate) {
       classes[r.file_id] = ClassifyName(r.name);
     }
+    if (r.kind == RecordKind::kWritingStarts) {
+      writing = true;
+      continue;
+    }
+    if (!writing) continue;
     auto it = classes.find(r.file_id);
     const FileClass cls = it == classes.end() ? FileClass::kOther : it->second;
-    summary->by_kind[static_cast<int>(ClassifyEvent(r.kind, cls, r.name2))]++;
+    const bool made = failed.count(r.ordinal) == 0;
+    summary->by_kind[static_cast<int>(made ? ClassifyEvent(r.kind, cls, r.name2)
+                                           : EventKind::kNone)]++;
+    summary->by_kind[static_cast<int>(EventKind::kAnyEvent)]++;
   }
   summary->events = records.size();
   summary->by_kind[static_cast<int>(EventKind::kNone)] = 0;
@@ -381,8 +442,9 @@ Status RemoveLedgerRecord(const std::string& ledger_dir, uint64_t ordinal) {
     if (!s.ok()) return s;
     for (const LedgerRecord& r : records) {
       if (r.ordinal == ordinal) continue;
-      LedgerWriter::Head head{r.kind, r.file_id, r.aux_id, r.a, r.b};
-      if (r.kind == RecordKind::kDirSync && r.a > ordinal) head.a = r.a - 1;
+      LedgerWriter::Head head{r.kind, r.file_id, r.aux_id, r.a, r.b, r.flags};
+      const bool names_ordinal = r.kind == RecordKind::kDirSync || r.kind == RecordKind::kFailed;
+      if (names_ordinal && r.a > ordinal) head.a = r.a - 1;
       writer->Append(head, r.name, HasSecondName(r.kind) ? r.name2 : r.data);
     }
   }
@@ -393,7 +455,7 @@ Status RemoveLedgerRecord(const std::string& ledger_dir, uint64_t ordinal) {
 }
 
 Status LedgerWriter::Create(const std::string& path, uint64_t max_bytes,
-                            std::unique_ptr<LedgerWriter>* writer) {
+                            std::unique_ptr<LedgerWriter>* writer, LedgerFullHandler on_full) {
   if (max_bytes < kMinMaxBytes) {
     return Status::BadInput("ledger size limit " + std::to_string(max_bytes) +
                             " is below the minimum of 1 MiB");
@@ -420,7 +482,13 @@ Status LedgerWriter::Create(const std::string& path, uint64_t max_bytes,
   w->fd_ = fd;
   w->base_ = static_cast<char*>(p);
   w->max_bytes_ = max_bytes;
-  w->GrowOrDie(kHeaderBytes);
+  w->on_full_ = on_full;
+  const std::string why = w->Grow(kHeaderBytes);
+  if (!why.empty()) {
+    w.reset();  // unmaps and closes
+    ::unlink(path.c_str());
+    return Status::IoError(why);
+  }
   std::memcpy(w->base_, kFileMagic, 8);
   Store32(w->base_ + 8, kVersion);
   Store32(w->base_ + 12, kHeaderBytes);
@@ -443,17 +511,16 @@ LedgerWriter::~LedgerWriter() {
   ::close(fd_);
 }
 
-void LedgerWriter::GrowOrDie(uint64_t needed_end) {
+std::string LedgerWriter::Grow(uint64_t needed_end) {
   if (needed_end > max_bytes_) {
-    std::fprintf(stderr,
-                 "powercut: ledger %s is full: %llu bytes needed, limit %llu; the writer "
-                 "cannot go on without recording (raise the ledger size limit)\n",
-                 path_.c_str(), static_cast<unsigned long long>(needed_end),
-                 static_cast<unsigned long long>(max_bytes_));
-    std::abort();
+    return "ledger " + path_ + " is full: " + std::to_string(needed_end) + " bytes needed, limit " +
+           std::to_string(max_bytes_) +
+           "; a cycle recorded more file-system events than the ledger holds "
+           "(lower --max-ops-per-cycle or --fault-after-max-ms)";
   }
-  uint64_t new_bytes = (needed_end + kGrowChunkBytes - 1) / kGrowChunkBytes * kGrowChunkBytes;
-  if (new_bytes > max_bytes_) new_bytes = max_bytes_;
+  const uint64_t step = std::clamp(file_bytes_, kMinGrowBytes, kMaxGrowBytes);
+  uint64_t new_bytes = std::max(needed_end, file_bytes_ + step);
+  new_bytes = std::min(max_bytes_, (new_bytes + kMinGrowBytes - 1) / kMinGrowBytes * kMinGrowBytes);
   // fallocate, not ftruncate: on a full disk a sparse page would SIGBUS at the first store;
   // this fails here, with a message.
   int rc = ::fallocate(fd_, 0, static_cast<off_t>(file_bytes_),
@@ -462,16 +529,31 @@ void LedgerWriter::GrowOrDie(uint64_t needed_end) {
     rc = ::ftruncate(fd_, static_cast<off_t>(new_bytes));
   }
   if (rc != 0) {
-    std::fprintf(stderr, "powercut: cannot grow ledger %s to %llu bytes: %s\n", path_.c_str(),
-                 static_cast<unsigned long long>(new_bytes), std::strerror(errno));
-    std::abort();
+    const std::string why = Errno("cannot grow ledger", path_);  // before errno changes
+    const std::string dir = path_.substr(0, path_.rfind('/'));
+    return why + "; the harness needs " + std::to_string(new_bytes - file_bytes_) +
+           " more bytes in " + dir + " (free space there, or give --data-dir a larger disk)";
   }
   file_bytes_ = new_bytes;
+  return "";
+}
+
+void LedgerWriter::GrowOrDie(uint64_t needed_end) {
+  const std::string why = Grow(needed_end);
+  if (!why.empty()) Full(why);
+}
+
+void LedgerWriter::Full(const std::string& message) {
+  if (on_full_ != nullptr) on_full_(message);
+  std::fprintf(stderr, "powercut: %s\n", message.c_str());
+  std::abort();
 }
 
 uint64_t LedgerWriter::Append(const Head& head, std::string_view name, std::string_view rest) {
   const uint64_t payload = name.size() + rest.size();
   const uint64_t total = kHeadBytes + Round8(payload);
+  // Only a baseline has flags: the reader refuses them on any other kind.
+  assert(head.flags == 0 || head.kind == RecordKind::kBaseline);
   std::lock_guard<std::mutex> lock(mu_);
   if (end_ + total > file_bytes_) GrowOrDie(end_ + total);
   char* r = base_ + end_;
@@ -481,6 +563,7 @@ uint64_t LedgerWriter::Append(const Head& head, std::string_view name, std::stri
   Store32(r + 16, head.file_id);
   Store32(r + 20, head.aux_id);
   Store32(r + 24, static_cast<uint32_t>(name.size()));
+  Store32(r + 28, head.flags);
   Store64(r + 32, head.a);
   Store64(r + 40, head.b);
   if (!name.empty()) std::memcpy(r + kHeadBytes, name.data(), name.size());
@@ -493,6 +576,10 @@ uint64_t LedgerWriter::Append(const Head& head, std::string_view name, std::stri
   __atomic_store_n(reinterpret_cast<uint64_t*>(base_ + kEndOffsetAt), end_, __ATOMIC_RELEASE);
   const uint64_t ordinal = records_.load(std::memory_order_relaxed);
   records_.store(ordinal + 1, std::memory_order_release);
+  if (head.kind == RecordKind::kWritingStarts) {
+    assert(writing_start() == kNotWriting);  // one marker a ledger: crash points count once
+    writing_start_.store(ordinal, std::memory_order_release);
+  }
   return ordinal;
 }
 

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -16,6 +18,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "faults/carried_durability.h"
 
 namespace powercut::faults {
 namespace {
@@ -65,6 +69,11 @@ bool FileSize(const std::string& path, uint64_t* size) {
   return true;
 }
 
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 bool IsDirectoryPath(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -111,11 +120,12 @@ class State {
   // `roots`: absolute, normalized, disjoint; `base` holds them all (and is the only one when
   // there are no extra roots).
   State(std::string base, std::vector<std::string> roots, std::string ledger_dir,
-        CrashPoint crash_at, std::unique_ptr<LedgerWriter> ledger)
+        CrashPoint crash_at, CallKill kill_at_call, std::unique_ptr<LedgerWriter> ledger)
       : base_(std::move(base)),
         roots_(std::move(roots)),
         ledger_dir_(std::move(ledger_dir)),
         crash_at_(crash_at),
+        kill_at_call_(kill_at_call),
         ledger_(std::move(ledger)) {}
 
   // Strictly inside a root, and not an info log: a name the ledger tracks (relative to base).
@@ -167,26 +177,68 @@ class State {
                   std::string_view rest = {}) {
     const uint64_t ordinal = ledger_->Append(head, name, rest);
     g_event_count.fetch_add(1, std::memory_order_relaxed);
-    const bool crash =
-        crash_at_.kind == EventKind::kAnyEvent
-            ? ordinal + 1 == crash_at_.nth
-            : event != EventKind::kNone && event == crash_at_.kind &&
-                  crash_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == crash_at_.nth;
-    if (crash) {
-      ::kill(::getpid(), SIGKILL);
-      for (;;) ::pause();  // no thread of this process may act after the crash point
-    }
+    if (IsCrashPoint(event, ordinal)) Die();
     return ordinal;
   }
 
+  // An intent: the record of a call about to be made (faults/ledger.h, "Intents"). Its crash
+  // point, if it is one, fires in Settle, once the call reached the disk.
+  uint64_t Intend(const LedgerWriter::Head& head, std::string_view name,
+                  std::string_view rest = {}) {
+    const uint64_t ordinal = ledger_->Append(head, name, rest);
+    g_event_count.fetch_add(1, std::memory_order_relaxed);
+    return ordinal;
+  }
+
+  // After an intent's call: an error voids the intent (kFailed); a success may be the crash
+  // point. Namespace intents settle under ns_mu, which their intent was recorded under.
+  void Settle(EventKind event, uint64_t intent, uint32_t file_id, const IOStatus& s) {
+    if (!s.ok()) {
+      Record(EventKind::kNone, {RecordKind::kFailed, file_id, 0, intent, 0}, "");
+      event = EventKind::kNone;  // a failed call is no event of its kind
+    }
+    if (IsCrashPoint(event, intent)) Die();
+  }
+
+  // Makes one mutating system call, whose record is of `kind`. The test hook (CallKill) may
+  // SIGKILL the process on either side of it.
+  template <typename Call>
+  IOStatus Syscall(RecordKind kind, Call call) {
+    const bool chosen =
+        kill_at_call_.nth != 0 && kind == kill_at_call_.kind &&
+        calls_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == kill_at_call_.nth;
+    if (chosen && !kill_at_call_.after_call) Die();
+    IOStatus s = call();
+    if (chosen && kill_at_call_.after_call) Die();
+    return s;
+  }
+
+  [[noreturn]] static void Die() {
+    ::kill(::getpid(), SIGKILL);
+    for (;;) ::pause();  // no thread of this process may act after the crash point
+  }
+
   uint64_t records() const { return ledger_->records(); }
+
+  // The marker after which crash points count (see CrashPoint). False if marked already.
+  bool MarkWritingStarts() {
+    if (ledger_->writing_start() != LedgerWriter::kNotWriting) return false;
+    Record(EventKind::kNone, {RecordKind::kWritingStarts}, "");
+    return true;
+  }
 
   // --- The name table. Namespace operations are rare; they serialize on ns_mu. ---
   std::mutex ns_mu;
 
   std::shared_ptr<Inode> NewInodeLocked(const std::string& rel, const std::string& abs,
                                         uint64_t size) {
-    auto inode = std::make_shared<Inode>(next_id_++, ClassifyName(rel), abs, size);
+    return NewInodeLocked(ReserveIdLocked(), rel, abs, size);
+  }
+  // The id a create's intent names before the inode exists; a failed create's id stays unused.
+  uint32_t ReserveIdLocked() { return next_id_++; }
+  std::shared_ptr<Inode> NewInodeLocked(uint32_t id, const std::string& rel, const std::string& abs,
+                                        uint64_t size) {
+    auto inode = std::make_shared<Inode>(id, ClassifyName(rel), abs, size);
     names_[rel] = inode;
     return inode;
   }
@@ -196,12 +248,44 @@ class State {
   std::shared_ptr<Inode> TouchLocked(const std::string& rel, const std::string& abs) {
     auto it = names_.find(rel);
     if (it != names_.end()) return it->second;
+    return BaselineLocked(rel, abs, ~uint64_t{0}, true);
+  }
+
+  // Records the file at `rel` (not known yet) as a baseline: durable up to `durable_bytes`
+  // (clamped to its size) and, unless not `entry_durable`, under its name. Null when no
+  // regular file is there.
+  std::shared_ptr<Inode> BaselineLocked(const std::string& rel, const std::string& abs,
+                                        uint64_t durable_bytes, bool entry_durable) {
+    assert(names_.count(rel) == 0);
     struct stat st;
     if (::stat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     auto inode = NewInodeLocked(rel, abs, size);
-    Record(EventKind::kNone, {RecordKind::kBaseline, inode->id, 0, size, 0}, rel);
+    const uint64_t durable = std::min(durable_bytes, size);
+    inode->durable.store(durable);  // bytes above it are not durable: overwrites save nothing
+    Record(EventKind::kNone,
+           {RecordKind::kBaseline, inode->id, 0, size, durable,
+            entry_durable ? 0u : kBaselineEntryNotDurable},
+           rel);
     return inode;
+  }
+
+  // Records a baseline now for every file an earlier cycle left not wholly durable
+  // (faults/carried_durability.h), touched later or not: a power cut of this ledger must be
+  // able to lose their unsynced bytes and names even if the writer never opens them.
+  Status RecordCarried(const std::string& state_path) {
+    CarriedDurability carried;
+    Status s = LoadCarriedDurability(state_path, &carried);
+    if (!s.ok()) return s;
+    const std::string dir = std::filesystem::path(Normalize(state_path)).parent_path().string();
+    std::lock_guard<std::mutex> lock(ns_mu);
+    for (const CarriedFile& f : carried.files) {
+      std::string rel, abs;
+      // Outside every root: no cut of this ledger reaches it. Gone: nothing left to lose.
+      if (!TrackedFile(dir + "/" + f.name, &rel, &abs) || names_.count(rel) != 0) continue;
+      BaselineLocked(rel, abs, f.durable_bytes, f.entry_durable);
+    }
+    return Status::Ok();
   }
 
   // --- Directories ---
@@ -233,6 +317,13 @@ class State {
   // After directory `rel` was removed (or replaced by a rename).
   void RemoveDirLocked(const std::string& rel) {
     ForEachDirHandle(rel, [](DirName& d) { d.gone = true; });
+  }
+
+  // Where a directory fsync beginning now starts covering. Taken under ns_mu: a namespace
+  // intent recorded before it has had its call return, so the fsync really covers it.
+  uint64_t DirSyncBound() {
+    std::lock_guard<std::mutex> lock(ns_mu);
+    return records();
   }
 
   // A completed directory fsync; `bound`: the records before it began.
@@ -274,11 +365,16 @@ class State {
   // them (WAL recycling, rewrites below the synced length), so the cut can put them back.
   // A write at `offset`: durable bytes it overwrites are saved first, then the write is
   // recorded once it reached the file. Writable and random-RW files share this.
+  // The intent comes first; the in-memory size grows only once the bytes are written, so a
+  // later sync never claims bytes a failed write left out.
   template <typename Call>
   IOStatus Written(Inode& inode, uint64_t offset, uint64_t length, Call write) {
     IOStatus s = SaveDurable(inode, offset, length);
-    if (s.ok()) s = write();
-    if (s.ok()) RecordWrite(inode, offset, length);
+    if (!s.ok()) return s;
+    const uint64_t intent = Intend({RecordKind::kAppend, inode.id, 0, offset, length}, "");
+    s = Syscall(RecordKind::kAppend, write);
+    if (s.ok()) RaiseMax(&inode.size, offset + length);
+    Settle(ClassifyEvent(RecordKind::kAppend, inode.cls, {}), intent, inode.id, s);
     return s;
   }
 
@@ -316,13 +412,13 @@ class State {
   template <typename Call>
   IOStatus Synced(Inode& inode, Call sync) {
     const uint64_t length = inode.size.load(std::memory_order_acquire);
-    IOStatus s = sync();
+    IOStatus s = Syscall(RecordKind::kSync, sync);
     if (s.ok()) RecordSync(inode, length);
     return s;
   }
   template <typename Call>
   IOStatus Closed(Inode& inode, Call close) {
-    IOStatus s = close();
+    IOStatus s = Syscall(RecordKind::kClose, close);
     if (s.ok()) RecordClose(inode);
     return s;
   }
@@ -339,24 +435,21 @@ class State {
     }
   }
 
-  void RecordWrite(Inode& inode, uint64_t offset, uint64_t length) {
-    Record(ClassifyEvent(RecordKind::kAppend, inode.cls, {}),
-           {RecordKind::kAppend, inode.id, 0, offset, length}, "");
-    RaiseMax(&inode.size, offset + length);
-  }
-
-  // Truncation through a handle or by name: saves what it cuts off below the durable length.
+  // Truncation through a handle, by name, or by an open with O_TRUNC: saves what it cuts off
+  // below the durable length, then records its intent.
   IOStatus Truncate(Inode& inode, uint64_t length, const std::function<IOStatus()>& op) {
     const uint64_t durable = inode.durable.load();
     IOStatus s = SaveDurable(inode, length, durable > length ? durable - length : 0);
     if (!s.ok()) return s;
-    s = op();
-    if (!s.ok()) return s;
-    Record(EventKind::kNone, {RecordKind::kTruncate, inode.id, 0, length, 0}, "");
-    inode.size.store(length);
-    std::lock_guard<std::mutex> lock(inode.mu);
-    if (length < inode.durable.load()) inode.trunc_pending = true;
-    return IOStatus::OK();
+    const uint64_t intent = Intend({RecordKind::kTruncate, inode.id, 0, length, 0}, "");
+    s = Syscall(RecordKind::kTruncate, op);
+    if (s.ok()) {
+      inode.size.store(length);
+      std::lock_guard<std::mutex> lock(inode.mu);
+      if (length < inode.durable.load()) inode.trunc_pending = true;
+    }
+    Settle(EventKind::kNone, intent, inode.id, s);
+    return s;
   }
 
   // After Close, which may trim preallocated space: record the length left on disk.
@@ -365,7 +458,10 @@ class State {
     if (!FileSize(PathOf(inode), &length)) return;
     Record(EventKind::kNone, {RecordKind::kClose, inode.id, 0, length, 0}, "");
     inode.size.store(length);
-    if (length < inode.durable.load()) inode.durable.store(length);
+    // A trim below the durable length counts, as the replay's does, unless a truncation is
+    // pending: then the durable bytes are the old ones, saved, and the trim changes nothing.
+    std::lock_guard<std::mutex> lock(inode.mu);
+    if (!inode.trunc_pending && length < inode.durable.load()) inode.durable.store(length);
   }
 
  private:
@@ -377,12 +473,28 @@ class State {
     }
   }
 
+  // Whether the record at `ordinal`, of crash-point kind `event`, is the crash point. The
+  // writing start is published under the ledger's append lock, so a record that follows the
+  // marker always sees it: the count here and SummarizeLedger's agree.
+  bool IsCrashPoint(EventKind event, uint64_t ordinal) {
+    const uint64_t start = ledger_->writing_start();
+    if (crash_at_.kind == EventKind::kNone || start == LedgerWriter::kNotWriting ||
+        ordinal <= start) {
+      return false;
+    }
+    if (crash_at_.kind == EventKind::kAnyEvent) return ordinal - start == crash_at_.nth;
+    return event == crash_at_.kind &&
+           crash_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == crash_at_.nth;
+  }
+
   const std::string base_;
   const std::vector<std::string> roots_;
   const std::string ledger_dir_;
   const CrashPoint crash_at_;
+  const CallKill kill_at_call_;
   std::unique_ptr<LedgerWriter> ledger_;
   std::atomic<uint64_t> crash_seen_{0};
+  std::atomic<uint64_t> calls_seen_{0};  // calls of kill_at_call_.kind so far
   // Under ns_mu:
   std::unordered_map<std::string, std::shared_ptr<Inode>> names_;
   std::vector<std::weak_ptr<DirName>> dir_handles_;
@@ -489,15 +601,18 @@ class LedgerDirectory : public rocksdb::FSDirectoryWrapper {
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
     // Only namespace changes recorded before the fsync began are covered: a change recorded
     // after this point may have reached the directory after the fsync looked.
-    const uint64_t bound = state_->records();
-    IOStatus s = FSDirectoryWrapper::Fsync(options, dbg);
+    const uint64_t bound = state_->DirSyncBound();
+    IOStatus s = state_->Syscall(RecordKind::kDirSync,
+                                 [&] { return FSDirectoryWrapper::Fsync(options, dbg); });
     if (s.ok()) Recorded(bound);
     return s;
   }
   IOStatus FsyncWithDirOptions(const IOOptions& options, IODebugContext* dbg,
                                const DirFsyncOptions& dir_fsync_options) override {
-    const uint64_t bound = state_->records();
-    IOStatus s = FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_fsync_options);
+    const uint64_t bound = state_->DirSyncBound();
+    IOStatus s = state_->Syscall(RecordKind::kDirSync, [&] {
+      return FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_fsync_options);
+    });
     if (s.ok()) Recorded(bound);
     return s;
   }
@@ -517,6 +632,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   static const char* kClassName() { return "PowercutLedgerFileSystem"; }
   const char* Name() const override { return kClassName(); }
 
+  bool MarkWritingStarts() { return state_->MarkWritingStarts(); }
+
   IOStatus NewWritableFile(const std::string& fname, const FileOptions& options,
                            std::unique_ptr<FSWritableFile>* result, IODebugContext* dbg) override {
     std::string rel, abs;
@@ -524,25 +641,19 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->NewWritableFile(fname, options, result, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
-    std::shared_ptr<Inode> old = state_->TouchLocked(rel, abs);
-    if (old) {
-      // O_TRUNC would cut the kept inode too: unlink first, so the create makes a new inode
-      // and keep/ still holds the old bytes for the cut.
-      IOStatus s = state_->KeepLocked(*old);
-      if (s.ok()) s = target()->DeleteFile(fname, options.io_options, dbg);
-      if (!s.ok()) return s;
+    auto open = [&] { return target()->NewWritableFile(fname, options, result, dbg); };
+    std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
+    IOStatus s;
+    if (inode) {
+      // O_TRUNC cuts the inode the name holds, as POSIX does: no name changes, and once a sync
+      // of the file makes the cut durable the old bytes never come back. Until then the cut
+      // restores them from the saves, read back through keep/ (linked here, under ns_mu).
+      s = state_->KeepLocked(*inode);
+      if (s.ok()) s = state_->Truncate(*inode, 0, open);
+    } else {
+      s = CreateLocked(rel, abs, open, &inode);
     }
-    IOStatus s = target()->NewWritableFile(fname, options, result, dbg);
-    if (!s.ok()) {
-      if (old) {
-        state_->ForgetLocked(rel);
-        state_->Record(EventKind::kNone, {RecordKind::kDelete, old->id, 0, 0, 0}, rel);
-      }
-      return s;
-    }
-    auto inode = state_->NewInodeLocked(rel, abs, 0);
-    state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
-                   {RecordKind::kCreate, inode->id, old ? old->id : 0, 0, 0}, rel);
+    if (!s.ok()) return s;
     *result = std::make_unique<LedgerWritableFile>(std::move(*result), state_, inode, 0);
     return s;
   }
@@ -555,14 +666,11 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->ReopenWritableFile(fname, options, result, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
+    auto open = [&] { return target()->ReopenWritableFile(fname, options, result, dbg); };
     std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
-    IOStatus s = target()->ReopenWritableFile(fname, options, result, dbg);
+    IOStatus s = inode ? state_->Syscall(RecordKind::kReopen, open)
+                       : CreateLocked(rel, abs, open, &inode);  // the reopen creates it
     if (!s.ok()) return s;
-    if (!inode) {  // the reopen created it
-      inode = state_->NewInodeLocked(rel, abs, 0);
-      state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
-                     {RecordKind::kCreate, inode->id, 0, 0, 0}, rel);
-    }
     uint64_t size = 0;
     FileSize(abs, &size);
     state_->Record(EventKind::kNone, {RecordKind::kReopen, inode->id, 0, size, size}, "");
@@ -586,14 +694,15 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     IOStatus s = state_->KeepLocked(*inode);
     std::shared_ptr<Inode> replaced = state_->TouchLocked(rel, abs);
     if (s.ok() && replaced) s = state_->KeepLocked(*replaced);
-    if (s.ok()) s = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
     if (!s.ok()) return s;
-    state_->ForgetLocked(old_rel);
-    state_->BindLocked(rel, inode);
-    inode->path = abs;
-    state_->Record(ClassifyEvent(RecordKind::kRename, inode->cls, rel),
-                   {RecordKind::kRename, inode->id, replaced ? replaced->id : 0, 0, 0}, old_rel,
-                   rel);
+    IOStatus opened;
+    s = MoveLocked(old_rel, rel, abs, inode, replaced ? replaced->id : 0, [&] {
+      opened = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
+      // The rename stands when the open after it failed: the disk decides, not the status.
+      if (!opened.ok() && !PathExists(old_abs) && PathExists(abs)) return IOStatus::OK();
+      return opened;
+    });
+    if (!opened.ok()) return opened;
     uint64_t size = 0;
     FileSize(abs, &size);
     state_->Record(EventKind::kNone, {RecordKind::kReopen, inode->id, 0, size, 0}, "");
@@ -608,14 +717,11 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->NewRandomRWFile(fname, options, result, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
+    auto open = [&] { return target()->NewRandomRWFile(fname, options, result, dbg); };
     std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
-    IOStatus s = target()->NewRandomRWFile(fname, options, result, dbg);
+    IOStatus s =
+        inode ? state_->Syscall(RecordKind::kReopen, open) : CreateLocked(rel, abs, open, &inode);
     if (!s.ok()) return s;
-    if (!inode) {
-      inode = state_->NewInodeLocked(rel, abs, 0);
-      state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
-                     {RecordKind::kCreate, inode->id, 0, 0, 0}, rel);
-    }
     uint64_t size = 0;
     FileSize(abs, &size);
     state_->Record(EventKind::kNone, {RecordKind::kReopen, inode->id, 0, size, 0}, "");
@@ -635,7 +741,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   }
 
   // A new directory's name is an entry of its parent like a file's: undone by the cut unless
-  // a fsync of the parent covers it. (A root's own creation passes through: durable.)
+  // a fsync of the parent covers it. (A root's own creation passes through: durable.) On an
+  // existing directory the call changes nothing: no intent, so none the cut must probe for.
   IOStatus CreateDir(const std::string& dirname, const IOOptions& options,
                      IODebugContext* dbg) override {
     std::string rel, abs;
@@ -643,9 +750,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->CreateDir(dirname, options, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
-    IOStatus s = target()->CreateDir(dirname, options, dbg);
-    if (s.ok()) state_->Record(EventKind::kNone, {RecordKind::kMkdir, 0, 0, 0, 0}, rel);
-    return s;
+    auto make = [&] { return target()->CreateDir(dirname, options, dbg); };
+    return IsDirectoryPath(abs) ? make() : MkdirLocked(rel, make);
   }
 
   IOStatus CreateDirIfMissing(const std::string& dirname, const IOOptions& options,
@@ -655,12 +761,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->CreateDirIfMissing(dirname, options, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
-    const bool existed = IsDirectoryPath(abs);
-    IOStatus s = target()->CreateDirIfMissing(dirname, options, dbg);
-    if (s.ok() && !existed) {
-      state_->Record(EventKind::kNone, {RecordKind::kMkdir, 0, 0, 0, 0}, rel);
-    }
-    return s;
+    auto make = [&] { return target()->CreateDirIfMissing(dirname, options, dbg); };
+    return IsDirectoryPath(abs) ? make() : MkdirLocked(rel, make);
   }
 
   // Only an empty directory can go, so nothing needs keeping: the files it held were deleted
@@ -672,11 +774,11 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->DeleteDir(dirname, options, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
-    IOStatus s = target()->DeleteDir(dirname, options, dbg);
-    if (s.ok()) {
-      state_->RemoveDirLocked(rel);
-      state_->Record(EventKind::kNone, {RecordKind::kRmdir, 0, 0, 0, 0}, rel);
-    }
+    const uint64_t intent = state_->Intend({RecordKind::kRmdir, 0, 0, 0, 0}, rel);
+    IOStatus s = state_->Syscall(RecordKind::kRmdir,
+                                 [&] { return target()->DeleteDir(dirname, options, dbg); });
+    if (s.ok()) state_->RemoveDirLocked(rel);
+    state_->Settle(EventKind::kNone, intent, 0, s);
     return s;
   }
 
@@ -686,16 +788,10 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     if (!state_->TrackedFile(fname, &rel, &abs)) return target()->DeleteFile(fname, options, dbg);
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     std::shared_ptr<Inode> inode = state_->TouchLocked(rel, abs);
-    if (inode) {
-      IOStatus s = state_->KeepLocked(*inode);
-      if (!s.ok()) return s;
-    }
-    IOStatus s = target()->DeleteFile(fname, options, dbg);
-    if (s.ok() && inode) {
-      state_->ForgetLocked(rel);
-      state_->Record(EventKind::kNone, {RecordKind::kDelete, inode->id, 0, 0, 0}, rel);
-    }
-    return s;
+    if (!inode) return target()->DeleteFile(fname, options, dbg);
+    IOStatus s = state_->KeepLocked(*inode);
+    if (!s.ok()) return s;
+    return UnlinkLocked(rel, *inode, [&] { return target()->DeleteFile(fname, options, dbg); });
   }
 
   IOStatus RenameFile(const std::string& src, const std::string& dst, const IOOptions& options,
@@ -717,22 +813,14 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     IOStatus s;
     if (moved) s = state_->KeepLocked(*moved);
     if (s.ok() && replaced) s = state_->KeepLocked(*replaced);
-    if (s.ok()) s = target()->RenameFile(src, dst, options, dbg);
     if (!s.ok()) return s;
+    auto rename = [&] { return target()->RenameFile(src, dst, options, dbg); };
     const uint32_t replaced_id = replaced ? replaced->id : 0;
-    if (moved && dst_in) {
-      state_->ForgetLocked(src_rel);
-      state_->BindLocked(dst_rel, moved);
-      moved->path = dst_abs;
-      state_->Record(ClassifyEvent(RecordKind::kRename, moved->cls, dst_rel),
-                     {RecordKind::kRename, moved->id, replaced_id, 0, 0}, src_rel, dst_rel);
-    } else if (moved) {  // moved out of the store: gone, as far as the store is concerned
-      state_->ForgetLocked(src_rel);
-      state_->Record(EventKind::kNone, {RecordKind::kDelete, moved->id, 0, 0, 0}, src_rel);
-    } else if (dst_in) {
-      AdoptLocked(dst_rel, dst_abs, replaced_id);
-    }
-    return s;
+    if (moved && dst_in) return MoveLocked(src_rel, dst_rel, dst_abs, moved, replaced_id, rename);
+    // Moved out of every root: gone, as far as the store is concerned.
+    if (moved) return UnlinkLocked(src_rel, *moved, rename);
+    if (dst_in) return AdoptLocked(src, dst_rel, dst_abs, replaced_id, rename);
+    return rename();
   }
 
   IOStatus LinkFile(const std::string& src, const std::string& dst, const IOOptions& options,
@@ -745,14 +833,13 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     if (!dst_in) return target()->LinkFile(src, dst, options, dbg);
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     std::shared_ptr<Inode> inode = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
-    IOStatus s = target()->LinkFile(src, dst, options, dbg);
-    if (!s.ok()) return s;
-    if (inode) {
-      state_->BindLocked(dst_rel, inode);
-      state_->Record(EventKind::kNone, {RecordKind::kLink, inode->id, 0, 0, 0}, src_rel, dst_rel);
-    } else {
-      AdoptLocked(dst_rel, dst_abs, 0);
-    }
+    auto link = [&] { return target()->LinkFile(src, dst, options, dbg); };
+    if (!inode) return AdoptLocked(src, dst_rel, dst_abs, 0, link);
+    const uint64_t intent =
+        state_->Intend({RecordKind::kLink, inode->id, 0, 0, 0}, src_rel, dst_rel);
+    IOStatus s = state_->Syscall(RecordKind::kLink, link);
+    if (s.ok()) state_->BindLocked(dst_rel, inode);
+    state_->Settle(EventKind::kNone, intent, inode->id, s);
     return s;
   }
 
@@ -773,6 +860,53 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   }
 
  private:
+  // The namespace calls, under ns_mu: each records its intent, makes its call, then settles
+  // it (faults/ledger.h, "Intents"); the name table follows only a call that was made.
+
+  // A new inode at `rel`, made by `call`. `size`: its bytes, all durable (a file moved in).
+  template <typename Call>
+  IOStatus CreateLocked(const std::string& rel, const std::string& abs, Call call,
+                        std::shared_ptr<Inode>* inode, uint64_t size = 0, uint32_t replaced = 0) {
+    const uint32_t id = state_->ReserveIdLocked();
+    const uint64_t intent = state_->Intend({RecordKind::kCreate, id, replaced, size, size}, rel);
+    IOStatus s = state_->Syscall(RecordKind::kCreate, call);
+    if (s.ok()) *inode = state_->NewInodeLocked(id, rel, abs, size);
+    state_->Settle(ClassifyEvent(RecordKind::kCreate, ClassifyName(rel), {}), intent, id, s);
+    return s;
+  }
+
+  template <typename Call>
+  IOStatus MoveLocked(const std::string& from, const std::string& to, const std::string& to_abs,
+                      const std::shared_ptr<Inode>& inode, uint32_t replaced_id, Call call) {
+    const uint64_t intent =
+        state_->Intend({RecordKind::kRename, inode->id, replaced_id, 0, 0}, from, to);
+    IOStatus s = state_->Syscall(RecordKind::kRename, call);
+    if (s.ok()) {
+      state_->ForgetLocked(from);
+      state_->BindLocked(to, inode);
+      inode->path = to_abs;
+    }
+    state_->Settle(ClassifyEvent(RecordKind::kRename, inode->cls, to), intent, inode->id, s);
+    return s;
+  }
+
+  template <typename Call>
+  IOStatus UnlinkLocked(const std::string& rel, const Inode& inode, Call call) {
+    const uint64_t intent = state_->Intend({RecordKind::kDelete, inode.id, 0, 0, 0}, rel);
+    IOStatus s = state_->Syscall(RecordKind::kDelete, call);
+    if (s.ok()) state_->ForgetLocked(rel);
+    state_->Settle(EventKind::kNone, intent, inode.id, s);
+    return s;
+  }
+
+  template <typename Call>
+  IOStatus MkdirLocked(const std::string& rel, Call call) {
+    const uint64_t intent = state_->Intend({RecordKind::kMkdir, 0, 0, 0, 0}, rel);
+    IOStatus s = state_->Syscall(RecordKind::kMkdir, call);
+    state_->Settle(EventKind::kNone, intent, 0, s);
+    return s;
+  }
+
   // A checkpoint's `<dir>.tmp` becoming `<dir>`: one entry leaves the parent, one arrives,
   // and everything inside moves along without an event of its own.
   IOStatus RenameDir(const std::string& src, const std::string& dst, const std::string& src_rel,
@@ -780,23 +914,27 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
                      const IOOptions& options, IODebugContext* dbg) {
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     const bool replaces = IsDirectoryPath(dst_abs);  // rename(2) may replace an empty directory
-    IOStatus s = target()->RenameFile(src, dst, options, dbg);
-    if (!s.ok()) return s;
-    if (replaces) state_->RemoveDirLocked(dst_rel);
-    state_->MoveDirLocked(src_rel, dst_rel);
-    state_->Record(EventKind::kNone, {RecordKind::kRenameDir, 0, 0, 0, 0}, src_rel, dst_rel);
+    const uint64_t intent = state_->Intend({RecordKind::kRenameDir, 0, 0, 0, 0}, src_rel, dst_rel);
+    IOStatus s = state_->Syscall(RecordKind::kRenameDir,
+                                 [&] { return target()->RenameFile(src, dst, options, dbg); });
+    if (s.ok()) {
+      if (replaces) state_->RemoveDirLocked(dst_rel);
+      state_->MoveDirLocked(src_rel, dst_rel);
+    }
+    state_->Settle(EventKind::kNone, intent, 0, s);
     return s;
   }
 
-  // A file that came into the store from outside it: its bytes count as durable (the ledger
-  // never saw them written), its name is new like any create's.
-  void AdoptLocked(const std::string& rel, const std::string& abs, uint32_t replaced_id) {
+  // A file that comes into a root from outside (a rename or link): its bytes count as durable
+  // (the ledger never saw them written), its name is new like any create's. Sized before the
+  // call, for the intent.
+  template <typename Call>
+  IOStatus AdoptLocked(const std::string& src, const std::string& rel, const std::string& abs,
+                       uint32_t replaced_id, Call call) {
     struct stat st;
-    if (::stat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
-    const auto size = static_cast<uint64_t>(st.st_size);
-    auto inode = state_->NewInodeLocked(rel, abs, size);
-    state_->Record(ClassifyEvent(RecordKind::kCreate, inode->cls, {}),
-                   {RecordKind::kCreate, inode->id, replaced_id, size, size}, rel);
+    if (::stat(src.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return call();
+    std::shared_ptr<Inode> inode;
+    return CreateLocked(rel, abs, call, &inode, static_cast<uint64_t>(st.st_size), replaced_id);
   }
 
   std::shared_ptr<State> state_;
@@ -875,6 +1013,12 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
                                " needs an event number from 1");
     return nullptr;
   }
+  CallKill kill_at_call = options.kill_at_call;
+  if (const char* env = std::getenv("POWERCUT_TEST_KILL_AT_CALL");
+      env != nullptr && kill_at_call.nth == 0) {
+    *status = ParseCallKill(env, &kill_at_call);
+    if (!status->ok()) return nullptr;
+  }
   std::error_code ec;
   std::filesystem::create_directories(LedgerKeepDir(ledger_dir), ec);
   if (ec) {
@@ -894,11 +1038,12 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
   std::string names_base = root;
   for (const std::string& r : roots) names_base = CommonDir(names_base, r);
   std::unique_ptr<LedgerWriter> writer;
-  *status = LedgerWriter::Create(LedgerFilePath(ledger_dir), options.max_ledger_bytes, &writer);
+  *status = LedgerWriter::Create(LedgerFilePath(ledger_dir), options.max_ledger_bytes, &writer,
+                                 options.on_ledger_full);
   if (!status->ok()) return nullptr;
   g_event_count.store(0);
-  auto state =
-      std::make_shared<State>(names_base, roots, ledger_dir, options.crash_at, std::move(writer));
+  auto state = std::make_shared<State>(names_base, roots, ledger_dir, options.crash_at,
+                                       kill_at_call, std::move(writer));
   // Without extra roots the store is the base and the ledger declares nothing: names are
   // relative to the store, as the cut assumes when no root is declared.
   if (roots.size() > 1) {
@@ -907,7 +1052,37 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
                     state->RelOf(roots[i]));
     }
   }
+  if (!options.carried_durability.empty()) {
+    *status = state->RecordCarried(options.carried_durability);
+    if (!status->ok()) return nullptr;
+  }
   return std::make_shared<LedgerFileSystem>(std::move(base), std::move(state));
+}
+
+Status MarkWritingStarts(rocksdb::FileSystem* fs) {
+  auto* ledger = dynamic_cast<LedgerFileSystem*>(fs);
+  if (ledger == nullptr) return Status::BadInput("MarkWritingStarts: not a ledger file system");
+  if (!ledger->MarkWritingStarts()) return Status::BadInput("the writing start is marked already");
+  return Status::Ok();
+}
+
+Status ParseCallKill(const std::string& text, CallKill* kill) {
+  const size_t first = text.find(':');
+  const size_t second = first == std::string::npos ? first : text.find(':', first + 1);
+  auto bad = [&] {
+    return Status::BadInput("bad call kill '" + text + "': use KIND:N:before or KIND:N:after");
+  };
+  if (second == std::string::npos) return bad();
+  CallKill parsed;
+  if (!ParseRecordKind(text.substr(0, first), &parsed.kind).ok()) return bad();
+  const std::string nth = text.substr(first + 1, second - first - 1);
+  const std::string side = text.substr(second + 1);
+  if (nth.empty() || nth.find_first_not_of("0123456789") != std::string::npos) return bad();
+  parsed.nth = std::stoull(nth);
+  if (parsed.nth == 0 || (side != "before" && side != "after")) return bad();
+  parsed.after_call = side == "after";
+  *kill = parsed;
+  return Status::Ok();
 }
 
 uint64_t LedgerEventCount() { return g_event_count.load(std::memory_order_relaxed); }

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "faults/in_doubt.h"
 #include "faults/ledger.h"
 #include "faults/place_names.h"
 #include "faults/replay.h"
@@ -215,14 +216,13 @@ Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& i
 
 // The directory the ledger's names are relative to: the store, or the directory holding the
 // store and the extra roots. BadInput when the ledger was kept for another store.
-Status BaseOf(const Replay& replay, const std::string& db_dir, const std::string& ledger_path,
+Status BaseOf(const std::string& store, const std::string& db_dir, const std::string& ledger_path,
               std::string* base) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(db_dir, ec);
   if (ec) abs = db_dir;
   std::string dir = abs.lexically_normal().string();
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  const std::string& store = replay.store_root;
   if (store.empty()) {
     *base = dir;
     return Status::Ok();
@@ -235,6 +235,16 @@ Status BaseOf(const Replay& replay, const std::string& db_dir, const std::string
   }
   *base = dir.size() == suffix.size() ? "/" : dir.substr(0, dir.size() - suffix.size());
   return Status::Ok();
+}
+
+// The store's path relative to the base, as the kRoot records (which come first) declare it;
+// "" without them. The replay checks the declarations.
+std::string StoreRootOf(const std::vector<LedgerRecord>& records) {
+  for (const LedgerRecord& r : records) {
+    if (r.kind != RecordKind::kRoot) break;
+    if (r.a == 1) return r.name;
+  }
+  return "";
 }
 
 }  // namespace
@@ -268,15 +278,18 @@ Status ApplyPowerCut(const std::string& ledger_dir, const std::string& db_dir, C
   Status s = ReadLedger(ledger_dir, &records);
   if (!s.ok()) return s;
   local.events = records.size();
-  Replay replay;
   const std::string ledger_path = LedgerFilePath(ledger_dir);
+  std::string base;
+  s = BaseOf(StoreRootOf(records), db_dir, ledger_path, &base);
+  if (!s.ok()) return s;
+  // Before the replay: the writer may have died between its last namespace intent and the
+  // call, and only the disk can tell.
+  DropUnmadeCall(base, ledger_dir, &records);
+  Replay replay;
   s = ReplayLedger(records, ledger_path, &replay);
   if (!s.ok()) return s;
   records.clear();
 
-  std::string base;
-  s = BaseOf(replay, db_dir, ledger_path, &base);
-  if (!s.ok()) return s;
   std::map<uint32_t, std::string> final_paths;  // one surviving name per surviving inode
   s = PlaceNames(replay, ledger_dir, base, ledger_path, &final_paths, &local);
   if (!s.ok()) return s;

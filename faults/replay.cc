@@ -1,6 +1,7 @@
 #include "faults/replay.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 namespace powercut::faults {
@@ -147,12 +148,15 @@ class Tree {
     return dir;
   }
 
-  // Points `name` (whose parent directory is resolved) at `child`; `baseline`: durably so.
-  void Bind(const std::string& name, Child child, int64_t ordinal, bool baseline = false) {
+  // Points `name` (whose parent directory is resolved) at `child`. `baseline`: it predates
+  // every record, and is durable unless not `durable` (a name no fsync covered yet, which a
+  // directory fsync of this ledger then covers like any older entry).
+  void Bind(const std::string& name, Child child, int64_t ordinal, bool baseline = false,
+            bool durable = true) {
     Dir& parent = dirs_[Resolve(ParentOf(name), ordinal)];
     History& history = parent.entries[BaseOf(name)];
     history.emplace_back(baseline && history.empty() ? -1 : ordinal, child);
-    if (baseline) parent.durable[BaseOf(name)] = child;
+    if (baseline && durable) parent.durable[BaseOf(name)] = child;
   }
 
   size_t Mkdir(const std::string& name, int64_t ordinal) {
@@ -196,7 +200,9 @@ class Tree {
     for (const auto& [path, dir] : at_) {
       for (const auto& [name, history] : dirs_[dir].entries) {
         const Child now = history.back().second;
-        if (now != 0 && !IsDirChild(now)) replay->current.emplace(now, Join(path, name));
+        if (now == 0 || IsDirChild(now)) continue;
+        replay->current.emplace(now, Join(path, name));
+        replay->live_names.emplace(Join(path, name), static_cast<uint32_t>(now));
       }
     }
     for (size_t dir = roots_.size(); dir < dirs_.size(); ++dir) {
@@ -252,6 +258,23 @@ class Tree {
   std::vector<std::string> roots_;
 };
 
+// The intents whose call returned an error (named by kFailed records): they changed nothing.
+Status FailedIntents(const std::vector<LedgerRecord>& records, const std::string& ledger_path,
+                     std::set<uint64_t>* failed) {
+  for (const LedgerRecord& r : records) {
+    if (r.kind != RecordKind::kFailed) continue;
+    auto intent = std::lower_bound(
+        records.begin(), records.end(), r.a,
+        [](const LedgerRecord& x, uint64_t ordinal) { return x.ordinal < ordinal; });
+    if (r.a >= r.ordinal || intent == records.end() || intent->ordinal != r.a ||
+        !IsIntent(intent->kind) || !failed->insert(r.a).second) {
+      return Status::Corruption("ledger " + ledger_path + ": " + DescribeRecord(r) +
+                                ": names no earlier intent, or one already failed");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string& ledger_path,
@@ -261,11 +284,15 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
   bool store_declared = false;
   bool roots_closed = false;
   auto& inodes = replay->inodes;
+  std::set<uint64_t> failed;
+  Status s = FailedIntents(records, ledger_path, &failed);
+  if (!s.ok()) return s;
 
   for (const LedgerRecord& r : records) {
     auto corrupt = [&](const std::string& why) {
       return Status::Corruption("ledger " + ledger_path + ": " + DescribeRecord(r) + ": " + why);
     };
+    if (r.kind == RecordKind::kFailed || failed.count(r.ordinal) != 0) continue;
     if (r.kind == RecordKind::kRoot) {
       if (roots_closed) return corrupt("a root declared after other records");
       if (!SafeName(r.name) || r.a > 1) return corrupt("bad root");
@@ -289,6 +316,9 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
       }
     }
 
+    // The writing-start marker changes nothing on disk: it only tells crash points where to
+    // count from (faults/ledger_fs.h).
+    if (r.kind == RecordKind::kWritingStarts) continue;
     const bool dir_record = r.kind == RecordKind::kMkdir || r.kind == RecordKind::kRmdir ||
                             r.kind == RecordKind::kRenameDir || r.kind == RecordKind::kDirSync;
     ReplayedInode* inode = nullptr;
@@ -315,11 +345,18 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
 
     switch (r.kind) {
       case RecordKind::kRoot:
+      case RecordKind::kWritingStarts:
+      case RecordKind::kFailed:
         break;  // handled above
       case RecordKind::kBaseline: {
+        // The durable length and the name's durability an earlier cycle left (a kill syncs
+        // nothing): a later sync or directory fsync covers them as it covers this cycle's.
+        if (r.b > r.a) return corrupt("durable size beyond size");
         ReplayedInode& created = inodes[r.file_id];
-        created.size = created.durable = r.a;
-        tree.Bind(r.name, r.file_id, ordinal, /*baseline=*/true);
+        created.size = r.a;
+        created.durable = r.b;
+        const bool entry_durable = (r.flags & kBaselineEntryNotDurable) == 0;
+        tree.Bind(r.name, r.file_id, ordinal, /*baseline=*/true, entry_durable);
         break;
       }
       case RecordKind::kCreate: {
@@ -357,8 +394,9 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
       case RecordKind::kClose:
         // Close trims preallocated space with ftruncate. Taking the trim as durable is one
         // state a disk may show; the bytes it cut are an old incarnation's (recycled WAL).
+        // A pending truncation keeps the old durable bytes (saved): the trim changes nothing.
         inode->size = r.a;
-        if (r.a < inode->durable) {
+        if (r.a < inode->durable && !inode->trunc_pending) {
           inode->durable = r.a;
           DropSavesFrom(inode, r.a);
         }

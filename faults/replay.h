@@ -42,8 +42,9 @@ struct Replay {
   // Every file name the ledger mentions inside a directory that survives, by its path after
   // the cut: the inode it durably points to (0: no entry survives).
   std::map<std::string, uint32_t> names;
-  std::map<uint32_t, std::string> current;  // a name each inode had when the writer died
-  std::vector<ReplayedDir> dirs;            // every directory the ledger mentions, or implies
+  std::map<uint32_t, std::string> current;     // a name each inode had when the writer died
+  std::map<std::string, uint32_t> live_names;  // every file name when the writer died: its inode
+  std::vector<ReplayedDir> dirs;               // every directory the ledger mentions, or implies
 };
 
 // Corruption naming `ledger_path` and the record when the records contradict themselves

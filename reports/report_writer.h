@@ -27,8 +27,11 @@ nlohmann::json ToJson(const RunResult& run);
 // 'cycles[3].verdict' must be ...") for a missing, mistyped or unknown field, an unknown
 // schema_version, a repeated cycle, or a summary that disagrees with the cycles.
 Status FromJson(const nlohmann::json& doc, RunResult* run);
-// report.txt; the first line says PASS, FAIL or INCOMPLETE.
-std::string ToText(const RunResult& run);
+// report.txt; the first line says PASS, FAIL or INCOMPLETE. `running`: the run is still
+// going (the live /summary): the first line says RUNNING, the status reads "running" and
+// only the latest failures are printed (in the order they finished), the count of the
+// earlier ones in their place.
+std::string ToText(const RunResult& run, bool running = false);
 // junit.xml: one testsuite "powercut", a testcase per cycle, an error testcase if incomplete.
 std::string ToJunit(const RunResult& run);
 

@@ -1,6 +1,8 @@
 // report.txt: what an engineer reads first. The first line alone answers "did it pass?",
 // and says INCOMPLETE when the run was cut short, so a truncated run is never mistaken for
-// a clean one. Each failure ends in the one command that reproduces it.
+// a clean one. Each failure ends in the one command that reproduces it. The live /summary
+// of `--metrics-port` is the same text for the run so far (`running`), so the two never
+// drift apart.
 #include <fmt/format.h>
 
 #include "reports/join.h"
@@ -12,13 +14,20 @@ namespace {
 
 // Findings printed per failure; report.json keeps up to kMaxFindingsPerCycle.
 constexpr size_t kTextFindings = 10;
+// Failures a live summary prints, the latest ones: a --keep-going run may have thousands,
+// and a scrape must stay small. report.txt prints every one.
+constexpr size_t kLiveFailures = 10;
 
 std::string CycleName(const CycleResult& c) {
   std::string name = fmt::format("chain-{} cycle {} {}", c.chain, c.cycle, c.fault);
   return c.shard.empty() ? name : "shard " + c.shard + " " + name;
 }
 
-std::string FirstLine(const RunResult& run, const Summary& s) {
+std::string FirstLine(const RunResult& run, const Summary& s, bool running) {
+  if (running) {
+    return fmt::format("powercut RUNNING: {} cycles so far, {} failed, seed {}", s.cycles, s.failed,
+                       run.seed);
+  }
   if (!run.complete) {
     return fmt::format("powercut INCOMPLETE ({}): the run stopped early; {} cycles ran, {} failed",
                        run.incomplete_reason.empty() ? "no reason given" : run.incomplete_reason,
@@ -33,9 +42,10 @@ std::string FirstLine(const RunResult& run, const Summary& s) {
 
 }  // namespace
 
-std::string ToText(const RunResult& run) {
-  const Summary s = Summarize(run);
-  std::string out = FirstLine(run, s) + "\n\n";
+std::string ToText(const RunResult& run, bool running) {
+  Summary s = Summarize(run);
+  if (running) s.status = "running";
+  std::string out = FirstLine(run, s, running) + "\n\n";
   auto row = [&out](const char* label, const std::string& value) {
     out += fmt::format("{:<11}{}\n", label, value);
   };
@@ -66,8 +76,15 @@ std::string ToText(const RunResult& run) {
 
   if (s.failed == 0) return out;
   out += fmt::format("\nfailures ({}):\n", s.failed);
+  const uint64_t skipped = running && s.failed > kLiveFailures ? s.failed - kLiveFailures : 0;
+  if (skipped > 0) {
+    out +=
+        fmt::format("\n  ... {} earlier failures; the latest {} follow, report.txt will list all\n",
+                    skipped, kLiveFailures);
+  }
+  uint64_t seen = 0;
   for (const CycleResult& c : run.cycles) {
-    if (!Failed(c)) continue;
+    if (!Failed(c) || seen++ < skipped) continue;
     out += fmt::format("\n  {}: {}\n", CycleName(c),
                        c.classes.empty() ? "(no class)" : Join(c.classes, ", "));
     out +=

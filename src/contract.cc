@@ -1,5 +1,7 @@
 #include "src/contract.h"
 
+#include <algorithm>
+
 namespace powercut {
 
 const char* FaultName(Fault fault) {
@@ -23,66 +25,122 @@ Status ParseFault(const std::string& text, Fault* fault) {
   return Status::BadInput("unknown fault '" + text + "': use kill, stall, power-cut, clean or mix");
 }
 
-bool Contract::Covers(const Op& op) const {
-  const bool sync_write = op.ChangesState() && op.sync;
-  switch (rule) {
-    case Rule::kAcked:
+namespace {
+
+// True if the op, once it returned OK, has flushed the memtable and waited for the flush
+// (RocksDB 7.8.3, the calls the writer makes): every acked op before it is then in SST files
+// that RocksDB synced, with the MANIFEST that names them.
+bool FlushesMemtable(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kFlush:  // DB::Flush(FlushOptions()): FlushOptions::wait is true
       return true;
-    case Rule::kWalFlushCovered:
-      return sync_write || op.kind == OpKind::kSyncWal || op.kind == OpKind::kFlushWal ||
-             op.kind == OpKind::kFlush;
-    case Rule::kSyncCovered:
-      return sync_write || op.kind == OpKind::kSyncWal || (op.kind == OpKind::kFlushWal && op.sync);
-    case Rule::kFlushCovered:
-      return op.kind == OpKind::kFlush;
+    case OpKind::kCompactRange:
+      // CompactRange(CompactRangeOptions(), nullptr, nullptr): DBImpl::CompactRangeInternal
+      // (db/db_impl/db_impl_compaction_flush.cc) keeps flush_needed = true unless both ends
+      // are given, and calls FlushMemTable with a default FlushOptions (wait) first.
+      return true;
+    case OpKind::kCheckpoint:
+      // CreateCheckpoint(dir), log_size_for_flush = 0: CheckpointImpl::CreateCustomCheckpoint
+      // (utilities/checkpoint/checkpoint_impl.cc) calls DBImpl::GetLiveFilesStorageInfo
+      // (db/db_filesnapshot.cc) with wal_size_for_flush = 0, which flushes every column family
+      // through FlushForGetLiveFiles (FlushMemTable, FlushOptions(): waited for).
+      return true;
+    default:
+      return false;
   }
-  return false;
+}
+
+// The words for what makes an op durable, or "" when every acked op is.
+std::string Covering(const Contract& c) {
+  const std::string flush = "waited-for Flush (or compact-range or checkpoint, which flush first)";
+  if (c.rule == Rule::kAcked) return "";
+  if (!c.wal) return " covered by a completed, " + flush;
+  if (c.sync_writes) return " (every write is a sync write)";
+  if (c.rule == Rule::kInFile && !c.manual_wal_flush) return " (its WAL bytes are in the kernel)";
+  if (c.rule == Rule::kInFile) {
+    return " covered by a completed FlushWAL, sync write or " + flush +
+           "; SyncWAL alone does not flush the WAL buffer";
+  }
+  if (!c.manual_wal_flush) {
+    return " covered by a completed sync write, SyncWAL or FlushWAL(sync), or a " + flush;
+  }
+  return " covered by a completed sync write, FlushWAL(sync) or " + flush +
+         ", or by a SyncWAL up to the last FlushWAL before it (SyncWAL alone does not flush the "
+         "WAL buffer)";
+}
+
+}  // namespace
+
+Reach Contract::Advance(Reach reach, const Op& op) const {
+  const uint64_t i = op.index;
+  reach.acked = i;
+  if (FlushesMemtable(op)) {
+    reach.in_file = reach.on_disk = i;
+  } else if (wal) {
+    const bool sync_write = op.ChangesState() && (sync_writes || op.sync);
+    // log::Writer::AddRecord hands each record to the file unless manual_wal_flush keeps it
+    // in the buffer; FlushWAL writes the buffer out (DBImpl::FlushWAL), and so does a sync
+    // write (WritableFileWriter::Sync flushes before it syncs).
+    if (!manual_wal_flush || sync_write || op.kind == OpKind::kFlushWal) reach.in_file = i;
+    if (sync_write || (op.kind == OpKind::kFlushWal && op.sync)) reach.on_disk = i;
+    // DBImpl::SyncWAL syncs the WAL files without flushing the buffer (SyncWithoutFlush): it
+    // makes durable what an earlier op handed to the file, no more (RocksDB PR 15191).
+    if (op.kind == OpKind::kSyncWal) reach.on_disk = std::max(reach.on_disk, reach.in_file);
+  }
+  // An op that writes nothing has nothing to lose: a mark at the op before it moves past it.
+  if (!op.ChangesState()) {
+    if (reach.in_file + 1 == i) reach.in_file = i;
+    if (reach.on_disk + 1 == i) reach.on_disk = i;
+  }
+  return reach;
 }
 
 std::string Contract::Describe(Fault fault) const {
-  std::string what;
-  switch (rule) {
-    case Rule::kAcked:
-      what = "lo = last acked op";
-      break;
-    case Rule::kWalFlushCovered:
-      what = "lo = last acked op covered by a completed FlushWAL, SyncWAL, sync write or Flush";
-      break;
-    case Rule::kSyncCovered:
-      what = "lo = last acked op covered by a completed sync write, SyncWAL or FlushWAL(sync)";
-      break;
-    case Rule::kFlushCovered:
-      what = "lo = last acked op covered by a completed, waited-for Flush";
-      break;
-  }
-  return std::string(FaultName(fault)) + (forced ? " (--expect acked)" : "") + ": " + what;
+  return std::string(FaultName(fault)) + (forced ? " (--expect acked)" : "") +
+         ": lo = last acked op" + Covering(*this);
 }
 
-Durability DurableAfter(const Contract& contract, const OpSource& ops, uint64_t r, uint64_t resume,
+Reach RecoveredReach(uint64_t r, uint64_t carried_on_disk) {
+  return Reach{r, r, std::min(r, carried_on_disk)};
+}
+
+Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
                         uint64_t acked) {
   Durability d;
-  d.lo = r;  // what the open recovered was read back from disk: it must stay
+  Reach reach = start;
   for (uint64_t i = resume; i <= acked; ++i) {
     const Op op = ops.Get(i);
-    if (contract.Covers(op)) d.lo = i;
+    reach = contract.Advance(reach, op);
+    // A checkpoint that returned OK is also judged on its own: it must open as its state.
     if (op.kind == OpKind::kCheckpoint) d.checkpoints.push_back(i);
   }
+  switch (contract.rule) {
+    case Rule::kAcked:
+      d.lo = reach.acked;
+      break;
+    case Rule::kInFile:
+      d.lo = reach.in_file;
+      break;
+    case Rule::kOnDisk:
+      d.lo = reach.on_disk;
+      break;
+  }
+  d.reach = reach;
   return d;
 }
 
 Contract ContractFor(Fault fault, const StoreConfig& config, bool expect_acked) {
   Contract c;
+  c.wal = !config.disable_wal;
+  c.sync_writes = config.sync;
+  c.manual_wal_flush = config.manual_wal_flush();
+  c.forced = expect_acked;
   if (expect_acked || fault == Fault::kClean) {
-    c.rule = Rule::kAcked;
-    c.forced = expect_acked;
-    return c;
-  }
-  if (config.disable_wal) {
-    c.rule = Rule::kFlushCovered;
+    c.rule = Rule::kAcked;  // DB::Close writes out the WAL buffer and, without a WAL, flushes
   } else if (fault == Fault::kPowerCut) {
-    c.rule = config.sync ? Rule::kAcked : Rule::kSyncCovered;
+    c.rule = Rule::kOnDisk;
   } else {
-    c.rule = config.manual_wal_flush() && !config.sync ? Rule::kWalFlushCovered : Rule::kAcked;
+    c.rule = Rule::kInFile;  // a stall ends in SIGKILL, or goes on after SIGCONT
   }
   return c;
 }

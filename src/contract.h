@@ -1,5 +1,9 @@
 // The durability contract: which acknowledged ops a fault may not take away. It gives the
 // durable point lo from the fault, the options in force and the acked ops (DESIGN.md table).
+//
+// One mechanism serves every rule: a fold over the acked ops tracks how far their bytes have
+// got (handed to the OS, synced to the disk), and the fault says which of those marks it
+// spares. The rules of RocksDB 7.8.3 that move the marks are in Contract::Advance.
 #pragma once
 
 #include <cstdint>
@@ -17,21 +21,32 @@ enum class Fault { kKill, kStall, kPowerCut, kClean };
 const char* FaultName(Fault fault);
 Status ParseFault(const std::string& text, Fault* fault);  // one kind, not "mix"
 
-// What makes an acked op durable, from the weakest promise to the strictest.
+// How far an acked op's bytes must have got for the fault to spare them.
 enum class Rule {
-  kAcked,            // every acked op
-  kWalFlushCovered,  // acked ops up to a completed FlushWAL / SyncWAL / sync write / Flush
-  kSyncCovered,      // acked ops up to a completed sync write / SyncWAL / FlushWAL(sync)
-  kFlushCovered,     // acked ops up to a completed, waited-for Flush
+  kAcked,   // acked is enough: a clean shutdown, or --expect acked
+  kInFile,  // handed to the OS (WAL file or SST): a process kill spares them
+  kOnDisk,  // synced to the disk (WAL sync, or a flushed SST): a power cut spares them
+};
+
+// How far the acked ops have got: every op at or below a mark has got at least that far.
+struct Reach {
+  uint64_t acked = 0;
+  uint64_t in_file = 0;
+  uint64_t on_disk = 0;
 };
 
 struct Contract {
   Rule rule = Rule::kAcked;
   bool forced = false;  // --expect acked overrode what the options promise
+  // The write path the options give an op's bytes (StoreConfig: disableWAL, sync,
+  // manual_wal_flush).
+  bool wal = true;                // false: writes reach the disk only through a flush
+  bool sync_writes = false;       // every write is a sync write
+  bool manual_wal_flush = false;  // writes wait in RocksDB's WAL buffer until it is flushed
 
-  // True if acking `op` makes every op at or below it durable.
-  bool Covers(const Op& op) const;
-  // e.g. "process kill, WAL on: lo = last acked op"
+  // The marks after `op` (acked) moved them; `reach` is where they stood before it.
+  Reach Advance(Reach reach, const Op& op) const;
+  // e.g. "kill: lo = last acked op (its WAL bytes are in the kernel)"
   std::string Describe(Fault fault) const;
 };
 
@@ -40,10 +55,18 @@ Contract ContractFor(Fault fault, const StoreConfig& config, bool expect_acked);
 struct Durability {
   uint64_t lo = 0;                    // the durable point
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked: each must open as its state
+  Reach reach;                        // where the marks stand after the cycle's acked ops
 };
 
-// What a cycle that recovered to `r`, then had ops resume … acked acknowledged, may not lose.
-Durability DurableAfter(const Contract& contract, const OpSource& ops, uint64_t r, uint64_t resume,
+// Where a chain's marks stand when a writer starts writing on from the recovered point r: r
+// was read back, so it is acked and in a file; on disk is only what earlier cycles made so
+// (`carried_on_disk`), since a kill leaves unsynced bytes that a later power cut may still
+// lose (DESIGN.md, "Durability carries across cycles").
+Reach RecoveredReach(uint64_t r, uint64_t carried_on_disk);
+
+// What a cycle whose marks stood at `start`, then had ops resume … acked acknowledged, may
+// not lose.
+Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
                         uint64_t acked);
 
 }  // namespace powercut

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 #include "tests/e2e_support.h"
+#include "tests/http_client.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/statistics.h>
@@ -619,47 +620,9 @@ TEST_CASE("metrics.prom parses as Prometheus text and says what the report says"
   CHECK(live.samples.at("powercut_cycle_recovery_ms_count{}") == 0);
 }
 
-namespace {
-
-struct HttpReply {
-  int status = 0;
-  std::string head;
-  std::string body;
-};
-
-// A plain socket client: one request, read until the server closes.
-HttpReply Http(uint16_t port, const std::string& request) {
-  HttpReply r;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return r;  // status 0: nobody listening
-  }
-  REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  const size_t split = all.find("\r\n\r\n");
-  if (split == std::string::npos) return r;
-  r.head = all.substr(0, split);
-  r.body = all.substr(split + 4);
-  if (all.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(all.substr(9, 3));
-  return r;
-}
-
-HttpReply Get(uint16_t port, const std::string& target) {
-  return Http(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-}
-
-}  // namespace
+using e2e::Get;
+using e2e::Http;
+using e2e::HttpReply;
 
 TEST_CASE("the metrics server answers /metrics and /healthz on loopback and stops") {
   // A run's results, growing on another thread while the server serves them.
@@ -668,14 +631,13 @@ TEST_CASE("the metrics server answers /metrics and /healthz on loopback and stop
   run.cycles.clear();
   std::atomic<int> scrapes{0};
   std::unique_ptr<MetricsServer> server;
-  Status s = MetricsServer::Start(
-      0,
-      [&] {
-        ++scrapes;
-        std::lock_guard<std::mutex> lock(mu);
-        return ToPrometheus(run, /*running=*/true);
-      },
-      &server);
+  MetricsServer::Pages pages;
+  pages["/metrics"] = {"text/plain; version=0.0.4; charset=utf-8", [&] {
+                         ++scrapes;
+                         std::lock_guard<std::mutex> lock(mu);
+                         return ToPrometheus(run, /*running=*/true);
+                       }};
+  Status s = MetricsServer::Start(0, std::move(pages), &server);
   REQUIRE(s.ok());
   REQUIRE(server != nullptr);
   const uint16_t port = server->port();
@@ -713,13 +675,12 @@ TEST_CASE("the metrics server answers /metrics and /healthz on loopback and stop
   const HttpReply head = Http(port, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(head.status == 200);
   CHECK(head.body.empty());
-  CHECK(Http(port, "garbage\r\n\r\n").status == 0);  // dropped, and the server lives on
+  CHECK(Http(port, "garbage\r\n\r\n").status == 400);  // and the server lives on
   CHECK(Get(port, "/healthz").status == 200);
 
   // A second server cannot take the port: bad input, one line, naming it.
   std::unique_ptr<MetricsServer> second;
-  s = MetricsServer::Start(
-      port, [] { return std::string(); }, &second);
+  s = MetricsServer::Start(port, {}, &second);
   CHECK_FALSE(s.ok());
   CHECK(s.code() == Status::Code::kBadInput);
   CHECK(Contains(s.message(), std::to_string(port)));
@@ -733,9 +694,9 @@ TEST_CASE("the metrics server answers /metrics and /healthz on loopback and stop
 
   // A callback that throws gets a 500, not a dead server.
   std::unique_ptr<MetricsServer> throwing;
-  REQUIRE(MetricsServer::Start(
-              0, []() -> std::string { throw std::runtime_error("boom"); }, &throwing)
-              .ok());
+  MetricsServer::Pages boom;
+  boom["/metrics"] = {"text/plain", []() -> std::string { throw std::runtime_error("boom"); }};
+  REQUIRE(MetricsServer::Start(0, std::move(boom), &throwing).ok());
   CHECK(Get(throwing->port(), "/metrics").status == 500);
   CHECK(Get(throwing->port(), "/healthz").status == 200);
 }

@@ -138,25 +138,201 @@ TEST_CASE("the oracle snapshot round-trips and rejects damage") {
   std::filesystem::remove(path);
 }
 
+// A hand-written op stream for the contract: op i is ops[i - 1].
+class ListedOps : public OpSource {
+ public:
+  explicit ListedOps(std::vector<Op> ops) : ops_(std::move(ops)) {}
+  Op Get(uint64_t index) const override {
+    Op op = ops_.at(index - 1);
+    op.index = index;
+    return op;
+  }
+  uint64_t size() const { return ops_.size(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+Op W(bool sync = false) {  // a put
+  Op op;
+  op.kind = OpKind::kPut;
+  op.sync = sync;
+  op.writes.push_back({});
+  return op;
+}
+
+Op N(OpKind kind, bool sync = false) {  // an op that writes no key
+  Op op;
+  op.kind = kind;
+  op.sync = sync;
+  return op;
+}
+
+StoreConfig Options(std::initializer_list<const char*> assignments) {
+  StoreConfig c;
+  for (const char* a : assignments) REQUIRE(c.Add(a).ok());
+  return c;
+}
+
+// The durable point after a cycle that recovered to r and then had every later op acked.
+Durability After(Fault fault, const StoreConfig& config, const std::vector<Op>& ops, uint64_t r = 0,
+                 bool expect_acked = false) {
+  const ListedOps listed(ops);
+  return DurableAfter(ContractFor(fault, config, expect_acked), listed, RecoveredReach(r, r), r + 1,
+                      listed.size());
+}
+uint64_t Lo(Fault fault, const StoreConfig& config, const std::vector<Op>& ops, uint64_t r = 0) {
+  return After(fault, config, ops, r).lo;
+}
+
+const OpKind kFlushing[] = {OpKind::kFlush, OpKind::kCompactRange, OpKind::kCheckpoint};
+
 TEST_CASE("contracts follow the DESIGN table") {
-  StoreConfig wal, nowal, manual;
-  REQUIRE(nowal.Add("disableWAL=true").ok());
-  REQUIRE(manual.Add("manual_wal_flush=true").ok());
-  CHECK(ContractFor(Fault::kKill, wal, false).rule == Rule::kAcked);
-  CHECK(ContractFor(Fault::kKill, nowal, false).rule == Rule::kFlushCovered);
-  CHECK(ContractFor(Fault::kKill, nowal, true).rule == Rule::kAcked);
-  CHECK(ContractFor(Fault::kKill, manual, false).rule == Rule::kWalFlushCovered);
-  CHECK(ContractFor(Fault::kPowerCut, wal, false).rule == Rule::kSyncCovered);
+  const StoreConfig wal, nowal = Options({"disableWAL=true"});
+  const StoreConfig manual = Options({"manual_wal_flush=true"});
+  CHECK(ContractFor(Fault::kKill, wal, false).rule == Rule::kInFile);
+  CHECK(ContractFor(Fault::kStall, manual, false).rule == Rule::kInFile);
+  CHECK(ContractFor(Fault::kPowerCut, wal, false).rule == Rule::kOnDisk);
   CHECK(ContractFor(Fault::kClean, nowal, false).rule == Rule::kAcked);
-  Op flush;
-  flush.kind = OpKind::kFlush;
-  Op put;
-  put.kind = OpKind::kPut;
-  put.writes.push_back({});
-  CHECK(ContractFor(Fault::kKill, nowal, false).Covers(flush));
-  CHECK_FALSE(ContractFor(Fault::kKill, nowal, false).Covers(put));
-  put.sync = true;
-  CHECK(ContractFor(Fault::kPowerCut, wal, false).Covers(put));
+  CHECK(ContractFor(Fault::kKill, nowal, true).rule == Rule::kAcked);
+  CHECK(ContractFor(Fault::kKill, nowal, true).forced);
+  CHECK(ContractFor(Fault::kKill, manual, false).manual_wal_flush);
+  CHECK_FALSE(ContractFor(Fault::kKill, nowal, false).wal);
+  // Every report names the contract it applied, in words a user can check against RocksDB.
+  CHECK(ContractFor(Fault::kKill, wal, false).Describe(Fault::kKill) ==
+        "kill: lo = last acked op (its WAL bytes are in the kernel)");
+  CHECK(ContractFor(Fault::kKill, manual, false)
+            .Describe(Fault::kKill)
+            .find("SyncWAL alone does not flush the WAL buffer") != std::string::npos);
+  CHECK(ContractFor(Fault::kPowerCut, wal, false)
+            .Describe(Fault::kPowerCut)
+            .find("sync write, SyncWAL or FlushWAL(sync), or a waited-for Flush") !=
+        std::string::npos);
+  CHECK(ContractFor(Fault::kPowerCut, nowal, false)
+            .Describe(Fault::kPowerCut)
+            .find("waited-for Flush") != std::string::npos);
+  CHECK(ContractFor(Fault::kPowerCut, wal, true).Describe(Fault::kPowerCut) ==
+        "power-cut (--expect acked): lo = last acked op");
+}
+
+TEST_CASE("contract: a kill spares what the WAL handed to the kernel") {
+  const StoreConfig wal;
+  CHECK(Lo(Fault::kKill, wal, {W(), W()}) == 2);
+  CHECK(Lo(Fault::kStall, wal, {W(), W(), N(OpKind::kSyncWal)}) == 3);
+  CHECK(Lo(Fault::kKill, wal, {W(), W()}, 1) == 2);
+  CHECK(Lo(Fault::kKill, wal, {W(), W()}, 2) == 2);  // nothing acked: what was recovered
+}
+
+TEST_CASE("contract: manual_wal_flush under a kill (RocksDB documents SyncWAL alone)") {
+  const StoreConfig m = Options({"manual_wal_flush=true"});
+  CHECK(Lo(Fault::kKill, m, {W(), W()}) == 0);
+  CHECK(Lo(Fault::kKill, m, {W(), W()}, 1) == 1);  // recovered ops were read from the disk
+  CHECK(Lo(Fault::kKill, m, {W(), W(true), W()}) == 2);
+  CHECK(Lo(Fault::kKill, m, {W(), N(OpKind::kFlushWal), W()}) == 2);
+  CHECK(Lo(Fault::kKill, m, {W(), N(OpKind::kFlushWal, true), W()}) == 2);
+  // SyncWAL() does not flush the WAL buffer (RocksDB PR 15191 for issue 12287).
+  CHECK(Lo(Fault::kKill, m, {W(), N(OpKind::kSyncWal), W()}) == 0);
+  CHECK(Lo(Fault::kKill, m, {W(), N(OpKind::kFlushWal), N(OpKind::kSyncWal)}) == 3);
+  for (OpKind k : kFlushing) {
+    INFO(OpKindName(k));
+    CHECK(Lo(Fault::kKill, m, {W(), N(k), W()}) == 2);
+  }
+  // Every write synced: every acked op is in the file.
+  CHECK(Lo(Fault::kKill, Options({"manual_wal_flush=true", "sync=true"}), {W(), W()}) == 2);
+  // The stricter reading stays available.
+  CHECK(After(Fault::kKill, m, {W(), N(OpKind::kSyncWal), W()}, 0, true).lo == 3);
+}
+
+TEST_CASE("contract: a power cut with the WAL on spares synced WAL bytes and flushed SSTs") {
+  const StoreConfig wal;
+  CHECK(Lo(Fault::kPowerCut, wal, {W(), W()}) == 0);
+  CHECK(Lo(Fault::kPowerCut, wal, {W(), W(true), W()}) == 2);
+  CHECK(Lo(Fault::kPowerCut, wal, {W(), N(OpKind::kSyncWal), W()}) == 2);
+  CHECK(Lo(Fault::kPowerCut, wal, {W(), N(OpKind::kFlushWal), W()}) == 0);
+  CHECK(Lo(Fault::kPowerCut, wal, {W(), N(OpKind::kFlushWal, true), W()}) == 2);
+  for (OpKind k : kFlushing) {  // a waited-for flush makes the ops before it durable in SSTs
+    INFO(OpKindName(k));
+    CHECK(Lo(Fault::kPowerCut, wal, {W(), W(), N(k), W()}) == 3);
+    CHECK(Lo(Fault::kPowerCut, wal, {W(), N(k), W(), N(OpKind::kFlushWal)}) == 2);
+  }
+  CHECK(Lo(Fault::kPowerCut, Options({"sync=true"}), {W(), W(), N(OpKind::kFlushWal)}) == 3);
+}
+
+TEST_CASE("contract: manual_wal_flush under a power cut: SyncWAL saves what FlushWAL handed") {
+  const StoreConfig m = Options({"manual_wal_flush=true"});
+  CHECK(Lo(Fault::kPowerCut, m, {W(), N(OpKind::kSyncWal), W()}) == 0);
+  CHECK(Lo(Fault::kPowerCut, m, {W(), N(OpKind::kFlushWal), W(), N(OpKind::kSyncWal), W()}) == 2);
+  CHECK(Lo(Fault::kPowerCut, m, {W(), N(OpKind::kFlushWal), N(OpKind::kSyncWal), W()}) == 3);
+  CHECK(Lo(Fault::kPowerCut, m, {W(), N(OpKind::kFlushWal)}) == 0);  // in the file, not synced
+  CHECK(Lo(Fault::kPowerCut, m, {W(), N(OpKind::kFlushWal, true), W()}) == 2);
+  CHECK(Lo(Fault::kPowerCut, m, {W(), W(true), W()}) == 2);
+  CHECK(Lo(Fault::kPowerCut, m, {W(), W(true), W(), N(OpKind::kSyncWal)}) == 2);
+  for (OpKind k : kFlushing) {
+    INFO(OpKindName(k));
+    CHECK(Lo(Fault::kPowerCut, m, {W(), N(k), W(), N(OpKind::kSyncWal)}) == 2);
+  }
+}
+
+TEST_CASE("contract: without a WAL only a flush is durable, whatever the fault") {
+  const StoreConfig nowal = Options({"disableWAL=true"});
+  for (Fault f : {Fault::kKill, Fault::kStall, Fault::kPowerCut}) {
+    INFO(FaultName(f));
+    CHECK(Lo(f, nowal, {W(true), N(OpKind::kSyncWal), N(OpKind::kFlushWal, true), W()}) == 0);
+    for (OpKind k : kFlushing) {
+      INFO(OpKindName(k));
+      CHECK(Lo(f, nowal, {W(), N(k), W()}) == 2);
+    }
+  }
+}
+
+TEST_CASE("contract: a clean close and --expect acked promise every acked op") {
+  for (const StoreConfig& c :
+       {StoreConfig(), Options({"disableWAL=true"}), Options({"manual_wal_flush=true"})}) {
+    CHECK(Lo(Fault::kClean, c, {W(), W()}) == 2);
+    for (Fault f : {Fault::kKill, Fault::kPowerCut})
+      CHECK(After(f, c, {W(), W()}, 0, true).lo == 2);
+  }
+}
+
+TEST_CASE("contract: a stronger fault never promises more, and a flush always holds") {
+  rc::prop("kill and power cut against acked, on any op stream", [] {
+    const auto kinds = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, kOpKindCount));
+    std::vector<Op> ops;
+    uint64_t last_flush = 0;
+    for (int k : kinds) {
+      const bool sync = *rc::gen::arbitrary<bool>();
+      const OpKind kind = static_cast<OpKind>(k);
+      const bool writes = kind == OpKind::kPut || kind == OpKind::kDelete ||
+                          kind == OpKind::kBatch || kind == OpKind::kMerge ||
+                          kind == OpKind::kDeleteRange;
+      ops.push_back(writes ? W(sync) : N(kind, sync));
+      ops.back().kind = kind;
+      for (OpKind f : kFlushing) last_flush = kind == f ? ops.size() : last_flush;
+    }
+    for (const StoreConfig& c :
+         {StoreConfig(), Options({"disableWAL=true"}), Options({"manual_wal_flush=true"}),
+          Options({"sync=true"}), Options({"manual_wal_flush=true", "sync=true"})}) {
+      const uint64_t acked = Lo(Fault::kClean, c, ops);
+      const uint64_t kill = Lo(Fault::kKill, c, ops);
+      const uint64_t cut = Lo(Fault::kPowerCut, c, ops);
+      RC_ASSERT(acked == ops.size());
+      RC_ASSERT(cut <= kill);
+      RC_ASSERT(kill <= acked);
+      RC_ASSERT(cut >= last_flush);
+    }
+  });
+}
+
+TEST_CASE("contract: every acked checkpoint is listed, and its flush raises lo") {
+  for (const StoreConfig& c :
+       {StoreConfig(), Options({"disableWAL=true"}), Options({"manual_wal_flush=true"})}) {
+    for (Fault f : {Fault::kKill, Fault::kPowerCut, Fault::kClean}) {
+      const Durability d =
+          After(f, c, {W(), N(OpKind::kCheckpoint), W(), N(OpKind::kCheckpoint), W()}, 1);
+      CHECK(d.checkpoints == std::vector<uint64_t>{2, 4});
+      CHECK(d.lo >= 4);
+    }
+  }
 }
 
 TEST_CASE("store options are checked by RocksDB's own parser") {

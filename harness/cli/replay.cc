@@ -86,6 +86,11 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     }
     if (!s.ok()) return Bad(s.message());
     fs::copy_file(evidence / "before/oracle.bin", chain + "/oracle.bin");
+    // The durability earlier cycles' kills left (faults/carried_durability.h), as the cycle had.
+    if (fs::exists(evidence / "before/durability.json")) {
+      fs::copy_file(evidence / "before/durability.json", chain + "/durability.json");
+      w.carried_durability = chain + "/durability.json";
+    }
     std::ifstream in(evidence / "manifest.jsonl");
     std::string first;
     std::getline(in, first);
@@ -132,6 +137,7 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
   }
   child->KillAndReap();
   if (!progress.protocol_error.empty()) return Bad(progress.protocol_error);
+  if (!progress.harness_error.empty()) return Bad(progress.harness_error);
   const uint64_t acked = progress.acked, hi = progress.hi;
   faults::LedgerSummary summary;
   s = faults::SummarizeLedger(w.ledger_dir, &summary);
@@ -151,12 +157,16 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     if (!s.ok()) return Bad(evidence.string() + ": " + s.message());
   }
   const Contract contract = ContractFor(fault, store, r.value("expect_acked", false));
-  const Durability d = DurableAfter(contract, ops, before.recovered, before.recovered + 1, acked);
-  // The oracle the judging open starts from: the state before the cycle, advanced to r.
+  // Where the chain's marks stood when the cycle began (the on-disk mark carries across
+  // cycles; evidence from before it was recorded carries none).
+  const Reach start = RecoveredReach(before.recovered, r.value("on_disk_start", before.recovered));
+  const Durability d = DurableAfter(contract, ops, start, before.recovered + 1, acked);
+  // The oracle the judging open starts from: the state before the cycle, advanced to the
+  // lowest point the judge may be asked about.
   Oracle base;
   s = Oracle::Load(chain + "/oracle.bin", &base);
   if (!s.ok()) return Bad(s.message());
-  base.AdvanceTo(before.recovered, ops);
+  if (base.index() < start.on_disk) base.AdvanceTo(start.on_disk, ops);
   s = base.Save(chain + "/oracle.bin");
   if (!s.ok()) return Bad(s.message());
 

@@ -99,13 +99,14 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
   run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
   run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")->group("");
+  run->add_flag("--test-undo-cycle", plan.test_undo_cycle, "")->group("");
   run->add_flag("--keep-going", plan.keep_going,
                 "after a FAIL, start a fresh chain and go on (default: stop at the first FAIL)");
   run->add_option("--max-failures", plan.max_failures, "failures whose evidence is kept")
       ->capture_default_str();
   run->add_option("--shard", f->shard, "I/N: run shard I of N (seeds derive from seed and I)");
   run->add_option("--metrics-port", plan.metrics_port,
-                  "serve /metrics and /healthz on 127.0.0.1:PORT while running (0: off)")
+                  "serve /metrics, /summary and /healthz on 127.0.0.1:PORT while running (0: off)")
       ->capture_default_str();
 }
 
@@ -138,7 +139,11 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
   if (f.value_min > 0) plan->workload.value_min_bytes = f.value_min;
   if (f.value_max > 0) plan->workload.value_max_bytes = f.value_max;
   s = plan->workload.Validate();
-  if (!s.ok()) return Status::BadInput("--keys: " + s.message());
+  if (!s.ok()) {
+    const bool values = s.message().rfind("value sizes", 0) == 0;
+    return Status::BadInput((values ? "--value-min-bytes/--value-max-bytes: " : "--keys: ") +
+                            s.message());
+  }
   return Status::Ok();
 }
 

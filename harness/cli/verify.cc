@@ -32,13 +32,17 @@ Status DurableWindow(const ChainHeader& h, const std::vector<nlohmann::json>& en
     } else if (type == "verdict") {
       const nlohmann::json& v = last.at("verdict");
       if (v.at("pass").get<bool>()) {
-        // The controller stopped while a writer wrote on from `base`: up to a cycle's ops.
-        *hi = base + h.max_ops_per_cycle;
+        // The controller stopped while a writer wrote on from the recovered point: up to a
+        // cycle's ops. The oracle may still be older (the controller died before saving it).
+        *lo = v.at("recovered").get<uint64_t>();
+        *hi = *lo + h.max_ops_per_cycle;
       } else {
         *lo = v.at("lo").get<uint64_t>();
         *hi = v.at("hi").get<uint64_t>();
       }
-    } else if (type != "closed") {
+    } else if (type == "closed") {  // the chain ended cleanly at its recovered point
+      *lo = *hi = last.value("recovered", base);
+    } else {
       return Status::Corruption("unknown manifest entry type '" + type + "'");
     }
   } catch (const nlohmann::json::exception& e) {

@@ -13,6 +13,8 @@ constexpr const char* kIssued = "issued ";
 constexpr const char* kAcked = "acked ";
 constexpr const char* kVerdict = "verdict ";
 constexpr const char* kError = "error ";
+constexpr const char* kRefused = "refused ";
+constexpr const char* kHarnessError = "harness-error ";
 
 bool StartsWith(const std::string& line, const char* prefix) { return line.rfind(prefix, 0) == 0; }
 
@@ -26,6 +28,13 @@ bool NumberAfter(const std::string& line, const char* prefix, uint64_t* n) {
   return errno == 0 && *end == '\0';
 }
 
+// `prefix` and `what` as one line: newlines in `what` become spaces.
+std::string TextLine(const char* prefix, const std::string& what) {
+  std::string line = prefix + what;
+  for (char& c : line) c = c == '\n' ? ' ' : c;
+  return line + "\n";
+}
+
 }  // namespace
 
 std::string ReadyLine(uint64_t open_micros) { return kReady + std::to_string(open_micros) + "\n"; }
@@ -34,12 +43,9 @@ std::string AckedLine(uint64_t op) { return kAcked + std::to_string(op) + "\n"; 
 std::string VerdictLine(const std::string& verdict_json) { return kVerdict + verdict_json + "\n"; }
 std::string DoneLine() { return "done\n"; }
 std::string ClosedLine() { return "closed\n"; }
-
-std::string ErrorLine(const std::string& what) {
-  std::string line = kError + what;
-  for (char& c : line) c = c == '\n' ? ' ' : c;
-  return line + "\n";
-}
+std::string ErrorLine(const std::string& what) { return TextLine(kError, what); }
+std::string RefusedLine(const std::string& what) { return TextLine(kRefused, what); }
+std::string HarnessErrorLine(const std::string& what) { return TextLine(kHarnessError, what); }
 
 Line ParseLine(const std::string& line) {
   Line out;
@@ -56,6 +62,10 @@ Line ParseLine(const std::string& line) {
     out = {LineKind::kMetrics, 0, line};
   } else if (StartsWith(line, kError)) {
     out = {LineKind::kError, 0, line.substr(std::char_traits<char>::length(kError))};
+  } else if (StartsWith(line, kRefused)) {
+    out = {LineKind::kRefused, 0, line.substr(std::char_traits<char>::length(kRefused))};
+  } else if (StartsWith(line, kHarnessError)) {
+    out = {LineKind::kHarnessError, 0, line.substr(std::char_traits<char>::length(kHarnessError))};
   } else if (line == "done") {
     out.kind = LineKind::kDone;
   } else if (line == "closed") {

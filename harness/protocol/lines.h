@@ -8,7 +8,14 @@
 //   issued <i> / acked <i>  op i started / RocksDB returned OK for it
 //   done                    the cycle's op limit is reached; idle until killed
 //   closed                  SIGTERM received, the store closed cleanly
-//   error <text>            RocksDB refused something; the exit code says what
+//   error <text>            RocksDB failed in a way the store is blamed for (open, scan, an op
+//                           failing for any reason but a full disk); the exit code says what
+//   refused <text>          RocksDB refused the last issued op (or the close) because the disk
+//                           is full: that op is not acked, and it is no durability failure. The
+//                           writer writes no more this cycle and idles until the fault
+//   harness-error <text>    a problem of the harness's own (its ledger cannot grow, the disk
+//                           under the chain is full at the open, unreadable chain files): never
+//                           a verdict on the store; the controller stops the run with exit 2
 #pragma once
 
 #include <cstdint>
@@ -16,12 +23,25 @@
 
 namespace powercut::harness {
 
-enum class LineKind { kReady, kMetrics, kVerdict, kIssued, kAcked, kDone, kClosed, kError, kOther };
+enum class LineKind {
+  kReady,
+  kMetrics,
+  kVerdict,
+  kIssued,
+  kAcked,
+  kDone,
+  kClosed,
+  kError,
+  kRefused,
+  kHarnessError,
+  kOther
+};
 
 struct Line {
   LineKind kind = LineKind::kOther;
   uint64_t number = 0;  // ready: open micros; issued, acked: the op index
-  std::string text;     // metrics, verdict: the JSON; error: the message; other: the line
+  std::string text;     // metrics, verdict: the JSON; error, refused, harness-error: the message;
+                        // other: the line
 };
 
 // Every formatted line ends in '\n'; the writer sends it whole in one write(2).
@@ -33,6 +53,8 @@ std::string DoneLine();
 std::string ClosedLine();
 // Newlines in `what` become spaces: one message stays one line.
 std::string ErrorLine(const std::string& what);
+std::string RefusedLine(const std::string& what);
+std::string HarnessErrorLine(const std::string& what);
 
 // Parses one line without its '\n'. A line that is none of the above, or whose number does not
 // parse, is kOther with the line as text: the reader decides whether that breaks the protocol.

@@ -20,6 +20,9 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
   }
   if (!a.ledger_dir.empty()) argv.insert(argv.end(), {"--ledger", a.ledger_dir});
   if (!a.crash_at.empty()) argv.insert(argv.end(), {"--crash-at", a.crash_at});
+  if (!a.carried_durability.empty()) {
+    argv.insert(argv.end(), {"--carried-durability", a.carried_durability});
+  }
   if (a.crash_after_op != kNoCrashAfterOp) {
     argv.insert(argv.end(), {"--crash-after-op", std::to_string(a.crash_after_op)});
   }
@@ -37,6 +40,8 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--parent-pid", args->parent_pid, "exit unless this is our parent");
   app.add_option("--ledger", args->ledger_dir, "keep a ledger of file operations here");
   app.add_option("--crash-at", args->crash_at, "kind:n, SIGKILL self at that file-system event");
+  app.add_option("--carried-durability", args->carried_durability,
+                 "with --ledger: what earlier cycles left not durable (JSON state file)");
   app.add_option("--checkpoints", args->checkpoints, "checkpoint ops to verify, comma separated")
       ->delimiter(',');
   app.add_option("--store", args->store_json, "this cycle's options (StoreConfig JSON)");

@@ -16,6 +16,7 @@ enum WriterExit : int {
   kWriterOpFailed = 3,
   kWriterOpenFailed = 4,
   kWriterScanFailed = 5,
+  kWriterHarnessError = 6,  // after a `harness-error` line: the harness's own problem, no verdict
 };
 
 inline constexpr uint64_t kNoCrashAfterOp = ~uint64_t{0};
@@ -28,7 +29,10 @@ struct WriterArgs {
   pid_t parent_pid = 0;      // exit at once if this process is not our parent
   std::string ledger_dir;    // non-empty: route every file operation through the ledger
   std::string crash_at;      // "kind:n", with a ledger only
-  bool lie_ack = false;      // TESTS ONLY: ack before writing, with the WAL off
+  // With a ledger: the chain's carried durability (faults/carried_durability.h), what earlier
+  // cycles' kills left unsynced. Empty: every file on disk is durable.
+  std::string carried_durability;
+  bool lie_ack = false;  // TESTS ONLY: ack before writing, with the WAL off
   // Replays of timed kills: SIGKILL self once op `crash_after_op` is acked, before the next
   // op is issued — the op stream is deterministic, the moment a timer fired is not.
   uint64_t crash_after_op = kNoCrashAfterOp;

@@ -65,6 +65,10 @@ Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t time
       case LineKind::kError:
         child->Wait(kReapTimeoutMs, nullptr);
         return Verdict::Failure(kUnrecoverable, msg.text, lo, hi);
+      case LineKind::kHarnessError:  // the harness's own problem: no verdict on the store
+        child->Wait(kReapTimeoutMs, nullptr);
+        *harness = Status::IoError(msg.text);
+        return Verdict::Failure(kUnrecoverable, "harness error: " + msg.text, lo, hi);
       case LineKind::kVerdict: {
         Verdict v;
         Status s = Verdict::FromJson(nlohmann::json::parse(msg.text, nullptr, false), &v);

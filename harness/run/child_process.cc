@@ -1,8 +1,10 @@
 #include "harness/run/child_process.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,8 +13,10 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
 
 namespace powercut::harness {
@@ -31,6 +35,34 @@ void Unregister(pid_t pid) {
   g_children.erase(pid);
 }
 
+// Runs in the child between fork and exec, so only async-signal-safe calls: marks every
+// descriptor above stderr close-on-exec, so a writer starts with stdin, stdout and stderr
+// and nothing else, whatever the controller's threads (or a library, or whoever started
+// the controller) opened without O_CLOEXEC meanwhile: Boost.Process's own error pipe is
+// made with pipe() and its read end is never O_CLOEXEC, so a writer spawned while another
+// chain spawns would inherit it. Close-on-exec rather than close: that error pipe must
+// stay open up to the exec, which is how a failed exec is reported. Not bp::limit_handles:
+// in Boost 1.74 it closes that error pipe too.
+int CloseOnExecAboveStderr() {
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  rlimit limit{};  // a kernel before 5.11: one fcntl per possible descriptor
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return errno;
+  for (rlim_t fd = 3; fd < limit.rlim_cur; ++fd) {
+    const int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0 && ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC) != 0) return errno;
+  }
+  return 0;
+}
+
+// Closes its descriptor at the end of the scope unless released: Spawn has several ways out.
+struct OwnedFd {
+  int fd = -1;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int Release() { return std::exchange(fd, -1); }
+};
+
 int64_t NowMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
@@ -47,32 +79,32 @@ Status ChildProcess::Spawn(const std::string& exe, const std::vector<std::string
                            const std::string& stderr_path, std::unique_ptr<ChildProcess>* out) {
   namespace bp = boost::process;
   // O_CLOEXEC on every descriptor we make: chains spawn concurrently, and a pipe end
-  // inherited by another chain's child would keep our EOF from ever arriving.
+  // inherited by another chain's child would keep our EOF from ever arriving. Our own
+  // /dev/null for stdin for the same reason: bp::null opens it without O_CLOEXEC.
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return Status::IoError(std::string("pipe: ") + std::strerror(errno));
-  int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (err_fd < 0) {
-    ::close(fds[0]);
-    ::close(fds[1]);
+  OwnedFd read_end{fds[0]}, write_end{fds[1]};
+  OwnedFd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+  if (null_in.fd < 0) return Status::IoError(std::string("/dev/null: ") + std::strerror(errno));
+  OwnedFd err{::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (err.fd < 0)
     return Status::IoError("cannot create " + stderr_path + ": " + std::strerror(errno));
-  }
   std::unique_ptr<ChildProcess> child(new ChildProcess());
   try {
-    bp::child c(exe, bp::args(args), bp::std_in < bp::null, bp::posix::fd.bind(1, fds[1]),
-                bp::posix::fd.bind(2, err_fd));
+    const auto only_stdio = bp::extend::on_exec_setup([](auto& exec) {
+      if (const int e = CloseOnExecAboveStderr(); e != 0)
+        exec.set_error(std::error_code(e, std::system_category()), "close-on-exec");
+    });
+    bp::child c(exe, bp::args(args), bp::posix::fd.bind(0, null_in.fd),
+                bp::posix::fd.bind(1, write_end.fd), bp::posix::fd.bind(2, err.fd), only_stdio);
     child->pid_ = c.id();
     c.detach();  // we reap it ourselves, with deadlines
   } catch (const std::exception& e) {
-    ::close(fds[0]);
-    ::close(fds[1]);
-    ::close(err_fd);
     return Status::IoError("cannot start " + exe + ": " + e.what());
   }
   Register(child->pid_);
-  ::close(fds[1]);
-  ::close(err_fd);
-  child->stdout_fd_ = fds[0];
+  child->stdout_fd_ = read_end.Release();
   *out = std::move(child);
   return Status::Ok();
 }

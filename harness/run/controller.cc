@@ -102,15 +102,20 @@ Status PrepareRun(const RunPlan& plan, const RunState& state, const reports::Run
     if (!s.ok()) return s;
   }
   if (plan.metrics_port != 0) {
-    Status s = MetricsServer::Start(
-        plan.metrics_port,
-        [&run, &state] {
-          reports::RunResult now = run;
-          now.cycles = state.results();
-          now.duration_s = state.ElapsedMs() / 1000.0;
-          return reports::ToPrometheus(now, /*running=*/true);
-        },
-        metrics);
+    // The run so far, as the report writers will see it at the end: both pages are the
+    // report's own formats, in their `running` form.
+    auto so_far = [&run, &state] {
+      reports::RunResult now = run;
+      now.cycles = state.results();
+      now.duration_s = state.ElapsedMs() / 1000.0;
+      return now;
+    };
+    MetricsServer::Pages pages;
+    pages["/metrics"] = {"text/plain; version=0.0.4; charset=utf-8",
+                         [so_far] { return reports::ToPrometheus(so_far(), /*running=*/true); }};
+    pages["/summary"] = {"text/plain; charset=utf-8",
+                         [so_far] { return reports::ToText(so_far(), /*running=*/true); }};
+    Status s = MetricsServer::Start(plan.metrics_port, std::move(pages), metrics);
     if (!s.ok()) return s;
   }
   for (const auto& [dir, stale] :

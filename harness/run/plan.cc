@@ -54,6 +54,7 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   if (test_lie_ack) a.push_back("--test-lie-ack");
   if (test_drop_sync_record) a.push_back("--test-drop-sync-record");
   if (test_break_checkpoint) a.push_back("--test-break-checkpoint");
+  if (test_undo_cycle) a.push_back("--test-undo-cycle");
   return a;
 }
 

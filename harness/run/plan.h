@@ -51,6 +51,7 @@ struct RunPlan {
   }
   bool test_drop_sync_record = false;  // TESTS ONLY: tamper with the ledger before the cut
   bool test_break_checkpoint = false;  // TESTS ONLY: damage acked checkpoints before the check
+  bool test_undo_cycle = false;        // TESTS ONLY: a power cut loses all the cycle made durable
 
   std::string Shard() const {
     return shard_count == 0 ? "" : std::to_string(shard_index) + "/" + std::to_string(shard_count);

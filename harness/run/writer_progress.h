@@ -18,9 +18,11 @@ struct WriterProgress {
 
   uint64_t acked;              // acks arrive in order: every op up to here is acknowledged
   uint64_t hi;                 // highest op issued (or acked: a lying writer acks first)
-  bool done = false;           // the cycle's op limit was reached
+  bool done = false;           // the writer writes no more: op limit reached, or refused
   bool closed = false;         // the store was closed cleanly after SIGTERM
-  std::string error;           // the writer's `error` line: RocksDB refused an op
+  std::string error;           // the writer's `error` line: RocksDB failed an op
+  std::string refused;         // the writer's `refused` line: the disk is full, op hi not acked
+  std::string harness_error;   // the writer's `harness-error` line: no verdict, exit 2
   std::string protocol_error;  // the writer broke the protocol: a harness failure
 
   // Takes one line; lines that are not progress are ignored.
@@ -45,6 +47,13 @@ struct WriterProgress {
         break;
       case LineKind::kError:
         error = msg.text;
+        break;
+      case LineKind::kRefused:
+        refused = msg.text;
+        done = true;  // the writer idles until its fault
+        break;
+      case LineKind::kHarnessError:
+        harness_error = msg.text;
         break;
       default:
         break;

@@ -21,6 +21,7 @@
 #include "faults/ledger_fs.h"
 #include "harness/protocol/lines.h"
 #include "harness/protocol/metrics_line.h"
+#include "harness/writer/info_log_fs.h"
 #include "harness/writer/store_metrics.h"
 #include "src/chain_manifest.h"
 #include "src/key.h"
@@ -49,10 +50,32 @@ void Say(const std::string& text) {
 }
 
 int Fail(int code, const std::string& what) {
-  const std::string line = ErrorLine(what);
-  Say(line);
-  fmt::print(stderr, "powercut-writer: {}", line.substr(6));
+  Say(ErrorLine(what));
+  fmt::print(stderr, "powercut-writer: {}\n", what);
   return code;
+}
+
+// A problem of the harness's own, not of the store: the controller stops with exit 2.
+int HarnessFail(int code, const std::string& what) {
+  Say(HarnessErrorLine(what));
+  fmt::print(stderr, "powercut-writer: harness error: {}\n", what);
+  return code;
+}
+
+// The ledger cannot grow (its disk is full): a cut from a ledger that stopped recording would
+// be wrong, so the writer stops at once, from whichever RocksDB thread was recording.
+[[noreturn]] void OnLedgerFull(const std::string& message) {
+  HarnessFail(kWriterHarnessError, message);
+  _exit(kWriterHarnessError);
+}
+
+// RocksDB refusing an op because the disk is full (or its space limit is reached, or a
+// compaction would not fit in the free space its SstFileManager sees: CompactionTooLarge) has
+// not broken a promise: the op was not acked. Anything else it returns is held against the
+// store.
+bool DiskFull(const rocksdb::Status& s) {
+  return s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit ||
+         s.IsCompactionTooLarge();
 }
 
 // Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
@@ -213,13 +236,13 @@ class Writer {
     if (args_.parent_pid != 0 && ::getppid() != args_.parent_pid) return kWriterBadArgs;
     std::vector<nlohmann::json> entries;
     Status s = ChainManifest::Load(args_.chain_dir + "/manifest.jsonl", &header_, &entries);
-    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    if (!s.ok()) return HarnessFail(kWriterBadArgs, s.message());
     s = workloads::WorkloadSpec::FromJson(header_.workload, &spec_);
-    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    if (!s.ok()) return HarnessFail(kWriterBadArgs, s.message());
     s = Oracle::Load(args_.chain_dir + "/oracle.bin", &base_);
-    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    if (!s.ok()) return HarnessFail(kWriterBadArgs, s.message());
     if (base_.key_count() != spec_.key_count || base_.index() > args_.lo || args_.lo > args_.hi) {
-      return Fail(
+      return HarnessFail(
           kWriterBadArgs,
           fmt::format("oracle at {} ({} keys) does not fit lo {} hi {} ({} keys)", base_.index(),
                       base_.key_count(), args_.lo, args_.hi, spec_.key_count));
@@ -227,10 +250,10 @@ class Writer {
     StoreConfig store = header_.store;
     if (!args_.store_json.empty()) {
       s = StoreConfig::FromJson(nlohmann::json::parse(args_.store_json, nullptr, false), &store);
-      if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+      if (!s.ok()) return HarnessFail(kWriterBadArgs, s.message());
     }
     s = store.ToRocksDB(&options_, &wo_);
-    if (!s.ok()) return Fail(kWriterBadArgs, s.message());
+    if (!s.ok()) return HarnessFail(kWriterBadArgs, s.message());
     return kGoOn;
   }
 
@@ -241,18 +264,20 @@ class Writer {
     lo.ledger_dir = args_.ledger_dir;
     lo.db_dir = args_.chain_dir + "/db";
     lo.extra_roots = {args_.chain_dir + "/checkpoints"};  // checkpoints are cut like the store
+    lo.on_ledger_full = OnLedgerFull;
+    lo.carried_durability = args_.carried_durability;  // what earlier kills left unsynced
     Status s;
     if (!args_.crash_at.empty()) {
       const size_t colon = args_.crash_at.find(':');
       s = faults::ParseEventKind(args_.crash_at.substr(0, colon), &lo.crash_at.kind);
       if (!s.ok() || colon == std::string::npos)
-        return Fail(kWriterBadArgs, "bad --crash-at " + args_.crash_at);
+        return HarnessFail(kWriterBadArgs, "bad --crash-at " + args_.crash_at);
       lo.crash_at.nth = std::stoull(args_.crash_at.substr(colon + 1));
     }
-    auto fs = faults::NewLedgerFileSystem(rocksdb::FileSystem::Default(), lo, &s);
-    if (fs == nullptr) return Fail(kWriterBadArgs, s.message());
-    ledger_env_ = rocksdb::NewCompositeEnv(fs);
-    options_.env = ledger_env_.get();
+    ledger_fs_ = faults::NewLedgerFileSystem(base_fs_, lo, &s);
+    if (ledger_fs_ == nullptr) return HarnessFail(kWriterHarnessError, s.message());
+    env_ = rocksdb::NewCompositeEnv(ledger_fs_);
+    options_.env = env_.get();
     return kGoOn;
   }
 
@@ -267,11 +292,21 @@ class Writer {
     if (!args_.ledger_dir.empty()) {
       const int code = InstallLedger();
       if (code != kGoOn) return code;
+    } else {
+      env_ = rocksdb::NewCompositeEnv(base_fs_);
+      options_.env = env_.get();
     }
     options_.statistics = rocksdb::CreateDBStatistics();
     const auto t0 = std::chrono::steady_clock::now();
     rocksdb::DB* raw = nullptr;
     rocksdb::Status rs = rocksdb::DB::Open(options_, args_.chain_dir + "/db", &raw);
+    if (!rs.ok() && DiskFull(rs)) {
+      // The recovery could not write its MANIFEST, WAL or flush: the disk decided, not the store.
+      return HarnessFail(kWriterHarnessError,
+                         fmt::format("no space left to open the store in {}/db: {}; free space "
+                                     "there, or give --data-dir a larger disk",
+                                     args_.chain_dir, rs.ToString()));
+    }
     if (!rs.ok()) return Fail(kWriterOpenFailed, "open failed: " + rs.ToString());
     db_.reset(raw);
     const auto open_us =
@@ -313,7 +348,12 @@ class Writer {
   }
 
   // Executes ops from the recovered point on, each between its `issued` and `acked` line.
+  // Crash points count from here: the judging open above is not the cycle's writing.
   int WriteOps() {
+    if (ledger_fs_ != nullptr) {
+      Status s = faults::MarkWritingStarts(ledger_fs_.get());
+      if (!s.ok()) return HarnessFail(kWriterHarnessError, s.message());
+    }
     if (args_.lie_ack) wo_.disableWAL = true;
     const uint64_t first = recovered_ + 1;
     const uint64_t last = recovered_ + header_.max_ops_per_cycle;
@@ -328,12 +368,22 @@ class Writer {
       Say(pending + IssuedLine(i));
       pending.clear();
       rocksdb::Status ws = Execute(db_.get(), op, header_.seed, wo_, args_.chain_dir);
-      if (!ws.ok())
-        return Fail(kWriterOpFailed,
-                    fmt::format("op {} ({}) failed: {}", i, OpKindName(op.kind), ws.ToString()));
+      if (!ws.ok()) return OpFailed(i, op, ws);
       if (!args_.lie_ack) pending = AckedLine(i);
     }
     Say(pending + (g_stop.load() ? "" : DoneLine()));
+    return kGoOn;
+  }
+
+  // Op i was not acked. A full disk stops this cycle's writing (no op after it is tried, so
+  // nothing acked follows an op RocksDB refused) and the writer waits for its fault; any
+  // other error ends the writer with an `error` line the cycle is failed on.
+  int OpFailed(uint64_t i, const Op& op, const rocksdb::Status& ws) {
+    const std::string what =
+        fmt::format("op {} ({}) failed: {}", i, OpKindName(op.kind), ws.ToString());
+    if (!DiskFull(ws)) return Fail(kWriterOpFailed, what);
+    Say(RefusedLine(what));
+    fmt::print(stderr, "powercut-writer: refused: {}\n", what);
     return kGoOn;
   }
 
@@ -348,6 +398,10 @@ class Writer {
     while (!g_stop.load()) ::sigsuspend(&waiting);
     ::sigprocmask(SIG_UNBLOCK, &term, nullptr);
     rocksdb::Status rs = db_->Close();
+    if (!rs.ok() && DiskFull(rs)) {
+      Say(RefusedLine("close failed: " + rs.ToString()));
+      return kWriterOk;
+    }
     if (!rs.ok()) return Fail(kWriterOpFailed, "close failed: " + rs.ToString());
     db_.reset();
     Say(ClosedLine());
@@ -360,7 +414,11 @@ class Writer {
   Oracle base_;
   rocksdb::Options options_;
   rocksdb::WriteOptions wo_;
-  std::unique_ptr<rocksdb::Env> ledger_env_;  // outlives db_: declared first, destroyed last
+  // Under every open: a full disk must not abort us through the info LOG (info_log_fs.h).
+  const std::shared_ptr<rocksdb::FileSystem> base_fs_ =
+      NewInfoLogTolerantFileSystem(rocksdb::FileSystem::Default());
+  std::shared_ptr<rocksdb::FileSystem> ledger_fs_;  // writing cycles: the ledger over base_fs_
+  std::unique_ptr<rocksdb::Env> env_;               // outlives db_: declared first, destroyed last
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<workloads::OpGenerator> ops_;
   uint64_t recovered_ = 0;
