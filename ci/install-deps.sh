@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libfmt-dev
   catch2 librapidcheck-dev libcli11-dev
   python3-yaml python3-jsonschema
+  # tests only: tests/browser_report_test opens report.html in headless Chromium
+  chromium
 )
 
 missing=()

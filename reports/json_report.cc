@@ -394,6 +394,7 @@ json ToJson(const RunResult& run) {
       // the current version, whatever a parsed RunResult claimed.
       {"schema_version", kReportSchemaVersion},
       {"tool_version", run.tool_version},
+      {"rocksdb_version", run.rocksdb_version},
       {"seed", run.seed},
       {"plan", run.plan.is_null() ? json::object() : run.plan},
       {"contract", run.contract},
@@ -429,6 +430,8 @@ Status FromJson(const json& doc, RunResult* run) {
   if (const json* sv = r.Get("schema_version")) version = sv->get<int64_t>();
   out.schema_version = static_cast<int>(version);
   r.String("tool_version", &out.tool_version);
+  // Optional: reports written before it was recorded lack it.
+  r.String("rocksdb_version", &out.rocksdb_version, /*required=*/false);
   r.U64("seed", &out.seed);
   if (const json* plan = r.Get("plan")) {
     if (!plan->is_object()) {

@@ -16,7 +16,8 @@ struct ShardId {
   uint64_t count = 0;
 };
 
-// Parses "I/N" with 0 <= I < N; nothing else (no spaces, signs or "merged ...").
+// Parses "I/N" with 1 <= I <= N (shards count from 1, see run --shard); nothing else (no spaces,
+// signs or "merged ...").
 bool ParseShard(std::string_view s, ShardId* id) {
   const size_t slash = s.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) return false;
@@ -26,7 +27,7 @@ bool ParseShard(std::string_view s, ShardId* id) {
     return ec == std::errc() && ptr == end;
   };
   return number(s.substr(0, slash), &id->index) && number(s.substr(slash + 1), &id->count) &&
-         id->count > 0 && id->index < id->count;
+         id->index >= 1 && id->index <= id->count;
 }
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
@@ -53,8 +54,9 @@ Status MergeReports(const std::vector<RunResult>& shards, RunResult* merged) {
     }
     ShardId id;
     if (!ParseShard(r.shard, &id)) {
-      return Status::BadInput("merge: " + which +
-                              " is not a shard report (expected shard I/N from run --shard)");
+      return Status::BadInput(
+          "merge: " + which +
+          " is not a shard report (expected shard I/N with 1 <= I <= N, from run --shard)");
     }
     if (i == 0) first_id = id;
     if (id.count != first_id.count) {
@@ -82,12 +84,17 @@ Status MergeReports(const std::vector<RunResult>& shards, RunResult* merged) {
       return Status::BadInput("merge: " + which + " was written by powercut " +
                               Quote(r.tool_version) + ", report 1 by " + Quote(first.tool_version));
     }
+    if (r.rocksdb_version != first.rocksdb_version) {
+      return Status::BadInput("merge: " + which + " ran on RocksDB " + Quote(r.rocksdb_version) +
+                              ", report 1 on " + Quote(first.rocksdb_version));
+    }
     by_index[id.index] = &r;
   }
 
   RunResult out;
   out.schema_version = kReportSchemaVersion;
   out.tool_version = first.tool_version;
+  out.rocksdb_version = first.rocksdb_version;
   out.seed = first.seed;
   out.plan = first.plan;
   out.contract = first.contract;
@@ -113,7 +120,7 @@ Status MergeReports(const std::vector<RunResult>& shards, RunResult* merged) {
   }
   // A missing shard is a hole in the run: its chains were never tested.
   std::vector<std::string> missing;
-  for (uint64_t i = 0; i < first_id.count; ++i) {
+  for (uint64_t i = 1; i <= first_id.count; ++i) {
     if (!by_index.count(i)) missing.push_back(fmt::format("{}/{}", i, first_id.count));
   }
   if (!missing.empty()) {

@@ -16,7 +16,7 @@ namespace powercut::reports {
 //
 // Otherwise: cycles are concatenated in shard order, each tagged with its shard; totals are
 // the sums; duration_s is the longest shard's (shards run in parallel); started_at the
-// earliest; shard becomes "merged 0/2,1/2". The merge is complete only when every shard is
+// earliest; shard becomes "merged 1/2,2/2". The merge is complete only when every shard is
 // complete and all N shards are present; incomplete_reason then names the missing or
 // interrupted shards.
 Status MergeReports(const std::vector<RunResult>& shards, RunResult* merged);

@@ -19,6 +19,7 @@ Status WriteReports(const RunResult& run, const std::string& dir) {
   const std::string json =
       ToJson(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string text = ToText(run);
+  const std::string html = ToHtml(run);
   const std::string junit = ToJunit(run);
   const std::string prom = ToPrometheus(run);
   const std::filesystem::path base(dir);
@@ -26,6 +27,7 @@ Status WriteReports(const RunResult& run, const std::string& dir) {
   // human and CI views of the same run are there too.
   for (const auto& [name, content] :
        {std::pair<const char*, const std::string&>{"report.txt", text},
+        {"report.html", html},
         {"junit.xml", junit},
         {"metrics.prom", prom},
         {"report.json", json}}) {

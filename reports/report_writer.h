@@ -1,5 +1,5 @@
-// Writes a run's report folder: report.json, report.txt, junit.xml, metrics.prom. Each file is
-// written atomically (src/atomic_file.h), so a reader never sees a torn report.
+// Writes a run's report folder: report.json, report.txt, report.html, junit.xml, metrics.prom. Each
+// file is written atomically (src/atomic_file.h), so a reader never sees a torn report.
 #pragma once
 
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace powercut::reports {
 
-// Creates `dir` if needed (create_directories) and writes report.txt, junit.xml,
+// Creates `dir` if needed (create_directories) and writes report.txt, report.html, junit.xml,
 // metrics.prom (reports/prometheus.h) and, last, report.json into it. IoError naming the path when
 // a directory or file cannot be written; a file that could not be written is left as it was (or
 // absent), never half-written.
@@ -32,6 +32,9 @@ Status FromJson(const nlohmann::json& doc, RunResult* run);
 // only the latest failures are printed (in the order they finished), the count of the
 // earlier ones in their place.
 std::string ToText(const RunResult& run, bool running = false);
+// report.html: the page a person reads (reports/html_report.cc). Self-contained: inline CSS,
+// SVG and script, nothing fetched.
+std::string ToHtml(const RunResult& run);
 // junit.xml: one testsuite "powercut", a testcase per cycle, an error testcase if incomplete.
 std::string ToJunit(const RunResult& run);
 

@@ -83,13 +83,16 @@ struct CycleResult {
 struct RunResult {
   int schema_version = kReportSchemaVersion;
   std::string tool_version;  // POWERCUT_VERSION
+  // The RocksDB the harness was built against, e.g. "7.8.3"; empty in reports written before
+  // it was recorded (the field is optional in report.json).
+  std::string rocksdb_version;
   uint64_t seed = 0;
   // The plan as given: profile, fault, cut, options, limits. Always a JSON object (null is
   // written as {}). Must not contain the shard: shards of one run share the plan, and
   // MergeReports compares plans exactly.
   nlohmann::json plan;
   std::string contract;           // e.g. "process-kill/wal: lo = last acked op"
-  std::string shard;              // "I/N", empty when not sharded; "merged 0/2,1/2" after merge
+  std::string shard;              // "I/N", empty when not sharded; "merged 1/2,2/2" after merge
   bool complete = false;          // false when interrupted (SIGINT/SIGTERM) or the harness failed
   std::string incomplete_reason;  // why, when !complete
   std::string started_at;         // ISO 8601 UTC
@@ -117,6 +120,13 @@ inline std::map<std::string, double> WrittenMetrics(const CycleResult& c) {
 inline std::string ReproduceCommand(const CycleResult& c) {
   if (!c.reproduce.empty()) return c.reproduce;
   return "powercut replay report.json --cycle " + std::to_string(c.cycle);
+}
+
+// Where a run's failing cycle keeps its evidence, relative to the run's report folder (the
+// folder replay reads). A merged report's cycles (shard set) keep theirs in their shard's
+// folder, which their reproduce line names.
+inline std::string EvidenceDir(const CycleResult& c) {
+  return "failures/" + std::to_string(c.cycle);
 }
 
 }  // namespace powercut::reports

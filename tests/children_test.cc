@@ -104,18 +104,24 @@ TEST_CASE("--metrics-port serves /metrics and /healthz on loopback while a run g
 
 TEST_CASE("two shards merge into the totals of both, and the gate judges the merge") {
   TempDir t;
-  for (const char* shard : {"0/2", "1/2"}) {
+  // Shards count from 1, as CI matrices do; 0/N is bad input that says so.
+  const Result zero = Powercut(t.path, "run --seed 8 --cycles 10 --shard 0/2 --data-dir dz");
+  CHECK(zero.exit_code == 2);
+  CHECK(zero.err.find("shards count from 1") != std::string::npos);
+  CHECK(CountLines(zero.err) == 1);
+  CHECK(!fs::exists(t.path / "dz"));
+  for (const char* shard : {"1/2", "2/2"}) {
     const std::string i(1, shard[0]);
     const Result r = Powercut(t.path, std::string("run --seed 8 --cycles 10 --shard ") + shard +
                                           " --data-dir d" + i + " --report-dir r" + i);
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
   }
-  const nlohmann::json a = ReadJson(t.path / "r0/report.json"),
-                       b = ReadJson(t.path / "r1/report.json");
-  CHECK(a.at("shard") == "0/2");
+  const nlohmann::json a = ReadJson(t.path / "r1/report.json"),
+                       b = ReadJson(t.path / "r2/report.json");
+  CHECK(a.at("shard") == "1/2");
   CHECK(a.at("cycles") != b.at("cycles"));  // disjoint chains, other seeds
-  const Result m = Powercut(t.path, "merge r0/report.json r1/report.json --out merged");
+  const Result m = Powercut(t.path, "merge r1/report.json r2/report.json --out merged");
   INFO(m.out << m.err);
   REQUIRE(m.exit_code == 0);
   const nlohmann::json merged = ReadJson(t.path / "merged/report.json");
@@ -125,5 +131,5 @@ TEST_CASE("two shards merge into the totals of both, and the gate judges the mer
   CHECK(Powercut(t.path, "gate merged/report.json --min-cycles 20").exit_code == 0);
   const Result low = Powercut(t.path, "gate merged/report.json --min-cycles 21");
   CHECK(low.exit_code == 1);
-  CHECK(Powercut(t.path, "merge r0/report.json r0/report.json --out m2").exit_code == 2);
+  CHECK(Powercut(t.path, "merge r1/report.json r1/report.json --out m2").exit_code == 2);
 }

@@ -137,7 +137,7 @@ RunResult Shard(uint64_t index) {
   run.seed = 7;
   run.plan = {{"profile", "default"}, {"fault", "mix"}, {"duration_ms", 1800000}};
   run.contract = "process-kill/wal: lo = last acked op";
-  run.shard = std::to_string(index) + "/2";
+  run.shard = std::to_string(index + 1) + "/2";  // shards count from 1
   run.complete = true;
   run.started_at = "2024-05-01T02:00:0" + std::to_string(index) + "Z";
   run.duration_s = 10.0 + static_cast<double>(index);
@@ -187,7 +187,7 @@ TEST_CASE("merge of two shard reports equals the sums of the shards") {
   CHECK(m.faults_seen == faults);
   CHECK(m.status == "pass");
   CHECK(merged.complete);
-  CHECK(merged.shard == "merged 0/2,1/2");
+  CHECK(merged.shard == "merged 1/2,2/2");
   CHECK(merged.duration_s == 11.0);  // shards run side by side: the longest one
   // Each metric's distribution covers the cycles of both shards.
   for (const auto& [name, d] : m.metrics) {

@@ -45,7 +45,7 @@ check(set(jobs) == {"shard", "merge"}, f"nightly: jobs are {sorted(jobs)}, want 
 shard = jobs.get("shard", {})
 check(shard.get("container") == "debian:12", "nightly shard: not in a debian:12 container")
 matrix = shard.get("strategy", {}).get("matrix", {}).get("shard")
-check(matrix == [0, 1, 2, 3], f"nightly shard: matrix is {matrix}, want [0, 1, 2, 3]")
+check(matrix == [1, 2, 3, 4], f"nightly shard: matrix is {matrix}, want [1, 2, 3, 4] (1-based)")
 check(shard.get("strategy", {}).get("fail-fast") is False, "nightly shard: fail-fast not off")
 check(uses(shard, "actions/checkout"), "nightly shard: no checkout")
 check(any_run(shard, "bash ci/install-deps.sh"), "nightly shard: deps not installed")
@@ -97,6 +97,18 @@ check(any_run(gjob, "powercut gate merged/report.json", "--min-cycles", "--requi
       "release-gate: no gate")
 check(gate.get("permissions", {}).get("actions") == "read",
       "release-gate: cannot read another run's artifacts")
+
+# GitHub runs workflows only from .github/workflows/: the copies there must be ci/'s exactly,
+# so what this test checks is what runs.
+import os
+github = os.path.join(os.path.dirname(os.path.abspath(ci)), ".github", "workflows")
+for name in ("nightly.yml", "release-gate.yml"):
+    mine, theirs = os.path.join(ci, name), os.path.join(github, name)
+    if not os.path.exists(theirs):
+        check(False, f"{theirs} missing: cp {mine} {theirs}")
+        continue
+    with open(mine, "rb") as a, open(theirs, "rb") as b:
+        check(a.read() == b.read(), f"{theirs} differs from {mine}: cp {mine} {theirs}")
 
 for f in failures:
     print("FAIL:", f)

@@ -66,7 +66,7 @@ std::vector<std::string> GenArgs() {
   maybe("--max-failures", std::to_string(*rc::gen::inRange(0, 100)));
   const uint32_t shards = *rc::gen::inRange(1, 9);
   maybe("--shard",
-        std::to_string(*rc::gen::inRange<uint32_t>(0, shards)) + "/" + std::to_string(shards));
+        std::to_string(*rc::gen::inRange<uint32_t>(1, shards + 1)) + "/" + std::to_string(shards));
   for (const char* flag : {"--test-lie-ack", "--test-drop-sync-record", "--test-break-checkpoint",
                            "--test-undo-cycle"})
     if (*rc::gen::arbitrary<bool>()) a.push_back(flag);

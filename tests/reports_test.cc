@@ -20,6 +20,7 @@
 #include <vector>
 #include "tests/e2e_support.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "reports/gate.h"
@@ -27,6 +28,7 @@
 #include "reports/report_loader.h"
 #include "reports/report_writer.h"
 #include "reports/run_result.h"
+#include "reports/step_summary.h"
 #include "reports/summary.h"
 
 namespace fs = std::filesystem;
@@ -141,7 +143,7 @@ RunResult FailedRun() {
 
 RunResult Shard(uint64_t index, uint64_t count) {
   RunResult run = GoodRun();
-  run.shard = std::to_string(index) + "/" + std::to_string(count);
+  run.shard = std::to_string(index + 1) + "/" + std::to_string(count);  // shards count from 1
   run.duration_s = 2.0 + static_cast<double>(index);
   run.started_at = "2024-05-01T02:00:0" + std::to_string(5 - index) + "Z";
   if (index == 1) run.cycles.push_back(PassCycle(2, 5, "power-cut", 50));
@@ -184,7 +186,7 @@ TEST_CASE("summary derives counts, speed, recovery stats and status from the cyc
 
 TEST_CASE("report.json round trips through ToJson and FromJson") {
   for (RunResult run : {GoodRun(), FailedRun(), Shard(1, 2)}) {
-    run.cycles[0].shard = "0/3";  // the optional per-cycle field survives too
+    run.cycles[0].shard = "1/3";  // the optional per-cycle field survives too
     const json doc = ToJson(run);
     CHECK(doc["schema_version"] == kReportSchemaVersion);
     CHECK(doc["summary"]["cycles"] == run.cycles.size());
@@ -447,16 +449,16 @@ TEST_CASE("WriteReports writes the four files atomically, leaving no temp file")
   const fs::path dir = tmp.path / "nested" / "report";
   const RunResult run = FailedRun();
   REQUIRE(WriteReports(run, dir.string()).ok());
-  CHECK(Listing(dir) ==
-        std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
+  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "metrics.prom", "report.html",
+                                                 "report.json", "report.txt"});
   CHECK(json::parse(e2e::Slurp(dir / "report.json")) == ToJson(run));
   CHECK(e2e::Slurp(dir / "report.txt") == ToText(run));
   CHECK(e2e::Slurp(dir / "junit.xml") == ToJunit(run));
 
   // Rewriting replaces the files whole.
   REQUIRE(WriteReports(GoodRun(), dir.string()).ok());
-  CHECK(Listing(dir) ==
-        std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
+  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "metrics.prom", "report.html",
+                                                 "report.json", "report.txt"});
   CHECK(json::parse(e2e::Slurp(dir / "report.json")) == ToJson(GoodRun()));
 
   RunResult loaded;
@@ -486,8 +488,8 @@ TEST_CASE("WriteReports into an unwritable directory fails and leaves no partial
   REQUIRE(waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);  // 0: failed with an IoError, as it must
-  CHECK(Listing(dir) ==
-        std::vector<std::string>{"junit.xml", "metrics.prom", "report.json", "report.txt"});
+  CHECK(Listing(dir) == std::vector<std::string>{"junit.xml", "metrics.prom", "report.html",
+                                                 "report.json", "report.txt"});
   CHECK(e2e::Slurp(dir / "report.json") == before);  // the old report is intact
 
   // The directory cannot be created: a file stands in the way.
@@ -547,7 +549,7 @@ TEST_CASE("MergeReports sums shards into one report") {
   RunResult merged;
   // Given out of order: the merge orders cycles by shard.
   REQUIRE(MergeReports({b, a}, &merged).ok());
-  CHECK(merged.shard == "merged 0/2,1/2");
+  CHECK(merged.shard == "merged 1/2,2/2");
   CHECK(merged.complete);
   CHECK(merged.incomplete_reason.empty());
   CHECK(merged.seed == 42);
@@ -556,8 +558,8 @@ TEST_CASE("MergeReports sums shards into one report") {
   CHECK(merged.started_at == b.started_at);  // the earliest
   CHECK(merged.duration_s == 3.0);           // the longest shard
   REQUIRE(merged.cycles.size() == a.cycles.size() + b.cycles.size());
-  CHECK(merged.cycles.front().shard == "0/2");
-  CHECK(merged.cycles.back().shard == "1/2");
+  CHECK(merged.cycles.front().shard == "1/2");
+  CHECK(merged.cycles.back().shard == "2/2");
   CHECK(merged.cycles.back().fault == "power-cut");
 
   const Summary sa = Summarize(a), sb = Summarize(b), sm = Summarize(merged);
@@ -588,15 +590,15 @@ TEST_CASE("MergeReports is complete only with every shard present and complete")
   interrupted.incomplete_reason = "interrupted by SIGTERM";
   REQUIRE(MergeReports({Shard(0, 3), interrupted}, &merged).ok());
   CHECK_FALSE(merged.complete);
-  CHECK(Contains(merged.incomplete_reason, "shard 1/3 incomplete (interrupted by SIGTERM)"));
-  CHECK(Contains(merged.incomplete_reason, "shards missing: 2/3"));
+  CHECK(Contains(merged.incomplete_reason, "shard 2/3 incomplete (interrupted by SIGTERM)"));
+  CHECK(Contains(merged.incomplete_reason, "shards missing: 3/3"));
   CHECK(Summarize(merged).status == "incomplete");
 
   // Every shard complete, but one never reported: its chains were never tested.
   REQUIRE(MergeReports({Shard(0, 2)}, &merged).ok());
   CHECK_FALSE(merged.complete);
-  CHECK(merged.incomplete_reason == "shards missing: 1/2");
-  CHECK(merged.shard == "merged 0/2");
+  CHECK(merged.incomplete_reason == "shards missing: 2/2");
+  CHECK(merged.shard == "merged 1/2");
 }
 
 TEST_CASE("MergeReports refuses reports that are not shards of one run") {
@@ -623,7 +625,7 @@ TEST_CASE("MergeReports refuses reports that are not shards of one run") {
   other_version.schema_version = kReportSchemaVersion + 1;
   refuse({a, other_version}, "schema version");
 
-  refuse({a, Shard(0, 2)}, "shard 0/2 given twice");
+  refuse({a, Shard(0, 2)}, "shard 1/2 given twice");
   refuse({a, Shard(1, 3)}, "one of 3 shards");
 
   RunResult unsharded = GoodRun();
@@ -719,7 +721,7 @@ TEST_CASE("the gate passes a good report and refuses each kind of bad one") {
   SECTION("a shard and the merge containing it") {
     RunResult merged;
     REQUIRE(MergeReports({Shard(0, 2), Shard(1, 2)}, &merged).ok());
-    refused({ToJson(merged), ToJson(Shard(1, 2))}, opts, "repeats shard 1/2 of seed 42");
+    refused({ToJson(merged), ToJson(Shard(1, 2))}, opts, "repeats shard 2/2 of seed 42");
   }
   SECTION("no report at all") { refused({}, opts, "no report given"); }
 }
@@ -741,4 +743,72 @@ TEST_CASE("the gate counts cycles and faults across the shard reports it is give
   REQUIRE(LoadReportJson((tmp.path / "report.json").string(), &doc).ok());
   opts.min_cycles = 9;
   CHECK(GateReasons({doc}, opts).empty());
+}
+
+TEST_CASE("report.html of a 100,000-cycle run stays small: bins, not a node per cycle") {
+  RunResult run = GoodRun();
+  run.cycles.clear();
+  constexpr uint64_t kCycles = 100'000;
+  for (uint64_t i = 1; i <= kCycles; ++i) {
+    CycleResult c = PassCycle(i % 2, i, i % 3 == 0 ? "power-cut" : "kill", 10 + i % 7);
+    c.metrics = {{"estimate_num_keys", static_cast<double>(i)}, {"ops_acked", 50}};
+    run.cycles.push_back(std::move(c));
+  }
+  for (uint64_t i : {500u, 50'000u, 99'999u}) run.cycles[i - 1] = FailCycle(i % 2, i, 3);
+  const std::string html = ToHtml(run);
+  // Every figure aggregates: the timeline's cells, the histograms' bars and the series'
+  // points are bounded by constants, whatever the cycle count.
+  CHECK(e2e::Count(html, "<rect") < 5'000);
+  CHECK(html.size() < 2'000'000);
+  CHECK(Contains(html, "bins per chain"));
+  // Each failure has its section, linked from the timeline.
+  for (uint64_t i : {500u, 50'000u, 99'999u}) {
+    CHECK(Contains(html, "<section class=\"failure\" id=\"cycle-" + std::to_string(i) + "\">"));
+    CHECK(Contains(html, "href=\"#cycle-" + std::to_string(i) + "\""));
+  }
+  CHECK(Contains(html, "id=\"series-estimate_num_keys\""));
+}
+
+TEST_CASE("report.html escapes what a key or an error message holds and fetches nothing") {
+  RunResult run = FailedRun();
+  run.cycles[2].detail = "open failed: <script>alert(1)</script> & \xff";
+  run.cycles[2].findings.push_back({"k<1>", "lost-ack", "op \"7\"", "absent"});
+  const std::string html = ToHtml(run);
+  CHECK(!Contains(html, "<script>alert(1)"));
+  CHECK(Contains(html, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \xEF\xBF\xBD"));
+  CHECK(Contains(html, "<td>k&lt;1&gt;</td>"));
+  CHECK(Contains(html, "default-src 'none'"));
+  // The only address on the page is SVG's namespace name, which is never fetched.
+  CHECK(e2e::Count(html, "http://") == e2e::Count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK(!Contains(html, "https://"));
+  CHECK(Contains(html, "id=\"verdict\" class=\"banner fail\""));
+}
+
+TEST_CASE("a failure's JUnit testcase carries seed, chain, cycle, class and reproduce line") {
+  const RunResult run = FailedRun();
+  const std::string xml = ToJunit(run);
+  const CycleResult& c = run.cycles[2];
+  CHECK(Contains(xml, "<property name=\"seed\" value=\"" + std::to_string(run.seed) + "\"/>"));
+  CHECK(Contains(xml, "<property name=\"cycle\" value=\"" + std::to_string(c.cycle) + "\"/>"));
+  CHECK(Contains(xml, "<property name=\"chain\" value=\"" + std::to_string(c.chain) + "\"/>"));
+  CHECK(Contains(xml, "<property name=\"class\" value=\"lost-ack,torn-batch\"/>"));
+  CHECK(Contains(xml, "<property name=\"reproduce\" value=\"" + ReproduceCommand(c) + "\"/>"));
+  CHECK(Contains(xml, fmt::format("at seed {}, chain {}, cycle {}", run.seed, c.chain, c.cycle)));
+}
+
+TEST_CASE("the GitHub step summary is appended only where GITHUB_STEP_SUMMARY points") {
+  TempDir t;
+  const fs::path file = t.path / "summary.md";
+  ::unsetenv("GITHUB_STEP_SUMMARY");
+  CHECK(AppendStepSummary("x").ok());
+  CHECK(!fs::exists(file));
+  ::setenv("GITHUB_STEP_SUMMARY", file.c_str(), 1);
+  e2e::WriteFile(file, "earlier step\n");
+  const RunResult run = FailedRun();
+  REQUIRE(AppendStepSummary(StepSummaryMarkdown(run, "run")).ok());
+  const std::string md = e2e::Slurp(file);
+  ::unsetenv("GITHUB_STEP_SUMMARY");
+  CHECK(md.rfind("earlier step\n### powercut run: FAIL", 0) == 0);
+  CHECK(Contains(md, "`" + ReproduceCommand(run.cycles[2]) + "`"));
+  CHECK(Contains(md, "4 cycles: 3 passed, 1 failed"));
 }

@@ -27,7 +27,12 @@ struct Chain {
   std::unique_ptr<workloads::OpGenerator> ops;
 
   Chain() {
-    const Result r = Powercut(t.path, "run --seed 11 --cycles 4 --chains 1 --fault kill");
+    // Each cycle writes its 300 ops well before its kill (250 ms), so the chain's op stream,
+    // and so every key the tests below look for, does not depend on the machine's speed.
+    const Result r = Powercut(t.path,
+                              "run --seed 11 --cycles 4 --chains 1 --fault kill "
+                              "--max-ops-per-cycle 300 --fault-after-min-ms 250 "
+                              "--fault-after-max-ms 250");
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     dir = t.path / "powercut-data/chain-0";

@@ -13,6 +13,7 @@
 #include "harness/check/session.h"
 #include "harness/cli/subcommand.h"
 #include "harness/run/data_dir.h"
+#include "reports/step_summary.h"
 #include "src/atomic_file.h"
 #include "src/store_config.h"
 
@@ -170,6 +171,22 @@ void PrintOutcome(const CheckOptions& o, const CheckSession& session, const std:
   }
 }
 
+// The job summary of a check: its status and, on a finding, the shrunk case's reproduce line.
+void AppendCheckSummary(const CheckOptions& o, const CheckSession& session,
+                        const std::string& status) {
+  std::string md = fmt::format("### powercut check: {}\n\n- seed {}, {} cases passed\n",
+                               status == "pass"   ? "PASS"
+                               : status == "fail" ? "FAIL"
+                                                  : status,
+                               o.seed, session.passed());
+  if (const auto& best = session.smallest_failure(); best) {
+    md += fmt::format("- classes: {}\n- reproduce: `{}`\n", Join(best->outcome.classes),
+                      best->Reproduce());
+  }
+  if (Status s = reports::AppendStepSummary(md + "\n"); !s.ok())
+    fmt::print(stderr, "powercut check: {}\n", s.message());
+}
+
 }  // namespace
 
 int CheckCommand(const CheckOptions& o) {
@@ -208,6 +225,7 @@ int CheckCommand(const CheckOptions& o) {
     return kBadInput;
   }
   PrintOutcome(o, session, status, seconds);
+  AppendCheckSummary(o, session, status);
   fmt::print("powercut check: report in {}\n", report_path);
   if (status == "interrupted") return kInterrupted;
   if (!error.empty()) {

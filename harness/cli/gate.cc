@@ -9,6 +9,7 @@
 #include "reports/gate.h"
 #include "reports/report_loader.h"
 #include "reports/report_writer.h"
+#include "reports/step_summary.h"
 #include "reports/summary.h"
 
 namespace powercut::harness {
@@ -45,8 +46,14 @@ int GateCommand(const std::vector<std::string>& report_paths, uint64_t min_cycle
     for (std::string& r : reports::GateReasons(docs, opts)) reasons.push_back(std::move(r));
   }
   if (!reasons.empty()) {
-    for (const std::string& r : reasons) fmt::print("gate: FAIL: {}\n", OneLine(r));
+    std::string md = "### powercut gate: FAIL\n\n";
+    for (const std::string& r : reasons) {
+      fmt::print("gate: FAIL: {}\n", OneLine(r));
+      md += "- " + OneLine(r) + "\n";
+    }
     std::fflush(stdout);
+    if (Status s = reports::AppendStepSummary(md + "\n"); !s.ok())
+      fmt::print(stderr, "gate: {}\n", s.message());
     return kExitRefused;
   }
 
@@ -60,9 +67,13 @@ int GateCommand(const std::vector<std::string>& report_paths, uint64_t min_cycle
     cycles += sum.cycles;
     for (const auto& [kind, n] : sum.faults_seen) faults[kind] += n;
   }
-  fmt::print("gate: PASS {} report{}, {} cycles all passed (min {}), faults: {}\n", docs.size(),
-             docs.size() == 1 ? "" : "s", cycles, min_cycles, reports::CountsToString(faults));
+  const std::string line =
+      fmt::format("PASS {} report{}, {} cycles all passed (min {}), faults: {}", docs.size(),
+                  docs.size() == 1 ? "" : "s", cycles, min_cycles, reports::CountsToString(faults));
+  fmt::print("gate: {}\n", line);
   std::fflush(stdout);
+  if (Status s = reports::AppendStepSummary("### powercut gate: PASS\n\n" + line + "\n\n"); !s.ok())
+    fmt::print(stderr, "gate: {}\n", s.message());
   return kExitPass;
 }
 

@@ -10,6 +10,7 @@
 #include "reports/merge.h"
 #include "reports/report_loader.h"
 #include "reports/report_writer.h"
+#include "reports/step_summary.h"
 #include "reports/summary.h"
 
 namespace fs = std::filesystem;
@@ -69,6 +70,8 @@ int MergeCommand(const std::vector<std::string>& report_paths, const std::string
       "powercut merge: {} reports, {} cycles, {} failed, status {}; report in {}/report.txt\n",
       shards.size(), sum.cycles, sum.failed, sum.status, out_dir);
   if (!merged.complete) fmt::print("powercut merge: incomplete: {}\n", merged.incomplete_reason);
+  if (Status s = reports::AppendStepSummary(reports::StepSummaryMarkdown(merged, "merge")); !s.ok())
+    fmt::print(stderr, "powercut merge: {}\n", s.message());
   return kExitOk;
 }
 

@@ -104,7 +104,9 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                 "after a FAIL, start a fresh chain and go on (default: stop at the first FAIL)");
   run->add_option("--max-failures", plan.max_failures, "failures whose evidence is kept")
       ->capture_default_str();
-  run->add_option("--shard", f->shard, "I/N: run shard I of N (seeds derive from seed and I)");
+  run->add_option(
+      "--shard", f->shard,
+      "I/N: run shard I of N, counted from 1 (1/4 ... 4/4; seeds derive from seed and I)");
   run->add_option("--metrics-port", plan.metrics_port,
                   "serve /metrics, /summary and /healthz on 127.0.0.1:PORT while running (0: off)")
       ->capture_default_str();
@@ -114,10 +116,14 @@ Status CheckShard(const std::string& shard, RunPlan* plan) {
   if (shard.empty()) return Status::Ok();
   unsigned i = 0, n = 0;
   char extra = 0;
-  if (std::sscanf(shard.c_str(), "%u/%u%c", &i, &n, &extra) != 2 || n == 0 || i >= n || n > 1000)
+  // Counted from 1, as Playwright, Jest and Vitest count: a CI matrix `shard: [1, 2, 3, 4]`
+  // maps straight onto --shard ${{ matrix.shard }}/4.
+  if (std::sscanf(shard.c_str(), "%u/%u%c", &i, &n, &extra) != 2 || n == 0 || i == 0 || i > n ||
+      n > 1000)
     return Status::BadInput("--shard '" + shard +
-                            "' is not I/N with 0 <= I < N <= 1000: write e.g. 0/4");
-  plan->shard_index = i;
+                            "' is not I/N with 1 <= I <= N <= 1000: shards count from 1, write "
+                            "e.g. 1/4 ... 4/4");
+  plan->shard_index = i - 1;
   plan->shard_count = n;
   return Status::Ok();
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <rocksdb/version.h>
 
 #include "harness/run/chain_runner.h"
 #include "harness/run/child_process.h"
@@ -20,6 +21,7 @@
 #include "harness/run/run_state.h"
 #include "reports/prometheus.h"
 #include "reports/report_writer.h"
+#include "reports/step_summary.h"
 #include "src/contract.h"
 
 namespace powercut::harness {
@@ -171,6 +173,7 @@ int RunController(const RunPlan& plan) {
   RunState state(plan);
   reports::RunResult run;
   run.tool_version = POWERCUT_VERSION;
+  run.rocksdb_version = fmt::format("{}.{}.{}", ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH);
   run.seed = plan.seed;
   run.plan = plan.ToJson();
   run.contract = ContractsOf(plan);
@@ -203,6 +206,9 @@ int RunController(const RunPlan& plan) {
   fmt::print("powercut: {} cycles, {} failed; report in {}/report.txt\n", run.cycles.size(), failed,
              plan.report_dir);
   PrintFailures(run);
+  // A summary that cannot be appended is said, never a verdict: the report is written.
+  if (Status sum = reports::AppendStepSummary(reports::StepSummaryMarkdown(run, "run")); !sum.ok())
+    fmt::print(stderr, "powercut: {}\n", sum.message());
   if (state.interrupted()) return kExitInterrupted;
   if (!harness_error.empty()) {
     fmt::print(stderr, "powercut: harness failure: {}\n", harness_error);

@@ -14,10 +14,13 @@ namespace powercut::harness {
 
 struct RunPlan {
   uint64_t seed = 1;
-  uint64_t cycles = 0;       // total faults injected across chains; 0 when duration_ms is set
-  int64_t duration_ms = 0;   // stop starting cycles after this long; 0 when cycles is set
-  uint32_t chains = 2;       // chains run side by side, one writer each
-  uint32_t shard_index = 0;  // --shard I/N: this run is shard I of N (N = 0: not sharded)
+  uint64_t cycles = 0;      // total faults injected across chains; 0 when duration_ms is set
+  int64_t duration_ms = 0;  // stop starting cycles after this long; 0 when cycles is set
+  uint32_t chains = 2;      // chains run side by side, one writer each
+  // --shard I/N: this run is shard I of N (N = 0: not sharded). 0-based here (I - 1), so the
+  // first shard's chains have the seeds of an unsharded run; 1-based on the command line and
+  // in every report (Shard()).
+  uint32_t shard_index = 0;
   uint32_t shard_count = 0;
   uint16_t metrics_port = 0;  // serve /metrics and /healthz on 127.0.0.1 while running; 0: off
   workloads::WorkloadSpec workload;
@@ -54,7 +57,8 @@ struct RunPlan {
   bool test_undo_cycle = false;        // TESTS ONLY: a power cut loses all the cycle made durable
 
   std::string Shard() const {
-    return shard_count == 0 ? "" : std::to_string(shard_index) + "/" + std::to_string(shard_count);
+    return shard_count == 0 ? ""
+                            : std::to_string(shard_index + 1) + "/" + std::to_string(shard_count);
   }
 
   // The arguments after `powercut run` that run this plan again: every field that shapes the
