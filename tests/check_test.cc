@@ -3,9 +3,9 @@
 // its printed reproduce line must fail again the same way; a small clean check must pass.
 #include <catch2/catch.hpp>
 
-#include "harness/cli/check.h"
 #include "harness/check/options.h"
 #include "harness/check/run.h"
+#include "harness/cli/check.h"
 #include "src/store_config.h"
 #include "tests/e2e_support.h"
 

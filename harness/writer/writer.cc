@@ -74,8 +74,7 @@ int HarnessFail(int code, const std::string& what) {
 // not broken a promise: the op was not acked. Anything else it returns is held against the
 // store.
 bool DiskFull(const rocksdb::Status& s) {
-  return s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit ||
-         s.IsCompactionTooLarge();
+  return s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit || s.IsCompactionTooLarge();
 }
 
 // Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
