@@ -41,6 +41,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "src/atomic_file.h"
 #include "src/key.h"
 #include "src/op.h"
 #include "src/oracle.h"
@@ -447,6 +448,165 @@ std::pair<uint64_t, uint64_t> StoreSize(const std::string& db_dir) {
   return {bytes, ssts};
 }
 
+// Checks that `dir` is empty or holds a bench store built for these flags (*reuse). Returns 0,
+// or 2 after printing one line naming the problem.
+int CheckWorkDir(const std::string& dir, const json& id, bool* reuse) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    fmt::print(stderr, "bench_verify: cannot create {}: {}\n", dir, ec.message());
+    return 2;
+  }
+  *reuse = false;
+  if (fs::exists(dir + "/" + kMarker)) {
+    std::ifstream in(dir + "/" + kMarker);
+    json prev = json::parse(in, nullptr, false);
+    if (prev != id) {
+      const bool known = prev.is_object() && prev.contains("keys") && prev.contains("ops");
+      fmt::print(stderr,
+                 "bench_verify: {} holds a bench store built for other flags ({}): rerun with "
+                 "those flags, or use another --dir\n",
+                 dir,
+                 known ? fmt::format("--keys {} --seed {}, largest --spans {}",
+                                     prev["keys"].get<uint64_t>(), prev.value("seed", 0ull),
+                                     prev["ops"].get<uint64_t>() - prev["keys"].get<uint64_t>())
+                       : "unreadable marker");
+      return 2;
+    }
+    *reuse = true;
+  } else if (!fs::is_empty(dir)) {
+    fmt::print(stderr,
+               "bench_verify: {} is not empty and holds no bench store: give an empty or "
+               "new --dir\n",
+               dir);
+    return 2;
+  }
+  return 0;
+}
+
+// Builds the store (or says it is reused) and returns the load phase's figures.
+json LoadPhase(const Args& a, const BenchOps& ops, uint64_t total, const std::string& dir,
+               const json& id, bool reuse) {
+  const std::string db_dir = dir + "/db";
+  if (reuse) {
+    fmt::print("load: reusing the store in {}\n", db_dir);
+    return {{"reused", true}};
+  }
+  json load = InChild("load", [&] { return Load(a, ops, total, db_dir); });
+  std::ofstream(dir + "/" + kMarker) << id.dump() << "\n";
+  const auto [bytes, ssts] = StoreSize(db_dir);
+  load["store_bytes"] = bytes;
+  load["sst_files"] = ssts;
+  fmt::print(
+      "load: {} ops in {:.2f} s ({} ops/s), flush {:.2f} s, compact {:.2f} s; store {} "
+      "in {} SST files; peak RSS {}\n",
+      Count(total), load["write_seconds"].get<double>(),
+      Rate(total / load["write_seconds"].get<double>()), load["flush_seconds"].get<double>(),
+      load["compact_seconds"].get<double>(), MiB(bytes), ssts, MiB(load["peak_rss_bytes"]));
+  return load;
+}
+
+json OraclePhase(const Args& a, const BenchOps& ops, const std::vector<uint64_t>& los,
+                 uint64_t total, uint64_t m, const std::string& dir) {
+  const json oracle = InChild("oracle", [&] { return PrepareOracles(a, ops, los, total, dir); });
+  fmt::print(
+      "oracle: {} keys = {} in memory, {} on disk; save {:.3f} s (fsync included), "
+      "load {:.3f} s\n",
+      Count(a.keys), MiB(oracle["bytes"]), MiB(oracle["file_bytes"]),
+      oracle["save_seconds"].get<double>(), oracle["load_seconds"].get<double>());
+  fmt::print(
+      "ops: regenerating {} ops takes {:.3f} s ({} ops/s), the floor under Verify's "
+      "per-op cost\n",
+      Count(m), oracle["op_gen_seconds"].get<double>(),
+      Rate(m / oracle["op_gen_seconds"].get<double>()));
+  return oracle;
+}
+
+json ScanPhase(const Args& a, const std::string& dir) {
+  const json scan = InChild("scan", [&] { return Scan(a, dir + "/db"); });
+  fmt::print("scan: {} keys in {:.3f} s = {} keys/s (open {:.3f} s); StoreImage {}; peak RSS {}\n",
+             Count(a.keys), scan["scan_seconds"].get<double>(),
+             Rate(scan["keys_per_second"].get<double>()), scan["open_seconds"].get<double>(),
+             MiB(scan["store_image_bytes"]), MiB(scan["peak_rss_bytes"]));
+  return scan;
+}
+
+// The slowest verdict of the spans, for the goal line.
+struct Worst {
+  double verdict_seconds = 0;
+  double total_seconds = 0;
+  uint64_t span = 0;
+};
+
+json VerdictPhase(const Args& a, const BenchOps& ops, uint64_t total, const std::string& dir,
+                  Worst* worst) {
+  json verdicts = json::array();
+  for (uint64_t span : a.spans) {
+    const uint64_t lo = total - span;
+    const json v = InChild(fmt::format("verdict hi-lo={}", span),
+                           [&] { return Verdict1(a, ops, dir, lo, total, true, total, ""); });
+    const auto extra = v["verify_extra_peak_bytes"];
+    fmt::print(
+        "verdict hi-lo={}: PASS r={} (checked); oracle load {:.3f} s, open {:.3f} s, scan "
+        "{:.3f} s, verify {:.3f} s; verdict (scan+verify) {:.3f} s = {} keys/s; total "
+        "{:.3f} s; peak RSS {} (StoreImage {}, oracle {}, Verify's own peak +{})\n",
+        Count(span), Count(v["recovered"]), v["oracle_load_seconds"].get<double>(),
+        v["open_seconds"].get<double>(), v["scan_seconds"].get<double>(),
+        v["verify_seconds"].get<double>(), v["verdict_seconds"].get<double>(),
+        Rate(v["verdict_keys_per_second"].get<double>()), v["total_seconds"].get<double>(),
+        MiB(v["peak_rss_bytes"]), MiB(v["store_image_bytes"]), MiB(v["oracle_bytes"]),
+        extra.is_null() ? "?" : MiB(extra));
+    if (v["verdict_seconds"].get<double>() > worst->verdict_seconds) {
+      worst->verdict_seconds = v["verdict_seconds"];
+      worst->span = span;
+    }
+    worst->total_seconds = std::max(worst->total_seconds, v["total_seconds"].get<double>());
+    verdicts.push_back(v);
+  }
+  return verdicts;
+}
+
+// FAIL control: the store holds op `total`, so against hi = total − 1 it must FAIL with one
+// phantom key, closest to the smallest r after which only op total's key differs.
+json FailControlPhase(const Args& a, const BenchOps& ops, uint64_t total, uint64_t fail_span,
+                      const std::string& dir) {
+  const uint64_t lo = total - fail_span, hi = total - 1;
+  const uint32_t last_key = ops.Get(total).writes.front().key_id;
+  uint64_t want_r = hi;
+  while (want_r > lo && ops.Get(want_r).writes.front().key_id == last_key) --want_r;
+  const json v = InChild("fail control",
+                         [&] { return Verdict1(a, ops, dir, lo, hi, false, want_r, "phantom"); });
+  fmt::print(
+      "fail control hi-lo={} against a store one op ahead: FAIL, 1 phantom key, r={} "
+      "(checked); verify {:.3f} s (classification walks every key); total {:.3f} s\n",
+      Count(hi - lo), Count(v["recovered"]), v["verify_seconds"].get<double>(),
+      v["total_seconds"].get<double>());
+  return v;
+}
+
+json GoalJudgement(const Args& a, const Worst& worst) {
+  const bool applicable = a.keys >= kGoalKeys;
+  const bool met = applicable && worst.verdict_seconds < kGoalSeconds;
+  if (!applicable) {
+    fmt::print("goal: {}: not judged (store has {} keys, < 1M)\n", kGoal, Count(a.keys));
+  } else {
+    fmt::print(
+        "goal: {}: {} (worst verdict, scan+verify, {:.3f} s at hi-lo={}; with oracle load "
+        "and open {:.3f} s; {} cores here)\n",
+        kGoal, met ? "MET" : "NOT MET", worst.verdict_seconds, Count(worst.span),
+        worst.total_seconds, Cores());
+  }
+  return {{"text", kGoal},
+          {"applicable", applicable},
+          {"met", met},
+          {"worst_verdict_seconds", worst.verdict_seconds},
+          {"worst_verdict_span", worst.span},
+          {"worst_total_seconds", worst.total_seconds},
+          {"cores", Cores()}};
+}
+
+// The run, one phase a function: work directory, load, oracles, scan, verdicts, the FAIL
+// control, the goal, the JSON.
 int Run(const Args& a) {
   const uint64_t m = *std::max_element(a.spans.begin(), a.spans.end());
   const uint64_t total = a.keys + m;
@@ -482,61 +642,15 @@ int Run(const Args& a) {
     }
   } cleanup{dir, remove_dir};
 
-  const std::string db_dir = dir + "/db";
   const json id = StoreId(a, total, ops.spec());
   bool reuse = false;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    fmt::print(stderr, "bench_verify: cannot create {}: {}\n", dir, ec.message());
-    return 2;
-  }
-  if (fs::exists(dir + "/" + kMarker)) {
-    std::ifstream in(dir + "/" + kMarker);
-    json prev = json::parse(in, nullptr, false);
-    if (prev != id) {
-      const bool known = prev.is_object() && prev.contains("keys") && prev.contains("ops");
-      fmt::print(stderr,
-                 "bench_verify: {} holds a bench store built for other flags ({}): rerun with "
-                 "those flags, or use another --dir\n",
-                 dir,
-                 known ? fmt::format("--keys {} --seed {}, largest --spans {}",
-                                     prev["keys"].get<uint64_t>(), prev.value("seed", 0ull),
-                                     prev["ops"].get<uint64_t>() - prev["keys"].get<uint64_t>())
-                       : "unreadable marker");
-      return 2;
-    }
-    reuse = true;
-  } else if (!fs::is_empty(dir)) {
-    fmt::print(stderr,
-               "bench_verify: {} is not empty and holds no bench store: give an empty or "
-               "new --dir\n",
-               dir);
-    return 2;
-  }
+  if (const int code = CheckWorkDir(dir, id, &reuse); code != 0) return code;
   out["dir"] = dir;
   fmt::print(
       "bench_verify: {} keys + {} rewrite ops (puts profile, uniform keys, seed {}), {} "
       "cores, {} page cache; store in {}\n",
       Count(a.keys), Count(m), a.seed, Cores(), a.cold ? "cold" : "warm", dir);
-
-  if (reuse) {
-    fmt::print("load: reusing the store in {}\n", db_dir);
-    out["load"] = {{"reused", true}};
-  } else {
-    json load = InChild("load", [&] { return Load(a, ops, total, db_dir); });
-    std::ofstream(dir + "/" + kMarker) << id.dump() << "\n";
-    const auto [bytes, ssts] = StoreSize(db_dir);
-    load["store_bytes"] = bytes;
-    load["sst_files"] = ssts;
-    fmt::print(
-        "load: {} ops in {:.2f} s ({} ops/s), flush {:.2f} s, compact {:.2f} s; store {} "
-        "in {} SST files; peak RSS {}\n",
-        Count(total), load["write_seconds"].get<double>(),
-        Rate(total / load["write_seconds"].get<double>()), load["flush_seconds"].get<double>(),
-        load["compact_seconds"].get<double>(), MiB(bytes), ssts, MiB(load["peak_rss_bytes"]));
-    out["load"] = load;
-  }
+  out["load"] = LoadPhase(a, ops, total, dir, id, reuse);
 
   // Oracles at every lo = total − span, plus the lo of the FAIL control.
   const uint64_t fail_span = std::min<uint64_t>(10, total - 1);
@@ -545,97 +659,23 @@ int Run(const Args& a) {
   los.push_back(total - fail_span);
   std::sort(los.begin(), los.end());
   los.erase(std::unique(los.begin(), los.end()), los.end());
-  const json oracle = InChild("oracle", [&] { return PrepareOracles(a, ops, los, total, dir); });
-  fmt::print(
-      "oracle: {} keys = {} in memory, {} on disk; save {:.3f} s (fsync included), "
-      "load {:.3f} s\n",
-      Count(a.keys), MiB(oracle["bytes"]), MiB(oracle["file_bytes"]),
-      oracle["save_seconds"].get<double>(), oracle["load_seconds"].get<double>());
-  fmt::print(
-      "ops: regenerating {} ops takes {:.3f} s ({} ops/s), the floor under Verify's "
-      "per-op cost\n",
-      Count(m), oracle["op_gen_seconds"].get<double>(),
-      Rate(m / oracle["op_gen_seconds"].get<double>()));
-  out["oracle"] = oracle;
-
-  const json scan = InChild("scan", [&] { return Scan(a, db_dir); });
-  fmt::print("scan: {} keys in {:.3f} s = {} keys/s (open {:.3f} s); StoreImage {}; peak RSS {}\n",
-             Count(a.keys), scan["scan_seconds"].get<double>(),
-             Rate(scan["keys_per_second"].get<double>()), scan["open_seconds"].get<double>(),
-             MiB(scan["store_image_bytes"]), MiB(scan["peak_rss_bytes"]));
-  out["scan"] = scan;
-
-  out["verdicts"] = json::array();
-  double worst_verdict = 0, worst_total = 0;
-  uint64_t worst_span = 0;
-  for (uint64_t span : a.spans) {
-    const uint64_t lo = total - span;
-    const json v = InChild(fmt::format("verdict hi-lo={}", span),
-                           [&] { return Verdict1(a, ops, dir, lo, total, true, total, ""); });
-    const auto extra = v["verify_extra_peak_bytes"];
-    fmt::print(
-        "verdict hi-lo={}: PASS r={} (checked); oracle load {:.3f} s, open {:.3f} s, scan "
-        "{:.3f} s, verify {:.3f} s; verdict (scan+verify) {:.3f} s = {} keys/s; total "
-        "{:.3f} s; peak RSS {} (StoreImage {}, oracle {}, Verify's own peak +{})\n",
-        Count(span), Count(v["recovered"]), v["oracle_load_seconds"].get<double>(),
-        v["open_seconds"].get<double>(), v["scan_seconds"].get<double>(),
-        v["verify_seconds"].get<double>(), v["verdict_seconds"].get<double>(),
-        Rate(v["verdict_keys_per_second"].get<double>()), v["total_seconds"].get<double>(),
-        MiB(v["peak_rss_bytes"]), MiB(v["store_image_bytes"]), MiB(v["oracle_bytes"]),
-        extra.is_null() ? "?" : MiB(extra));
-    if (v["verdict_seconds"].get<double>() > worst_verdict) {
-      worst_verdict = v["verdict_seconds"];
-      worst_span = span;
-    }
-    worst_total = std::max(worst_total, v["total_seconds"].get<double>());
-    out["verdicts"].push_back(v);
-  }
-
-  // FAIL control: the store holds op `total`, so against hi = total − 1 it must FAIL with one
-  // phantom key, closest to the smallest r after which only op total's key differs.
-  {
-    const uint64_t lo = total - fail_span, hi = total - 1;
-    const uint32_t last_key = ops.Get(total).writes.front().key_id;
-    uint64_t want_r = hi;
-    while (want_r > lo && ops.Get(want_r).writes.front().key_id == last_key) --want_r;
-    const json v = InChild("fail control",
-                           [&] { return Verdict1(a, ops, dir, lo, hi, false, want_r, "phantom"); });
-    fmt::print(
-        "fail control hi-lo={} against a store one op ahead: FAIL, 1 phantom key, r={} "
-        "(checked); verify {:.3f} s (classification walks every key); total {:.3f} s\n",
-        Count(hi - lo), Count(v["recovered"]), v["verify_seconds"].get<double>(),
-        v["total_seconds"].get<double>());
-    out["fail_control"] = v;
-  }
-
-  const bool applicable = a.keys >= kGoalKeys;
-  const bool met = applicable && worst_verdict < kGoalSeconds;
-  out["goal"] = {{"text", kGoal},
-                 {"applicable", applicable},
-                 {"met", met},
-                 {"worst_verdict_seconds", worst_verdict},
-                 {"worst_verdict_span", worst_span},
-                 {"worst_total_seconds", worst_total},
-                 {"cores", Cores()}};
-  if (!applicable) {
-    fmt::print("goal: {}: not judged (store has {} keys, < 1M)\n", kGoal, Count(a.keys));
-  } else {
-    fmt::print(
-        "goal: {}: {} (worst verdict, scan+verify, {:.3f} s at hi-lo={}; with oracle load "
-        "and open {:.3f} s; {} cores here)\n",
-        kGoal, met ? "MET" : "NOT MET", worst_verdict, Count(worst_span), worst_total, Cores());
-  }
+  out["oracle"] = OraclePhase(a, ops, los, total, m, dir);
+  out["scan"] = ScanPhase(a, dir);
+  Worst worst;
+  out["verdicts"] = VerdictPhase(a, ops, total, dir, &worst);
+  out["fail_control"] = FailControlPhase(a, ops, total, fail_span, dir);
+  out["goal"] = GoalJudgement(a, worst);
 
   const std::string text = out.dump(2);
   fmt::print("{}\n", text);
   if (!a.json_path.empty()) {
-    std::ofstream f(a.json_path);
-    f << text << "\n";
-    if (!f) {
-      fmt::print(stderr, "bench_verify: cannot write {}\n", a.json_path);
+    Status s = WriteFileAtomically(a.json_path, text + "\n");
+    if (!s.ok()) {
+      fmt::print(stderr, "bench_verify: cannot write {}: {}\n", a.json_path, s.message());
       return 2;
     }
   }
+  std::error_code ec;
   for (uint64_t lo : los) fs::remove(fmt::format("{}/oracle-{}.bin", dir, lo), ec);
   if (!remove_dir && a.dir.empty()) fmt::print(stderr, "bench_verify: kept {}\n", dir);
   return 0;
