@@ -107,6 +107,15 @@ inline const nlohmann::json* FirstFailure(const nlohmann::json& report) {
   return nullptr;
 }
 
+// The first failing cycle of the report a run wrote into `dir`/powercut-report (a copy).
+// Throws, and so fails the test, when the report holds none.
+inline nlohmann::json RunFailure(const fs::path& dir) {
+  const nlohmann::json report = ReadJson(dir / "powercut-report/report.json");
+  const nlohmann::json* failure = FirstFailure(report);
+  if (failure == nullptr) throw std::runtime_error("the run's report holds no FAIL");
+  return *failure;
+}
+
 inline bool HasClass(const nlohmann::json& cycle, const std::string& klass) {
   for (const auto& k : cycle.at("classes")) {
     if (k == klass) return true;

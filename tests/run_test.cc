@@ -52,13 +52,14 @@ TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contr
       Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true --expect acked");
   INFO(strict.out << strict.err);
   REQUIRE(strict.exit_code == 1);
-  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
-  const nlohmann::json* failure = FirstFailure(report);
-  REQUIRE(failure != nullptr);
-  CHECK(HasClass(*failure, "lost-ack"));
-  CHECK(!failure->at("reproduce").get<std::string>().empty());
-  CHECK(!failure->at("findings").empty());
-  CHECK(report.at("contract").get<std::string>().find("--expect acked") != std::string::npos);
+  const nlohmann::json failure = RunFailure(t.path);
+  CHECK(HasClass(failure, "lost-ack"));
+  CHECK(!failure.at("reproduce").get<std::string>().empty());
+  CHECK(!failure.at("findings").empty());
+  CHECK(ReadJson(t.path / "powercut-report/report.json")
+            .at("contract")
+            .get<std::string>()
+            .find("--expect acked") != std::string::npos);
   CHECK(Count(Slurp(t.path / "powercut-report/junit.xml"), "<failure") >= 1);
   CHECK(strict.out.find("reproduce: powercut replay powercut-report/report.json --cycle") !=
         std::string::npos);
@@ -83,11 +84,9 @@ TEST_CASE("an ack that was lied about is caught") {
       Powercut(t.path, "run --seed 9 --cycles 30 --fault kill --expect acked --test-lie-ack");
   INFO(liar.out << liar.err);
   REQUIRE(liar.exit_code == 1);
-  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
-  const nlohmann::json* failure = FirstFailure(report);
-  REQUIRE(failure != nullptr);
+  const nlohmann::json failure = RunFailure(t.path);
   // Acked but never written: lost writes, or a checkpoint that was never made.
-  CHECK((HasClass(*failure, "lost-ack") || HasClass(*failure, "bad-checkpoint")));
+  CHECK((HasClass(failure, "lost-ack") || HasClass(failure, "bad-checkpoint")));
 }
 
 TEST_CASE("clean shutdowns and stalls keep every acked op") {
@@ -111,10 +110,8 @@ TEST_CASE("a recovery that never finishes is a recovery-hang verdict, not a hung
                         "' run --seed 3 --cycles 2 --chains 1 --recovery-timeout-ms 300");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 1);
-  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
-  const nlohmann::json* failure = FirstFailure(report);
-  REQUIRE(failure != nullptr);
-  CHECK(HasClass(*failure, "recovery-hang"));
+  const nlohmann::json failure = RunFailure(t.path);
+  CHECK(HasClass(failure, "recovery-hang"));
   CHECK(ProcessesMentioning(t.path.string()).empty());
 }
 
@@ -135,10 +132,8 @@ TEST_CASE("checkpoints are checked: acked ones open as their state, a broken one
       Powercut(t.path, "run --seed 12 --cycles 60 --chains 1 --fault kill --test-break-checkpoint");
   INFO(broken.out << broken.err);
   CHECK(broken.exit_code == 1);
-  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
-  const nlohmann::json* failure = FirstFailure(report);
-  REQUIRE(failure != nullptr);
-  CHECK(HasClass(*failure, "bad-checkpoint"));
+  const nlohmann::json failure = RunFailure(t.path);
+  CHECK(HasClass(failure, "bad-checkpoint"));
 }
 
 TEST_CASE("manual_wal_flush: unflushed acked writes die with the process, as its contract says") {
@@ -148,10 +143,8 @@ TEST_CASE("manual_wal_flush: unflushed acked writes die with the process, as its
       "run --seed 21 --cycles 40 --fault kill --option manual_wal_flush=true --expect acked");
   INFO(strict.out << strict.err);
   CHECK(strict.exit_code == 1);
-  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
-  const nlohmann::json* failure = FirstFailure(report);
-  REQUIRE(failure != nullptr);
-  CHECK(HasClass(*failure, "lost-ack"));
+  const nlohmann::json failure = RunFailure(t.path);
+  CHECK(HasClass(failure, "lost-ack"));
   // Sync writes flush the buffer: the contract holds where only they cover.
   const Result contract = Powercut(
       t.path,
@@ -185,10 +178,8 @@ TEST_CASE("manual_wal_flush: SyncWAL alone promises nothing, as RocksDB document
     const Result strict = Powercut(t.path, plan + " --expect acked");
     INFO(strict.out << strict.err);
     CHECK(strict.exit_code == 1);
-    const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
-    const nlohmann::json* failure = FirstFailure(report);
-    REQUIRE(failure != nullptr);
-    CHECK(HasClass(*failure, "lost-ack"));
+    const nlohmann::json failure = RunFailure(t.path);
+    CHECK(HasClass(failure, "lost-ack"));
   }
 }
 
