@@ -40,30 +40,6 @@ bool SafeRelative(const std::string& name) {
          wrapped.find("//") == std::string::npos && name.find('\0') == std::string::npos;
 }
 
-// The directory the ledger's names are relative to: `db_dir` without the store's path below
-// the base (the kRoot records, which come first, declare it; none: the store is the base).
-Status LedgerBase(const std::vector<LedgerRecord>& records, const std::string& db_dir,
-                  const std::string& ledger_path, std::string* base) {
-  std::string store;
-  for (const LedgerRecord& r : records) {
-    if (r.kind != RecordKind::kRoot) break;
-    if (r.a == 1) store = r.name;
-  }
-  const std::string dir = Normalized(db_dir);
-  if (store.empty()) {
-    *base = dir;
-    return Status::Ok();
-  }
-  const std::string suffix = "/" + store;
-  if (dir.size() < suffix.size() ||
-      dir.compare(dir.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return Status::BadInput("carried durability: ledger " + ledger_path +
-                            " was kept for a store at '" + store + "', not for " + db_dir);
-  }
-  *base = dir.size() == suffix.size() ? "/" : dir.substr(0, dir.size() - suffix.size());
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status CarriedAfterLedger(const std::string& ledger_dir, const std::string& db_dir,

@@ -18,7 +18,7 @@ namespace powercut::faults {
 namespace {
 
 constexpr char kFileMagic[8] = {'P', 'C', 'L', 'E', 'D', 'G', 'R', '1'};
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kHeadBytes = 48;
 constexpr uint64_t kRecordMagic = 0x4C52;
@@ -228,6 +228,10 @@ const char* RecordKindName(RecordKind kind) {
       return "writing-starts";
     case RecordKind::kFailed:
       return "failed";
+    case RecordKind::kIssued:
+      return "issued";
+    case RecordKind::kAcked:
+      return "acked";
   }
   return "?";
 }
@@ -330,6 +334,9 @@ std::string DescribeRecord(const LedgerRecord& r) {
       return s + " (the store was judged; crash points count from here)";
     case RecordKind::kFailed:
       return s + ": the call of #" + std::to_string(r.a) + " returned an error";
+    case RecordKind::kIssued:
+    case RecordKind::kAcked:
+      return s + " op " + std::to_string(r.a);
   }
   return s;
 }
@@ -407,7 +414,7 @@ Status SummarizeLedger(const std::string& ledger_dir, LedgerSummary* summary) {
       writing = true;
       continue;
     }
-    if (!writing) continue;
+    if (!writing || IsMarker(r.kind)) continue;
     auto it = classes.find(r.file_id);
     const FileClass cls = it == classes.end() ? FileClass::kOther : it->second;
     const bool made = failed.count(r.ordinal) == 0;
@@ -549,7 +556,8 @@ void LedgerWriter::Full(const std::string& message) {
   std::abort();
 }
 
-uint64_t LedgerWriter::Append(const Head& head, std::string_view name, std::string_view rest) {
+uint64_t LedgerWriter::Append(const Head& head, std::string_view name, std::string_view rest,
+                              uint64_t* writing_event) {
   const uint64_t payload = name.size() + rest.size();
   const uint64_t total = kHeadBytes + Round8(payload);
   // Only a baseline has flags: the reader refuses them on any other kind.
@@ -576,6 +584,10 @@ uint64_t LedgerWriter::Append(const Head& head, std::string_view name, std::stri
   __atomic_store_n(reinterpret_cast<uint64_t*>(base_ + kEndOffsetAt), end_, __ATOMIC_RELEASE);
   const uint64_t ordinal = records_.load(std::memory_order_relaxed);
   records_.store(ordinal + 1, std::memory_order_release);
+  const bool counted =
+      writing_start_.load(std::memory_order_relaxed) != kNotWriting && !IsMarker(head.kind);
+  if (counted) ++writing_events_;
+  if (writing_event != nullptr) *writing_event = counted ? writing_events_ : 0;
   if (head.kind == RecordKind::kWritingStarts) {
     assert(writing_start() == kNotWriting);  // one marker a ledger: crash points count once
     writing_start_.store(ordinal, std::memory_order_release);

@@ -6,8 +6,9 @@
 //
 //   header, 64 bytes
 //     0  char[8] magic "PCLEDGR1"
-//     8  u32     version (3: kBaseline carries a durable length and entry flag; 2: intents
-//                and kFailed, below; 1 recorded every call after it)
+//     8  u32     version (4: kIssued and kAcked op boundaries; 3: kBaseline carries a
+//                durable length and entry flag; 2: intents and kFailed, below; 1 recorded
+//                every call after it)
 //     12 u32     header size (64)
 //     16 u64     end offset: header plus committed records. Stored after each commit, so it
 //                lags by at most the one record the writer died after committing.
@@ -113,8 +114,15 @@ enum class RecordKind : uint8_t {
                         // points count events after this marker only (at most one, no file)
   kFailed = 18,         // the call of intent #a returned an error: the intent changed nothing
                         // (file id: the intent's, for the reader)
+  // Op boundaries, in the same total order as the file-system events (no file, nothing on
+  // disk changes): the writer is about to execute op a (kIssued), or op a returned OK
+  // (kAcked). So for every prefix of the ledger the issued and acked points are exact, and a
+  // crash state built after any event is judged against the ops that had been issued and
+  // acked by then (faults/crash_image.h).
+  kIssued = 19,
+  kAcked = 20,
 };
-inline constexpr uint8_t kMaxRecordKind = 18;
+inline constexpr uint8_t kMaxRecordKind = 20;
 // kBaseline flag: no directory fsync has covered the file's name yet (it was created in an
 // earlier cycle that ended in a kill), so a power cut before one loses the name.
 inline constexpr uint32_t kBaselineEntryNotDurable = 1;
@@ -124,6 +132,12 @@ Status ParseRecordKind(const std::string& text, RecordKind* kind);
 // Records written before their call (see "Intents" above), and the namespace ones of them.
 bool IsIntent(RecordKind kind);
 bool IsNamespaceIntent(RecordKind kind);
+// Records that change nothing on disk and name no file: the writing-start marker and the op
+// boundaries. Crash points and the `event` kind count file-system events only, never these.
+inline bool IsMarker(RecordKind kind) {
+  return kind == RecordKind::kWritingStarts || kind == RecordKind::kIssued ||
+         kind == RecordKind::kAcked;
+}
 
 // Which store file an inode is, from its name when the writer first saw it.
 enum class FileClass : uint8_t { kOther, kWal, kSst, kManifest };
@@ -203,7 +217,11 @@ class LedgerWriter {
   LedgerWriter& operator=(const LedgerWriter&) = delete;
 
   // Thread-safe. Returns the record's ordinal. `rest` follows the name in the payload.
-  uint64_t Append(const Head& head, std::string_view name, std::string_view rest = {});
+  // *writing_event, if given, is set to the record's 1-based number among the file-system
+  // events after the kWritingStarts marker (markers not counted), 0 for any other record: the
+  // number `event:N` crash points and SummarizeLedger's kAnyEvent count.
+  uint64_t Append(const Head& head, std::string_view name, std::string_view rest = {},
+                  uint64_t* writing_event = nullptr);
   // Records committed so far; the ordinal the next record will get.
   uint64_t records() const;
   // The ordinal of the kWritingStarts record, kNotWriting before it. Set under the append
@@ -227,6 +245,7 @@ class LedgerWriter {
   uint64_t file_bytes_ = 0;
   std::atomic<uint64_t> records_{0};                  // written under mu_, read without it
   std::atomic<uint64_t> writing_start_{kNotWriting};  // written under mu_, read without it
+  uint64_t writing_events_ = 0;                       // under mu_: see Append
   LedgerFullHandler on_full_ = nullptr;
 };
 

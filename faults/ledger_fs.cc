@@ -175,29 +175,37 @@ class State {
   // Records one event; SIGKILLs the process right after it when it is the crash point.
   uint64_t Record(EventKind event, const LedgerWriter::Head& head, std::string_view name,
                   std::string_view rest = {}) {
-    const uint64_t ordinal = ledger_->Append(head, name, rest);
+    uint64_t writing_event = 0;
+    const uint64_t ordinal = ledger_->Append(head, name, rest, &writing_event);
     g_event_count.fetch_add(1, std::memory_order_relaxed);
-    if (IsCrashPoint(event, ordinal)) Die();
+    if (IsCrashPoint(event, writing_event)) Die();
     return ordinal;
   }
 
+  // An op boundary (kIssued/kAcked): no file-system event, never a crash point.
+  void RecordOp(RecordKind kind, uint64_t op) { ledger_->Append({kind, 0, 0, op, 0}, ""); }
+
   // An intent: the record of a call about to be made (faults/ledger.h, "Intents"). Its crash
   // point, if it is one, fires in Settle, once the call reached the disk.
-  uint64_t Intend(const LedgerWriter::Head& head, std::string_view name,
-                  std::string_view rest = {}) {
-    const uint64_t ordinal = ledger_->Append(head, name, rest);
+  struct Intent {
+    uint64_t ordinal = 0;
+    uint64_t writing_event = 0;  // see LedgerWriter::Append
+  };
+  Intent Intend(const LedgerWriter::Head& head, std::string_view name, std::string_view rest = {}) {
+    Intent intent;
+    intent.ordinal = ledger_->Append(head, name, rest, &intent.writing_event);
     g_event_count.fetch_add(1, std::memory_order_relaxed);
-    return ordinal;
+    return intent;
   }
 
   // After an intent's call: an error voids the intent (kFailed); a success may be the crash
   // point. Namespace intents settle under ns_mu, which their intent was recorded under.
-  void Settle(EventKind event, uint64_t intent, uint32_t file_id, const IOStatus& s) {
+  void Settle(EventKind event, const Intent& intent, uint32_t file_id, const IOStatus& s) {
     if (!s.ok()) {
-      Record(EventKind::kNone, {RecordKind::kFailed, file_id, 0, intent, 0}, "");
+      Record(EventKind::kNone, {RecordKind::kFailed, file_id, 0, intent.ordinal, 0}, "");
       event = EventKind::kNone;  // a failed call is no event of its kind
     }
-    if (IsCrashPoint(event, intent)) Die();
+    if (IsCrashPoint(event, intent.writing_event)) Die();
   }
 
   // Makes one mutating system call, whose record is of `kind`. The test hook (CallKill) may
@@ -361,27 +369,29 @@ class State {
     return inode.path;
   }
 
-  // Saves the durable bytes in [offset, offset + length) before a write or truncate replaces
-  // them (WAL recycling, rewrites below the synced length), so the cut can put them back.
-  // A write at `offset`: durable bytes it overwrites are saved first, then the write is
-  // recorded once it reached the file. Writable and random-RW files share this.
-  // The intent comes first; the in-memory size grows only once the bytes are written, so a
-  // later sync never claims bytes a failed write left out.
+  // Saves the bytes the file holds in [offset, offset + length) before a write or truncate
+  // replaces them (WAL recycling, rewrites), so the cut can put durable ones back and a crash
+  // image of an earlier event (faults/crash_image.h) can rebuild the file as it was then,
+  // unsynced bytes included. A write at `offset`: bytes it overwrites are saved first, then the
+  // write is recorded once it reached the file. Writable and random-RW files share this. The intent
+  // comes first; the in-memory size grows only once the bytes are written, so a later sync never
+  // claims bytes a failed write left out.
   template <typename Call>
   IOStatus Written(Inode& inode, uint64_t offset, uint64_t length, Call write) {
-    IOStatus s = SaveDurable(inode, offset, length);
+    IOStatus s = SaveOverwritten(inode, offset, length);
     if (!s.ok()) return s;
-    const uint64_t intent = Intend({RecordKind::kAppend, inode.id, 0, offset, length}, "");
+    const Intent intent = Intend({RecordKind::kAppend, inode.id, 0, offset, length}, "");
     s = Syscall(RecordKind::kAppend, write);
     if (s.ok()) RaiseMax(&inode.size, offset + length);
     Settle(ClassifyEvent(RecordKind::kAppend, inode.cls, {}), intent, inode.id, s);
     return s;
   }
 
-  IOStatus SaveDurable(Inode& inode, uint64_t offset, uint64_t length) {
-    const uint64_t durable = inode.durable.load(std::memory_order_acquire);
-    if (length == 0 || offset >= durable) return IOStatus::OK();
-    const uint64_t end = std::min(offset + length, durable);
+  IOStatus SaveOverwritten(Inode& inode, uint64_t offset, uint64_t length) {
+    const uint64_t held = std::max(inode.durable.load(std::memory_order_acquire),
+                                   inode.size.load(std::memory_order_acquire));
+    if (length == 0 || offset >= held) return IOStatus::OK();
+    const uint64_t end = std::min(offset + length, held);
     IOStatus s = Keep(inode);
     if (!s.ok()) return s;
     std::string buf;
@@ -435,13 +445,13 @@ class State {
     }
   }
 
-  // Truncation through a handle, by name, or by an open with O_TRUNC: saves what it cuts off
-  // below the durable length, then records its intent.
+  // Truncation through a handle, by name, or by an open with O_TRUNC: saves what it cuts off,
+  // then records its intent.
   IOStatus Truncate(Inode& inode, uint64_t length, const std::function<IOStatus()>& op) {
-    const uint64_t durable = inode.durable.load();
-    IOStatus s = SaveDurable(inode, length, durable > length ? durable - length : 0);
+    const uint64_t held = std::max(inode.durable.load(), inode.size.load());
+    IOStatus s = SaveOverwritten(inode, length, held > length ? held - length : 0);
     if (!s.ok()) return s;
-    const uint64_t intent = Intend({RecordKind::kTruncate, inode.id, 0, length, 0}, "");
+    const Intent intent = Intend({RecordKind::kTruncate, inode.id, 0, length, 0}, "");
     s = Syscall(RecordKind::kTruncate, op);
     if (s.ok()) {
       inode.size.store(length);
@@ -476,13 +486,11 @@ class State {
   // Whether the record at `ordinal`, of crash-point kind `event`, is the crash point. The
   // writing start is published under the ledger's append lock, so a record that follows the
   // marker always sees it: the count here and SummarizeLedger's agree.
-  bool IsCrashPoint(EventKind event, uint64_t ordinal) {
-    const uint64_t start = ledger_->writing_start();
-    if (crash_at_.kind == EventKind::kNone || start == LedgerWriter::kNotWriting ||
-        ordinal <= start) {
-      return false;
-    }
-    if (crash_at_.kind == EventKind::kAnyEvent) return ordinal - start == crash_at_.nth;
+  // `writing_event`: the record's number among the writing's file-system events, 0 before
+  // the writing starts (LedgerWriter::Append).
+  bool IsCrashPoint(EventKind event, uint64_t writing_event) {
+    if (crash_at_.kind == EventKind::kNone || writing_event == 0) return false;
+    if (crash_at_.kind == EventKind::kAnyEvent) return writing_event == crash_at_.nth;
     return event == crash_at_.kind &&
            crash_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == crash_at_.nth;
   }
@@ -633,6 +641,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return kClassName(); }
 
   bool MarkWritingStarts() { return state_->MarkWritingStarts(); }
+  void RecordOp(RecordKind kind, uint64_t op) { state_->RecordOp(kind, op); }
 
   IOStatus NewWritableFile(const std::string& fname, const FileOptions& options,
                            std::unique_ptr<FSWritableFile>* result, IODebugContext* dbg) override {
@@ -774,7 +783,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
       return target()->DeleteDir(dirname, options, dbg);
     }
     std::lock_guard<std::mutex> lock(state_->ns_mu);
-    const uint64_t intent = state_->Intend({RecordKind::kRmdir, 0, 0, 0, 0}, rel);
+    const State::Intent intent = state_->Intend({RecordKind::kRmdir, 0, 0, 0, 0}, rel);
     IOStatus s = state_->Syscall(RecordKind::kRmdir,
                                  [&] { return target()->DeleteDir(dirname, options, dbg); });
     if (s.ok()) state_->RemoveDirLocked(rel);
@@ -835,7 +844,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     std::shared_ptr<Inode> inode = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
     auto link = [&] { return target()->LinkFile(src, dst, options, dbg); };
     if (!inode) return AdoptLocked(src, dst_rel, dst_abs, 0, link);
-    const uint64_t intent =
+    const State::Intent intent =
         state_->Intend({RecordKind::kLink, inode->id, 0, 0, 0}, src_rel, dst_rel);
     IOStatus s = state_->Syscall(RecordKind::kLink, link);
     if (s.ok()) state_->BindLocked(dst_rel, inode);
@@ -868,7 +877,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   IOStatus CreateLocked(const std::string& rel, const std::string& abs, Call call,
                         std::shared_ptr<Inode>* inode, uint64_t size = 0, uint32_t replaced = 0) {
     const uint32_t id = state_->ReserveIdLocked();
-    const uint64_t intent = state_->Intend({RecordKind::kCreate, id, replaced, size, size}, rel);
+    const State::Intent intent =
+        state_->Intend({RecordKind::kCreate, id, replaced, size, size}, rel);
     IOStatus s = state_->Syscall(RecordKind::kCreate, call);
     if (s.ok()) *inode = state_->NewInodeLocked(id, rel, abs, size);
     state_->Settle(ClassifyEvent(RecordKind::kCreate, ClassifyName(rel), {}), intent, id, s);
@@ -878,7 +888,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   template <typename Call>
   IOStatus MoveLocked(const std::string& from, const std::string& to, const std::string& to_abs,
                       const std::shared_ptr<Inode>& inode, uint32_t replaced_id, Call call) {
-    const uint64_t intent =
+    const State::Intent intent =
         state_->Intend({RecordKind::kRename, inode->id, replaced_id, 0, 0}, from, to);
     IOStatus s = state_->Syscall(RecordKind::kRename, call);
     if (s.ok()) {
@@ -892,7 +902,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
 
   template <typename Call>
   IOStatus UnlinkLocked(const std::string& rel, const Inode& inode, Call call) {
-    const uint64_t intent = state_->Intend({RecordKind::kDelete, inode.id, 0, 0, 0}, rel);
+    const State::Intent intent = state_->Intend({RecordKind::kDelete, inode.id, 0, 0, 0}, rel);
     IOStatus s = state_->Syscall(RecordKind::kDelete, call);
     if (s.ok()) state_->ForgetLocked(rel);
     state_->Settle(EventKind::kNone, intent, inode.id, s);
@@ -901,7 +911,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
 
   template <typename Call>
   IOStatus MkdirLocked(const std::string& rel, Call call) {
-    const uint64_t intent = state_->Intend({RecordKind::kMkdir, 0, 0, 0, 0}, rel);
+    const State::Intent intent = state_->Intend({RecordKind::kMkdir, 0, 0, 0, 0}, rel);
     IOStatus s = state_->Syscall(RecordKind::kMkdir, call);
     state_->Settle(EventKind::kNone, intent, 0, s);
     return s;
@@ -914,7 +924,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
                      const IOOptions& options, IODebugContext* dbg) {
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     const bool replaces = IsDirectoryPath(dst_abs);  // rename(2) may replace an empty directory
-    const uint64_t intent = state_->Intend({RecordKind::kRenameDir, 0, 0, 0, 0}, src_rel, dst_rel);
+    const State::Intent intent =
+        state_->Intend({RecordKind::kRenameDir, 0, 0, 0, 0}, src_rel, dst_rel);
     IOStatus s = state_->Syscall(RecordKind::kRenameDir,
                                  [&] { return target()->RenameFile(src, dst, options, dbg); });
     if (s.ok()) {
@@ -1063,6 +1074,16 @@ Status MarkWritingStarts(rocksdb::FileSystem* fs) {
   auto* ledger = dynamic_cast<LedgerFileSystem*>(fs);
   if (ledger == nullptr) return Status::BadInput("MarkWritingStarts: not a ledger file system");
   if (!ledger->MarkWritingStarts()) return Status::BadInput("the writing start is marked already");
+  return Status::Ok();
+}
+
+Status RecordOpBoundary(rocksdb::FileSystem* fs, RecordKind kind, uint64_t op) {
+  auto* ledger = dynamic_cast<LedgerFileSystem*>(fs);
+  if (ledger == nullptr) return Status::BadInput("RecordOpBoundary: not a ledger file system");
+  if (kind != RecordKind::kIssued && kind != RecordKind::kAcked) {
+    return Status::BadInput("RecordOpBoundary: not an op boundary kind");
+  }
+  ledger->RecordOp(kind, op);
   return Status::Ok();
 }
 

@@ -76,6 +76,11 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
 // not a ledger file system or was marked already.
 Status MarkWritingStarts(rocksdb::FileSystem* fs);
 
+// Records op `op`'s boundary, kind kIssued (about to execute it) or kAcked (it returned OK),
+// in the ledger of `fs`, in the same total order as the file-system events. BadInput if `fs`
+// is not a ledger file system or `kind` is no op boundary.
+Status RecordOpBoundary(rocksdb::FileSystem* fs, RecordKind kind, uint64_t op);
+
 // Events (ledger records) recorded by this process since the last NewLedgerFileSystem call
 // (0 if none). The controller, which cannot call this, reads SummarizeLedger instead.
 uint64_t LedgerEventCount();

@@ -73,41 +73,31 @@ std::vector<Range> UnsyncedRanges(const ReplayedInode& inode, uint64_t disk_byte
   return merged;
 }
 
-// Marks which unsynced bytes survive, per mode, splitting ranges where the choice changes.
-std::vector<Range> Choose(std::vector<Range> ranges, CutMode mode, uint64_t seed,
-                          uint32_t file_id) {
+// Marks which unsynced bytes survive under `fate`, splitting ranges where the choice changes.
+std::vector<Range> Choose(std::vector<Range> ranges, const FileFate& fate, uint32_t file_id) {
   std::vector<Range> out;
-  if (mode == CutMode::kDrop) return ranges;
-  if (mode == CutMode::kTorn) {
-    // Writeback of one inode goes in offset order and stops somewhere: lost whole, kept
-    // whole, or kept up to an arbitrary byte.
-    const uint64_t first = ranges.front().start;
-    const uint64_t last = ranges.back().end;
-    SplitMix64 rng = StreamFor(seed, file_id, 1);
-    uint64_t cut = first;
-    switch (rng.Next() % 3) {
-      case 0:
-        cut = first;
-        break;
-      case 1:
-        cut = last;
-        break;
-      default:
-        cut = last - first > 1 ? first + 1 + rng.Next() % (last - first - 1) : last;
-    }
-    for (const Range& r : ranges) {
-      if (r.start < cut) out.push_back({r.start, std::min(r.end, cut), true});
-      if (r.end > cut) out.push_back({std::max(r.start, cut), r.end, false});
-    }
-    return out;
+  switch (fate.kind) {
+    case FileFate::Kind::kLose:
+      return ranges;
+    case FileFate::Kind::kKeep:
+      for (Range& r : ranges) r.keep_new = true;
+      return ranges;
+    case FileFate::Kind::kKeepTo:
+      for (const Range& r : ranges) {
+        if (r.start < fate.keep_to) out.push_back({r.start, std::min(r.end, fate.keep_to), true});
+        if (r.end > fate.keep_to) out.push_back({std::max(r.start, fate.keep_to), r.end, false});
+      }
+      return out;
+    case FileFate::Kind::kPages:
+      break;
   }
-  // kReorder: each 4 KiB page on its own, from a stream per page so the choice of a page
-  // does not depend on which other pages are unsynced.
+  // Each 4 KiB page on its own, from a stream per page so the choice of a page does not
+  // depend on which other pages are unsynced.
   for (const Range& r : ranges) {
     for (uint64_t pos = r.start; pos < r.end;) {
       const uint64_t page = pos / kPageBytes;
       const uint64_t end = std::min(r.end, (page + 1) * kPageBytes);
-      const bool keep = StreamFor(seed, file_id, 2 + page).Next() & 1;
+      const bool keep = StreamFor(fate.page_seed, file_id, 2 + page).Next() & 1;
       if (!out.empty() && out.back().end == pos && out.back().keep_new == keep) {
         out.back().end = end;
       } else {
@@ -174,15 +164,49 @@ Status RestoreOld(int fd, const ReplayedInode& inode, uint64_t start, uint64_t e
   return Status::Ok();
 }
 
-// Cuts one inode, reached through `path`, to what the disk holds after the power cut.
-Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& inode, CutMode mode,
-               uint64_t seed, CutStats* stats) {
+}  // namespace
+
+UnsyncedSpan UnsyncedSpanOf(const ReplayedInode& inode, uint64_t disk_bytes) {
+  const std::vector<Range> ranges = UnsyncedRanges(inode, disk_bytes);
+  if (ranges.empty()) return {};
+  return {ranges.front().start, ranges.back().end};
+}
+
+// The seeded fate of one file under `mode`: drop loses everything; torn is writeback of one
+// inode in offset order that stops somewhere (lost whole, kept whole, or kept up to an
+// arbitrary byte); reorder keeps a seeded subset of pages.
+FileFate FateFor(CutMode mode, uint64_t seed, uint32_t file_id, const UnsyncedSpan& span) {
+  FileFate fate;
+  if (mode == CutMode::kReorder) {
+    fate.kind = FileFate::Kind::kPages;
+    fate.page_seed = seed;
+  } else if (mode == CutMode::kTorn) {
+    SplitMix64 rng = StreamFor(seed, file_id, 1);
+    fate.kind = FileFate::Kind::kKeepTo;
+    switch (rng.Next() % 3) {
+      case 0:
+        fate.keep_to = span.first;
+        break;
+      case 1:
+        fate.keep_to = span.last;
+        break;
+      default:
+        fate.keep_to = span.last - span.first > 1
+                           ? span.first + 1 + rng.Next() % (span.last - span.first - 1)
+                           : span.last;
+    }
+  }
+  return fate;
+}
+
+Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& inode,
+               const FileFate& fate, CutStats* stats) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Errno("cannot stat", path);
   const uint64_t disk_bytes = static_cast<uint64_t>(st.st_size);
   std::vector<Range> ranges = UnsyncedRanges(inode, disk_bytes);
   if (ranges.empty()) return Status::Ok();
-  ranges = Choose(std::move(ranges), mode, seed, file_id);
+  ranges = Choose(std::move(ranges), fate, file_id);
 
   // The file ends at the last byte either state keeps.
   uint64_t final_bytes = std::min(inode.durable, disk_bytes);
@@ -213,41 +237,6 @@ Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& i
   stats->bytes_dropped += dropped;
   return Status::Ok();
 }
-
-// The directory the ledger's names are relative to: the store, or the directory holding the
-// store and the extra roots. BadInput when the ledger was kept for another store.
-Status BaseOf(const std::string& store, const std::string& db_dir, const std::string& ledger_path,
-              std::string* base) {
-  std::error_code ec;
-  std::filesystem::path abs = std::filesystem::absolute(db_dir, ec);
-  if (ec) abs = db_dir;
-  std::string dir = abs.lexically_normal().string();
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  if (store.empty()) {
-    *base = dir;
-    return Status::Ok();
-  }
-  const std::string suffix = "/" + store;
-  if (dir.size() < suffix.size() ||
-      dir.compare(dir.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return Status::BadInput("power cut: ledger " + ledger_path + " was kept for a store at '" +
-                            store + "' below its base, not for " + db_dir);
-  }
-  *base = dir.size() == suffix.size() ? "/" : dir.substr(0, dir.size() - suffix.size());
-  return Status::Ok();
-}
-
-// The store's path relative to the base, as the kRoot records (which come first) declare it;
-// "" without them. The replay checks the declarations.
-std::string StoreRootOf(const std::vector<LedgerRecord>& records) {
-  for (const LedgerRecord& r : records) {
-    if (r.kind != RecordKind::kRoot) break;
-    if (r.a == 1) return r.name;
-  }
-  return "";
-}
-
-}  // namespace
 
 Status ParseCutMode(const std::string& text, CutMode* mode) {
   for (CutMode m : {CutMode::kDrop, CutMode::kTorn, CutMode::kReorder}) {
@@ -280,7 +269,7 @@ Status ApplyPowerCut(const std::string& ledger_dir, const std::string& db_dir, C
   local.events = records.size();
   const std::string ledger_path = LedgerFilePath(ledger_dir);
   std::string base;
-  s = BaseOf(StoreRootOf(records), db_dir, ledger_path, &base);
+  s = LedgerBase(records, db_dir, ledger_path, &base);
   if (!s.ok()) return s;
   // Before the replay: the writer may have died between its last namespace intent and the
   // call, and only the disk can tell.
@@ -294,7 +283,12 @@ Status ApplyPowerCut(const std::string& ledger_dir, const std::string& db_dir, C
   s = PlaceNames(replay, ledger_dir, base, ledger_path, &final_paths, &local);
   if (!s.ok()) return s;
   for (const auto& [id, path] : final_paths) {
-    s = CutFile(path, id, replay.inodes.at(id), mode, seed, &local);
+    const ReplayedInode& inode = replay.inodes.at(id);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return Errno("cannot stat", path);
+    const UnsyncedSpan span = UnsyncedSpanOf(inode, static_cast<uint64_t>(st.st_size));
+    if (span.empty()) continue;
+    s = CutFile(path, id, inode, FateFor(mode, seed, id, span), &local);
     if (!s.ok()) return s;
   }
   if (stats != nullptr) *stats = local;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "faults/replay.h"
 #include "src/status.h"
 
 namespace powercut::faults {
@@ -28,6 +29,42 @@ struct CutStats {
   uint64_t dirs_restored = 0;    // directory renames/removals not covered, undone
   uint64_t events = 0;           // ledger events read
 };
+
+// How one file's unsynced bytes fare in a power cut: the unit of a crash state's per-file
+// variants (faults/crash_image.h). ApplyPowerCut picks one per file from its mode and seed.
+struct FileFate {
+  enum class Kind : uint8_t {
+    kLose,    // every unsynced byte lost (drop)
+    kKeep,    // every unsynced byte reached the disk
+    kKeepTo,  // writeback stopped at `keep_to`: unsynced bytes below it kept, the rest lost
+    kPages,   // each unsynced 4 KiB page kept or lost, seeded per (page_seed, file, page)
+  };
+  Kind kind = Kind::kLose;
+  uint64_t keep_to = 0;
+  uint64_t page_seed = 0;
+  bool operator==(const FileFate&) const = default;
+};
+
+// The bytes [first, last) where a file's durable state and the `disk_bytes` it holds may
+// differ (saved ranges, and the span between the durable length and the length on disk);
+// first >= last: the file has nothing unsynced.
+struct UnsyncedSpan {
+  uint64_t first = 0;
+  uint64_t last = 0;
+  bool empty() const { return first >= last; }
+};
+UnsyncedSpan UnsyncedSpanOf(const ReplayedInode& inode, uint64_t disk_bytes);
+
+// The fate ApplyPowerCut gives file `file_id` under `mode` and `seed`: drop loses every
+// unsynced byte; torn is writeback of one inode in offset order that stops somewhere (lost
+// whole, kept whole, or kept up to an arbitrary byte); reorder keeps a seeded page subset.
+FileFate FateFor(CutMode mode, uint64_t seed, uint32_t file_id, const UnsyncedSpan& span);
+
+// Cuts the file at `path`, which is the replay's inode `file_id`, to what the disk holds after
+// losing power when its unsynced bytes fare as `fate`. A file with nothing unsynced, or whose
+// fate keeps all of it, is not opened.
+Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& inode,
+               const FileFate& fate, CutStats* stats);
 
 // Applies the cut to `db_dir` from the ledger in `ledger_dir`, and to the extra roots the
 // writer tracked (LedgerOptions::extra_roots): the ledger names them relative to the

@@ -1,6 +1,7 @@
 #include "faults/replay.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <utility>
 
@@ -275,10 +276,48 @@ Status FailedIntents(const std::vector<LedgerRecord>& records, const std::string
   return Status::Ok();
 }
 
+// The directory the ledger's names are relative to: the store, or the directory holding the
+// store and the extra roots. BadInput when the ledger was kept for another store.
+Status BaseOfStore(const std::string& store, const std::string& db_dir,
+                   const std::string& ledger_path, std::string* base) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(db_dir, ec);
+  if (ec) abs = db_dir;
+  std::string dir = abs.lexically_normal().string();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (store.empty()) {
+    *base = dir;
+    return Status::Ok();
+  }
+  const std::string suffix = "/" + store;
+  if (dir.size() < suffix.size() ||
+      dir.compare(dir.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return Status::BadInput("ledger " + ledger_path + " was kept for a store at '" + store +
+                            "' below its base, not for " + db_dir);
+  }
+  *base = dir.size() == suffix.size() ? "/" : dir.substr(0, dir.size() - suffix.size());
+  return Status::Ok();
+}
+
+// The store's path relative to the base, as the kRoot records (which come first) declare it;
+// "" without them. The replay checks the declarations.
+std::string StoreRootOf(const std::vector<LedgerRecord>& records) {
+  for (const LedgerRecord& r : records) {
+    if (r.kind != RecordKind::kRoot) break;
+    if (r.a == 1) return r.name;
+  }
+  return "";
+}
+
 }  // namespace
 
+Status LedgerBase(const std::vector<LedgerRecord>& records, const std::string& db_dir,
+                  const std::string& ledger_path, std::string* base) {
+  return BaseOfStore(StoreRootOf(records), db_dir, ledger_path, base);
+}
+
 Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string& ledger_path,
-                    Replay* replay) {
+                    Replay* replay, uint64_t through) {
   *replay = Replay();
   Tree tree;
   bool store_declared = false;
@@ -288,11 +327,12 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
   Status s = FailedIntents(records, ledger_path, &failed);
   if (!s.ok()) return s;
 
-  for (const LedgerRecord& r : records) {
+  // One record's effect on the tree and the inodes.
+  auto apply = [&](const LedgerRecord& r) -> Status {
     auto corrupt = [&](const std::string& why) {
       return Status::Corruption("ledger " + ledger_path + ": " + DescribeRecord(r) + ": " + why);
     };
-    if (r.kind == RecordKind::kFailed || failed.count(r.ordinal) != 0) continue;
+    if (r.kind == RecordKind::kFailed || failed.count(r.ordinal) != 0) return Status::Ok();
     if (r.kind == RecordKind::kRoot) {
       if (roots_closed) return corrupt("a root declared after other records");
       if (!SafeName(r.name) || r.a > 1) return corrupt("bad root");
@@ -305,7 +345,7 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
         replay->store_root = r.name;
       }
       tree.AddRoot(r.name);
-      continue;
+      return Status::Ok();
     }
     if (!roots_closed) {
       roots_closed = true;
@@ -316,9 +356,9 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
       }
     }
 
-    // The writing-start marker changes nothing on disk: it only tells crash points where to
-    // count from (faults/ledger_fs.h).
-    if (r.kind == RecordKind::kWritingStarts) continue;
+    // Markers change nothing on disk: the writing start tells crash points where to count
+    // from (faults/ledger_fs.h), op boundaries say which ops were issued and acked.
+    if (IsMarker(r.kind)) return Status::Ok();
     const bool dir_record = r.kind == RecordKind::kMkdir || r.kind == RecordKind::kRmdir ||
                             r.kind == RecordKind::kRenameDir || r.kind == RecordKind::kDirSync;
     ReplayedInode* inode = nullptr;
@@ -346,6 +386,8 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
     switch (r.kind) {
       case RecordKind::kRoot:
       case RecordKind::kWritingStarts:
+      case RecordKind::kIssued:
+      case RecordKind::kAcked:
       case RecordKind::kFailed:
         break;  // handled above
       case RecordKind::kBaseline: {
@@ -439,6 +481,23 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
         break;
       }
     }
+    return Status::Ok();
+  };
+  // A baseline states what a file was before the writer first touched it, so a replay through
+  // an earlier record still holds it: the late baselines are applied as soon as the roots are.
+  bool baselines_placed = through == kWholeLedger;
+  for (const LedgerRecord& r : records) {
+    if (r.ordinal > through) continue;
+    if (!baselines_placed && r.kind != RecordKind::kRoot) {
+      baselines_placed = true;
+      for (const LedgerRecord& b : records) {
+        if (b.kind != RecordKind::kBaseline || b.ordinal <= through) continue;
+        s = apply(b);
+        if (!s.ok()) return s;
+      }
+    }
+    s = apply(r);
+    if (!s.ok()) return s;
   }
   if (!roots_closed && tree.roots().empty()) tree.AddRoot("");
   if (!tree.roots().empty() && !tree.roots()[0].empty() && !store_declared) {

@@ -47,9 +47,20 @@ struct Replay {
   std::vector<ReplayedDir> dirs;               // every directory the ledger mentions, or implies
 };
 
+inline constexpr uint64_t kWholeLedger = ~uint64_t{0};
+
 // Corruption naming `ledger_path` and the record when the records contradict themselves
 // (unknown file id, reused id, a name outside every root, a bound in the future).
+// `through`: replay only the records up to and including that ordinal, as if the writer had
+// died right after it (a crash state, faults/crash_image.h); an intent whose kFailed record
+// comes later changed nothing then either.
 Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string& ledger_path,
-                    Replay* replay);
+                    Replay* replay, uint64_t through = kWholeLedger);
+
+// The directory the ledger's names are relative to, given the store's directory `db_dir`:
+// the store, or the directory holding the store and the extra roots. BadInput when the
+// ledger was kept for a store of another name.
+Status LedgerBase(const std::vector<LedgerRecord>& records, const std::string& db_dir,
+                  const std::string& ledger_path, std::string* base);
 
 }  // namespace powercut::faults

@@ -407,10 +407,7 @@ std::string EvidenceLinks(const CycleResult& c) {
   if (line.rfind("powercut replay ", 0) != 0) {
     return "<p class=\"muted\">no evidence kept for this failure (--max-failures reached)</p>\n";
   }
-  if (!c.shard.empty()) {
-    return "<p class=\"muted\">evidence: in the folder of shard " + H(c.shard) +
-           "'s report, which the reproduce line names</p>\n";
-  }
+  // A merged report's cycles link into failures/shard-I-of-N/, where merge copied them.
   const std::string dir = EvidenceDir(c);
   std::string out = "<p class=\"evidence\">evidence: ";
   std::vector<std::string> links;

@@ -35,16 +35,47 @@ json SummaryToJson(const Summary& s) {
        {{"min", s.recovery_ms_min}, {"median", s.recovery_ms_median}, {"max", s.recovery_ms_max}}},
       {"status", s.status},
       {"metrics", std::move(metrics)},
+      {"crash_states",
+       {{"judged", s.crash_states.judged},
+        {"settled", s.crash_states.settled},
+        {"distinct", s.crash_states.distinct},
+        {"failed", s.crash_states.failed},
+        {"classes", s.crash_states.classes}}},
   };
 }
 
-json CycleToJson(const CycleResult& c) {
-  json findings = json::array();
-  for (size_t i = 0; i < c.findings.size() && i < kMaxFindingsPerCycle; ++i) {
-    const KeyFinding& f = c.findings[i];
-    findings.push_back(
+json FindingsToJson(const std::vector<KeyFinding>& findings, size_t max) {
+  json out = json::array();
+  for (size_t i = 0; i < findings.size() && i < max; ++i) {
+    const KeyFinding& f = findings[i];
+    out.push_back(
         {{"key", f.key}, {"class", f.klass}, {"expected", f.expected}, {"found", f.found}});
   }
+  return out;
+}
+
+json ExplorationToJson(const Exploration& e) {
+  json failures = json::array();
+  for (size_t i = 0; i < e.failures.size() && i < kMaxStateFailuresPerCycle; ++i) {
+    const StateFailure& f = e.failures[i];
+    failures.push_back({{"state", f.state},
+                        {"classes", f.classes},
+                        {"lo", f.lo},
+                        {"hi", f.hi},
+                        {"recovered", f.recovered},
+                        {"detail", f.detail},
+                        {"narrative", f.narrative},
+                        {"reproduce", f.reproduce},
+                        {"findings", FindingsToJson(f.findings, kMaxFindingsPerState)}});
+  }
+  return {{"points", e.points},   {"candidates", e.candidates}, {"distinct", e.distinct},
+          {"judged", e.judged},   {"settled", e.settled},       {"failed", e.failed},
+          {"classes", e.classes}, {"failures", failures},       {"build_ms", e.build_ms},
+          {"open_ms", e.open_ms}, {"judge_ms", e.judge_ms},     {"wall_ms", e.wall_ms}};
+}
+
+json CycleToJson(const CycleResult& c) {
+  json findings = FindingsToJson(c.findings, kMaxFindingsPerCycle);
   json j{
       {"chain", c.chain},
       {"cycle", c.cycle},
@@ -66,6 +97,8 @@ json CycleToJson(const CycleResult& c) {
   };
   // Only merged reports say which shard a cycle came from; shard reports stay lean.
   if (!c.shard.empty()) j["shard"] = c.shard;
+  // Only cycles that explored crash states carry the exploration (optional in the schema).
+  if (c.explored.points > 0) j["exploration"] = ExplorationToJson(c.explored);
   return j;
 }
 
@@ -227,6 +260,82 @@ class FieldReader {
   Status status_;
 };
 
+// An array of at most `max` key findings under `name` of r's object.
+Status FindingsFromJson(FieldReader* r, const std::string& name, size_t max,
+                        std::vector<KeyFinding>* out) {
+  const json* fs = r->Get(name);
+  if (fs == nullptr) return r->status();
+  if (!fs->is_array()) {
+    r->Fail(r->Path(name), "must be an array, got " + FieldReader::TypeOf(*fs));
+    return r->status();
+  }
+  if (fs->size() > max) {
+    r->Fail(r->Path(name), fmt::format("holds {} entries, at most {} allowed", fs->size(), max));
+    return r->status();
+  }
+  out->clear();
+  for (size_t i = 0; i < fs->size(); ++i) {
+    FieldReader f((*fs)[i], fmt::format("{}[{}]", r->Path(name), i));
+    KeyFinding k;
+    f.String("key", &k.key);
+    f.String("class", &k.klass);
+    f.String("expected", &k.expected);
+    f.String("found", &k.found);
+    f.Finish();
+    if (!f.ok()) return f.status();
+    out->push_back(std::move(k));
+  }
+  return r->status();
+}
+
+Status StateFailureFromJson(const json& j, const std::string& where, StateFailure* f) {
+  FieldReader r(j, where);
+  r.String("state", &f->state);
+  r.StringList("classes", &f->classes);
+  if (r.ok() && f->classes.empty()) r.Fail(r.Path("classes"), "must name at least one class");
+  r.U64("lo", &f->lo);
+  r.U64("hi", &f->hi);
+  r.U64("recovered", &f->recovered);
+  r.String("detail", &f->detail);
+  r.String("narrative", &f->narrative);
+  r.String("reproduce", &f->reproduce);
+  Status s = FindingsFromJson(&r, "findings", kMaxFindingsPerState, &f->findings);
+  if (!s.ok()) return s;
+  r.Finish();
+  return r.status();
+}
+
+Status ExplorationFromJson(const json& j, const std::string& where, Exploration* e) {
+  FieldReader r(j, where);
+  r.U64("points", &e->points);
+  r.U64("candidates", &e->candidates);
+  r.U64("distinct", &e->distinct);
+  r.U64("judged", &e->judged);
+  r.U64("settled", &e->settled);
+  r.U64("failed", &e->failed);
+  r.Counts("classes", &e->classes);
+  r.NonNegative("build_ms", &e->build_ms);
+  r.NonNegative("open_ms", &e->open_ms);
+  r.NonNegative("judge_ms", &e->judge_ms);
+  r.NonNegative("wall_ms", &e->wall_ms);
+  if (const json* fs = r.Get("failures"); fs != nullptr && r.ok()) {
+    if (!fs->is_array() || fs->size() > kMaxStateFailuresPerCycle) {
+      r.Fail(r.Path("failures"),
+             fmt::format("must be an array of at most {} entries", kMaxStateFailuresPerCycle));
+    } else {
+      e->failures.clear();
+      for (size_t i = 0; i < fs->size(); ++i) {
+        StateFailure f;
+        Status s = StateFailureFromJson((*fs)[i], fmt::format("{}[{}]", r.Path("failures"), i), &f);
+        if (!s.ok()) return s;
+        e->failures.push_back(std::move(f));
+      }
+    }
+  }
+  r.Finish();
+  return r.status();
+}
+
 Status CycleFromJson(const json& j, const std::string& where, CycleResult* c) {
   FieldReader r(j, where);
   r.U64("chain", &c->chain);
@@ -258,28 +367,13 @@ Status CycleFromJson(const json& j, const std::string& where, CycleResult* c) {
   if (r.ok() && c->verdict == "FAIL" && c->reproduce.empty()) {
     r.Fail(r.Path("reproduce"), "must hold the reproduce command on a FAIL cycle");
   }
-  if (const json* fs = r.Get("findings")) {
-    if (!fs->is_array()) {
-      r.Fail(r.Path("findings"), "must be an array, got " + FieldReader::TypeOf(*fs));
-    } else if (fs->size() > kMaxFindingsPerCycle) {
-      r.Fail(r.Path("findings"),
-             fmt::format("holds {} entries, at most {} allowed", fs->size(), kMaxFindingsPerCycle));
-    } else {
-      c->findings.clear();
-      for (size_t i = 0; i < fs->size() && r.ok(); ++i) {
-        FieldReader f((*fs)[i], fmt::format("{}[{}]", r.Path("findings"), i));
-        KeyFinding k;
-        f.String("key", &k.key);
-        f.String("class", &k.klass);
-        f.String("expected", &k.expected);
-        f.String("found", &k.found);
-        f.Finish();
-        if (!f.ok()) return f.status();
-        c->findings.push_back(std::move(k));
-      }
-    }
-  }
+  Status s = FindingsFromJson(&r, "findings", kMaxFindingsPerCycle, &c->findings);
+  if (!s.ok()) return s;
   r.Metrics("metrics", &c->metrics);
+  if (const json* e = r.GetOptional("exploration"); e != nullptr && r.ok()) {
+    s = ExplorationFromJson(*e, r.Path("exploration"), &c->explored);
+    if (!s.ok()) return s;
+  }
   r.Finish();
   return r.status();
 }
@@ -325,6 +419,17 @@ Status CheckSummary(const json& j, const RunResult& run) {
       }
     }
   }
+  // Optional: reports written before exploration existed have none (and explored nothing).
+  if (const json* cs = r.GetOptional("crash_states"); cs != nullptr && r.ok()) {
+    FieldReader m(*cs, "summary.crash_states");
+    m.U64("judged", &s.crash_states.judged);
+    m.U64("settled", &s.crash_states.settled);
+    m.U64("distinct", &s.crash_states.distinct);
+    m.U64("failed", &s.crash_states.failed);
+    m.Counts("classes", &s.crash_states.classes);
+    m.Finish();
+    if (!m.ok()) return m.status();
+  }
   if (r.ok() && s.status != "pass" && s.status != "fail" && s.status != "incomplete") {
     r.Fail("summary.status",
            "must be \"pass\", \"fail\" or \"incomplete\", got \"" + s.status + "\"");
@@ -354,6 +459,12 @@ Status CheckSummary(const json& j, const RunResult& run) {
     return mismatch("faults_seen", CountsToString(s.faults_seen), CountsToString(want.faults_seen));
   }
   if (s.status != want.status) return mismatch("status", s.status, want.status);
+  if (s.crash_states != want.crash_states) {
+    return mismatch(
+        "crash_states",
+        fmt::format("{} states judged, {} failed", s.crash_states.judged, s.crash_states.failed),
+        fmt::format("{} judged, {} failed", want.crash_states.judged, want.crash_states.failed));
+  }
   // Every metric the cycles carry, and no other, with the figures the cycles give.
   for (const auto& [name, d] : s.metrics) {
     if (!want.metrics.count(name)) {

@@ -34,6 +34,11 @@ std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 }  // namespace
 
+bool IsShardName(std::string_view shard) {
+  ShardId id;
+  return ParseShard(shard, &id);
+}
+
 Status MergeReports(const std::vector<RunResult>& shards, RunResult* merged) {
   if (shards.empty()) return Status::BadInput("merge: no shard reports given");
 

@@ -2,6 +2,7 @@
 // of the whole run, for `powercut merge`.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "reports/run_result.h"
@@ -20,5 +21,8 @@ namespace powercut::reports {
 // complete and all N shards are present; incomplete_reason then names the missing or
 // interrupted shards.
 Status MergeReports(const std::vector<RunResult>& shards, RunResult* merged);
+
+// "I/N" with 1 <= I <= N, as run --shard and a merged report's cycles name a shard.
+bool IsShardName(std::string_view shard);
 
 }  // namespace powercut::reports

@@ -46,6 +46,44 @@ inline bool ValidMetricName(const std::string& name) {
   return true;
 }
 
+// A crash state of the cycle's trace that failed (DESIGN.md, "Crash states").
+struct StateFailure {
+  std::string state;                 // its name, e.g. "power-cut@1234:3=keep"
+  std::vector<std::string> classes;  // at least one
+  uint64_t lo = 0;                   // the window the contract gave at its event
+  uint64_t hi = 0;
+  uint64_t recovered = 0;  // the closest prefix the store matched
+  std::string detail;      // the verdict's line
+  std::string narrative;   // what the files kept and lost, for a RocksDB engineer
+  std::string reproduce;   // `powercut replay … --cycle N --state S`, or why it was not kept
+  std::vector<KeyFinding> findings;  // at most kMaxFindingsPerState
+
+  bool operator==(const StateFailure&) const = default;
+};
+
+inline constexpr size_t kMaxFindingsPerState = 10;
+inline constexpr size_t kMaxStateFailuresPerCycle = 10;
+
+// Crash-state exploration of one cycle's trace (`--explore`): besides the state the chain
+// goes on from, how many states were judged and what they gave. All zero when off.
+struct Exploration {
+  uint64_t points = 0;                      // crash points in the trace that were considered
+  uint64_t candidates = 0;                  // states enumerated at them
+  uint64_t distinct = 0;                    // distinct images among the candidates
+  uint64_t judged = 0;                      // images a judge opened
+  uint64_t settled = 0;                     // duplicates settled by the verdict of the same image
+  uint64_t failed = 0;                      // states judged or settled FAIL
+  std::map<std::string, uint64_t> classes;  // failing states by class
+  std::vector<StateFailure> failures;       // at most kMaxStateFailuresPerCycle, plan order
+  double build_ms = 0;                      // building the images, summed
+  double open_ms = 0;                       // RocksDB's opens of them, summed
+  double judge_ms = 0;                      // judge processes, start to verdict, summed
+  double wall_ms = 0;                       // the exploration as a whole
+
+  uint64_t states() const { return judged + settled; }
+  bool operator==(const Exploration&) const = default;
+};
+
 struct CycleResult {
   uint64_t chain = 0;  // chain index within the run (0-based)
   uint64_t cycle = 0;  // cycle number within the run, 1-based, unique across chains
@@ -76,6 +114,9 @@ struct CycleResult {
   // the harness's own (recovery_ms, ops_acked, fs_events, cut_bytes), each only when known.
   // Names must pass ValidMetricName and values be finite; ToJson drops any that do not.
   std::map<std::string, double> metrics;
+  // The crash states explored from this cycle's trace. A failing state fails the cycle (its
+  // classes join `classes`) even when the state the chain went on from passed.
+  Exploration explored;
 
   bool operator==(const CycleResult&) const = default;
 };
@@ -119,14 +160,25 @@ inline std::map<std::string, double> WrittenMetrics(const CycleResult& c) {
 // The cycle's reproduce line, or the default replay command when the harness set none.
 inline std::string ReproduceCommand(const CycleResult& c) {
   if (!c.reproduce.empty()) return c.reproduce;
-  return "powercut replay report.json --cycle " + std::to_string(c.cycle);
+  const std::string line = "powercut replay report.json --cycle " + std::to_string(c.cycle);
+  return c.shard.empty() ? line : line + " --shard " + c.shard;
 }
 
-// Where a run's failing cycle keeps its evidence, relative to the run's report folder (the
-// folder replay reads). A merged report's cycles (shard set) keep theirs in their shard's
-// folder, which their reproduce line names.
+// The folder under a merged report's failures/ that holds shard "I/N"'s evidence:
+// "shard-I-of-N" (a folder name cannot hold the slash). Every shard numbers its cycles from 1,
+// so the shard is what keeps two shards' cycle 4 apart.
+inline std::string ShardEvidenceFolder(const std::string& shard) {
+  std::string out = "shard-";
+  for (char c : shard) out += c == '/' ? std::string("-of-") : std::string(1, c);
+  return out;
+}
+
+// Where a failing cycle keeps its evidence, relative to the report folder (the folder replay
+// reads): failures/<cycle>/ in a run's report, failures/shard-I-of-N/<cycle>/ in a merged one
+// (shard set), where powercut merge copies each shard's failures/.
 inline std::string EvidenceDir(const CycleResult& c) {
-  return "failures/" + std::to_string(c.cycle);
+  if (c.shard.empty()) return "failures/" + std::to_string(c.cycle);
+  return "failures/" + ShardEvidenceFolder(c.shard) + "/" + std::to_string(c.cycle);
 }
 
 }  // namespace powercut::reports

@@ -39,6 +39,11 @@ Summary Summarize(const RunResult& run) {
     recovery.push_back(c.recovery_ms);
     // The same filter as ToJson, so a summary recomputed from a parsed report agrees.
     for (const auto& [name, value] : WrittenMetrics(c)) metrics[name].push_back(value);
+    s.crash_states.judged += c.explored.judged;
+    s.crash_states.settled += c.explored.settled;
+    s.crash_states.distinct += c.explored.distinct;
+    s.crash_states.failed += c.explored.failed;
+    for (const auto& [k, n] : c.explored.classes) s.crash_states.classes[k] += n;
   }
   for (auto& [name, values] : metrics) s.metrics[name] = Distribute(std::move(values));
   if (run.duration_s > 0) s.cycles_per_second = static_cast<double>(s.cycles) / run.duration_s;

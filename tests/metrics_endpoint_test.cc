@@ -105,6 +105,53 @@ std::vector<std::string> RowLabels(const std::string& text) {
   return labels;
 }
 
+// The live /metrics of a real run, and the metrics.prom it wrote at the end, name their
+// families the Prometheus way: base units (seconds, bytes), `_total` only on counters,
+// labels rather than name variants; the values are the report's, converted.
+void CheckPrometheusNames(const e2e::HttpReply& live, const fs::path& report_dir) {
+  INFO(live.body);
+  REQUIRE_FALSE(live.body.empty());
+  CHECK(Contains(live.head, "Content-Type: text/plain; version=0.0.4"));
+  CHECK(Contains(live.body, "powercut_run_status{status=\"running\"} 1\n"));
+  for (const char* family :
+       {"powercut_cycle_recovery_seconds summary", "powercut_cycle_duration_seconds summary",
+        "powercut_cycle_start_to_ready_seconds summary", "powercut_cycle_verify_seconds summary",
+        "powercut_cycle_ops_acked summary", "powercut_rocksdb_estimate_num_keys summary",
+        "powercut_rocksdb_num_files_at_level summary", "powercut_cycles_total counter",
+        "powercut_failure_classes_total counter", "powercut_run_duration_seconds gauge"}) {
+    CHECK(Contains(live.body, std::string("# TYPE ") + family + "\n"));
+  }
+  CHECK(Contains(live.body, "powercut_cycles_total{verdict=\"FAIL\",fault=\"kill\"} "));
+  CHECK(Contains(live.body, "powercut_rocksdb_num_files_at_level_count{level=\"0\"} "));
+  const std::regex type_line("^# TYPE (\\S+) (\\S+)$", std::regex::multiline);
+  size_t families = 0;
+  for (auto it = std::sregex_iterator(live.body.begin(), live.body.end(), type_line);
+       it != std::sregex_iterator(); ++it, ++families) {
+    const std::string name = (*it)[1], type = (*it)[2];
+    INFO(name);
+    CHECK((type == "counter") == name.ends_with("_total"));
+  }
+  CHECK(families >= 10);
+  // No name in milliseconds or microseconds, and none of the old names.
+  const std::regex old_unit("^powercut_\\w*_(ms|us)(_sum|_count)?[{ ]", std::regex::multiline);
+  CHECK_FALSE(std::regex_search(live.body, old_unit));
+  for (const char* old : {"powercut_cycle_recovery_ms", "powercut_cycle_class_total",
+                          "powercut_cycle_fault_total", "powercut_run_cycles_per_second",
+                          "powercut_cycle_block_cache_hit", "powercut_cycle_estimate_num_keys"})
+    CHECK_FALSE(Contains(live.body, old));
+
+  // metrics.prom at the end: the same names, and recovery in seconds = report.json's ms / 1000.
+  const std::string prom = e2e::Slurp(report_dir / "metrics.prom");
+  INFO(prom);
+  CHECK_FALSE(std::regex_search(prom, old_unit));
+  const double max_ms =
+      e2e::ReadJson(report_dir / "report.json").at("summary").at("recovery_ms").at("max");
+  std::smatch m;
+  REQUIRE(std::regex_search(
+      prom, m, std::regex("\npowercut_cycle_recovery_seconds\\{quantile=\"1\"\\} (\\S+)\n")));
+  CHECK(std::stod(m[1]) == Approx(max_ms / 1000));
+}
+
 }  // namespace
 
 TEST_CASE("a run's /summary reads like report.txt, and no writer holds a controller fd") {
@@ -135,6 +182,7 @@ TEST_CASE("a run's /summary reads like report.txt, and no writer holds a control
   std::set<pid_t> inspected;
   std::vector<std::string> foreign;
   std::string summary, head;
+  e2e::HttpReply metrics;
   const std::string data_dir = fs::canonical(t.path).string() + "/d/";
   const std::string report_dir = fs::canonical(t.path).string() + "/r";
   e2e::WaitFor(
@@ -153,7 +201,10 @@ TEST_CASE("a run's /summary reads like report.txt, and no writer holds a control
           summary = r.body;
           head = r.head;
         }
-        return !summary.empty() && inspected.size() >= 4;
+        const e2e::HttpReply m = e2e::Get(port, "/metrics");
+        if (m.status == 200 && Contains(m.body, "powercut_failure_classes_total{class="))
+          metrics = m;
+        return !summary.empty() && !metrics.body.empty() && inspected.size() >= 4;
       },
       60'000);
   reaper.Stop(SIGTERM);  // an interrupted run still writes its report
@@ -181,6 +232,8 @@ TEST_CASE("a run's /summary reads like report.txt, and no writer holds a control
        it != std::sregex_iterator(); ++it, ++shown)
     CHECK(Contains(report, it->str()));
   CHECK(shown >= 1);
+
+  CheckPrometheusNames(metrics, t.path / "r");
 }
 
 TEST_CASE("the endpoint keeps its limits and answers /healthz under bounded abuse") {

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@
 
 #include "reports/gate.h"
 #include "reports/merge.h"
+#include "reports/merge_evidence.h"
+#include "reports/prometheus.h"
 #include "reports/report_loader.h"
 #include "reports/report_writer.h"
 #include "reports/run_result.h"
@@ -811,4 +814,177 @@ TEST_CASE("the GitHub step summary is appended only where GITHUB_STEP_SUMMARY po
   CHECK(md.rfind("earlier step\n### powercut run: FAIL", 0) == 0);
   CHECK(Contains(md, "`" + ReproduceCommand(run.cycles[2]) + "`"));
   CHECK(Contains(md, "4 cycles: 3 passed, 1 failed"));
+}
+
+namespace {
+
+// metrics.prom read the simple way: "# TYPE name type" lines, and each sample's
+// "name{labels}" (as written) -> value.
+struct Prom {
+  std::map<std::string, std::string> types;
+  std::map<std::string, double> samples;
+};
+
+Prom ParseProm(const std::string& text) {
+  Prom p;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      std::istringstream words(line.substr(7));
+      std::string name, type;
+      words >> name >> type;
+      p.types[name] = type;
+    } else if (!line.empty() && line[0] != '#') {
+      const size_t space = line.rfind(' ');
+      p.samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("metrics.prom follows Prometheus naming: base units, _total on counters, labels") {
+  RunResult run = FailedRun();
+  for (size_t i = 0; i < run.cycles.size(); ++i) {
+    const double k = static_cast<double>(i + 1);
+    run.cycles[i].metrics = {{"recovery_ms", run.cycles[i].recovery_ms},
+                             {"start_to_ready_ms", 20 * k},
+                             {"verify_ms", 3 * k},
+                             {"ops_acked", 50},
+                             {"fs_events", 400 * k},
+                             {"cut_bytes", 4096 * k},
+                             {"estimate_num_keys", 9000},
+                             {"total_sst_files_bytes", 1e6 * k},
+                             {"num_files_at_level0", k},
+                             {"num_immutable_mem_table", 0},
+                             {"block_cache_hit", 10 * k},
+                             {"block_cache_miss", 2 * k},
+                             {"compaction_cpu_us", 1500 * k},
+                             {"write_stall_us", 250},
+                             {"queue_wait_ms", 7},
+                             {"retries_total", 1}};
+  }
+  const std::string text = ToPrometheus(run);
+  INFO(text);
+  const Prom p = ParseProm(text);
+
+  // The conventions, checked on every family, so a metric added later is held to them too.
+  const std::regex non_base_unit("_(ms|us|ns|millis|micros|kb|mb|kib|mib)(_|$)");
+  const std::regex name_variant("_(hit|miss|level[0-9]+|pass|fail)$");
+  for (const auto& [name, type] : p.types) {
+    INFO(name);
+    CHECK(name.rfind("powercut_", 0) == 0);
+    CHECK((type == "counter") == name.ends_with("_total"));
+    CHECK_FALSE(std::regex_search(name, non_base_unit));
+    CHECK_FALSE(std::regex_search(name, name_variant));
+  }
+  // The names of before the conventions are gone.
+  for (const char* old :
+       {"powercut_cycle_recovery_ms", "powercut_cycle_cycle_ms", "powercut_cycle_start_to_ready_ms",
+        "powercut_cycle_verify_ms", "powercut_cycle_class_total", "powercut_cycle_fault_total",
+        "powercut_run_cycles_per_second", "powercut_cycle_block_cache_hit",
+        "powercut_cycle_block_cache_miss", "powercut_cycle_compaction_cpu_us",
+        "powercut_cycle_write_stall_us", "powercut_cycle_num_files_at_level0",
+        "powercut_cycle_estimate_num_keys", "powercut_cycle_total_sst_files_bytes",
+        "powercut_cycle_retries_total"}) {
+    CHECK_FALSE(Contains(text, std::string(old) + " "));
+    CHECK_FALSE(Contains(text, std::string(old) + "{"));
+    CHECK_FALSE(Contains(text, std::string(old) + "_sum"));
+  }
+
+  // Timings in seconds: the report's ms / 1000, microseconds / 1e6.
+  CHECK(p.types.at("powercut_cycle_recovery_seconds") == "summary");
+  CHECK(p.samples.at("powercut_cycle_recovery_seconds{quantile=\"1\"}") == Approx(0.040));
+  CHECK(p.samples.at("powercut_cycle_recovery_seconds_sum") == Approx(0.120));  // 10+30+40+40
+  CHECK(p.samples.at("powercut_cycle_recovery_seconds_count") == 4);
+  CHECK(p.samples.at("powercut_cycle_duration_seconds{quantile=\"0\"}") == Approx(0.110));
+  CHECK(p.samples.at("powercut_cycle_start_to_ready_seconds{quantile=\"1\"}") == Approx(0.080));
+  CHECK(p.samples.at("powercut_cycle_verify_seconds_sum") == Approx(0.030));
+  CHECK(p.samples.at("powercut_rocksdb_compaction_cpu_seconds_sum") == Approx(0.015));
+  CHECK(p.samples.at("powercut_rocksdb_write_stall_seconds{quantile=\"0.5\"}") == Approx(0.00025));
+  CHECK(p.samples.at("powercut_cycle_queue_wait_seconds{quantile=\"1\"}") == Approx(0.007));
+  // Bytes and counts keep their values.
+  CHECK(p.samples.at("powercut_cycle_cut_bytes_sum") == 4096 * 10);
+  CHECK(p.samples.at("powercut_rocksdb_total_sst_files_size_bytes{quantile=\"1\"}") == 4e6);
+  CHECK(p.samples.at("powercut_cycle_ops_acked_sum") == 200);
+  CHECK(p.samples.at("powercut_cycle_retries_count") == 4);  // a summary loses `_total`
+  // Name variants became labels of one family.
+  CHECK(p.types.at("powercut_rocksdb_block_cache_lookups") == "summary");
+  CHECK(p.samples.at("powercut_rocksdb_block_cache_lookups_sum{result=\"hit\"}") == 100);
+  CHECK(p.samples.at("powercut_rocksdb_block_cache_lookups_sum{result=\"miss\"}") == 20);
+  CHECK(p.samples.at("powercut_rocksdb_block_cache_lookups{result=\"hit\",quantile=\"1\"}") == 40);
+  CHECK(p.samples.at("powercut_rocksdb_num_files_at_level{level=\"0\",quantile=\"1\"}") == 4);
+  // One counter of cycles by verdict and fault; the classes in their own counter.
+  CHECK(p.types.at("powercut_cycles_total") == "counter");
+  CHECK(p.samples.at("powercut_cycles_total{verdict=\"PASS\",fault=\"kill\"}") == 1);
+  CHECK(p.samples.at("powercut_cycles_total{verdict=\"FAIL\",fault=\"kill\"}") == 1);
+  CHECK(p.samples.at("powercut_cycles_total{verdict=\"PASS\",fault=\"stall\"}") == 1);
+  CHECK(p.samples.at("powercut_cycles_total{verdict=\"FAIL\",fault=\"stall\"}") == 0);
+  CHECK(p.samples.at("powercut_failure_classes_total{class=\"torn-batch\"}") == 1);
+  CHECK(p.samples.at("powercut_run_duration_seconds") == 2);
+}
+
+TEST_CASE("merge points every replay line, crash states' too, at the merged folder") {
+  TempDir t;
+  RunResult second = Shard(1, 2);
+  CycleResult& c = second.cycles[2];
+  c = FailCycle(0, 3, 2);
+  c.reproduce = "powercut replay r2/report.json --cycle 3";
+  StateFailure kept;
+  kept.state = "power-cut@12:1=keep";
+  kept.classes = {"lost-ack"};
+  kept.reproduce = c.reproduce + " --state " + kept.state;
+  StateFailure unkept = kept;
+  unkept.reproduce = "powercut run --seed 42   # image not kept: --max-failures reached";
+  c.explored.failures = {kept, unkept};
+  // Shard 2/2's evidence for cycle 3, as a run leaves it.
+  const fs::path ev = t.path / "r2/failures/3";
+  fs::create_directories(ev / "before/db");
+  e2e::WriteFile(ev / "replay.json", json{{"cycle", 3}, {"reproduce", c.reproduce}}.dump());
+  e2e::WriteFile(ev / "summary.txt", "cycle 3: lost\n\nreproduce: " + c.reproduce + "\n");
+  e2e::WriteFile(ev / "before/db/000012.sst", "sst bytes");
+  RunResult merged;
+  REQUIRE(MergeReports({Shard(0, 2), second}, &merged).ok());
+  const std::vector<ShardFolder> folders = {{"1/2", (t.path / "r1").string()},
+                                            {"2/2", (t.path / "r2").string()}};
+
+  // A missing evidence folder or a damaged replay.json is refused, the report untouched.
+  const RunResult unpointed = merged;
+  e2e::WriteFile(ev / "replay.json", "{ not json");
+  Status s = PointReplayLinesAtMerge(folders, "out", &merged);
+  CHECK(s.code() == Status::Code::kBadInput);
+  CHECK(OneLine(s));
+  CHECK(Contains(s.message(), "damaged"));
+  fs::rename(ev, t.path / "elsewhere");
+  s = PointReplayLinesAtMerge(folders, "out", &merged);
+  CHECK(OneLine(s));
+  CHECK(Contains(s.message(), "shard 2/2's failing cycle 3 has no evidence"));
+  CHECK(merged == unpointed);
+  fs::rename(t.path / "elsewhere", ev);
+  e2e::WriteFile(ev / "replay.json", json{{"cycle", 3}, {"reproduce", c.reproduce}}.dump());
+
+  REQUIRE(PointReplayLinesAtMerge(folders, "out", &merged).ok());
+  const CycleResult* m = nullptr;
+  for (const CycleResult& x : merged.cycles) {
+    if (x.shard == "2/2" && x.cycle == 3) m = &x;
+  }
+  REQUIRE(m != nullptr);
+  const std::string line = "powercut replay out/report.json --cycle 3 --shard 2/2";
+  CHECK(m->reproduce == line);
+  CHECK(m->explored.failures[0].reproduce == line + " --state power-cut@12:1=keep");
+  CHECK(m->explored.failures[1].reproduce == unkept.reproduce);  // a run line works anywhere
+  CHECK(EvidenceDir(*m) == "failures/shard-2-of-2/3");
+  CHECK(Contains(ToText(merged), "reproduce: " + line));
+  CHECK(Contains(ToHtml(merged), "href=\"failures/shard-2-of-2/3/summary.txt\""));
+
+  REQUIRE(StageShardEvidence(folders, merged, (t.path / "stage").string()).ok());
+  const fs::path staged = t.path / "stage/shard-2-of-2/3";
+  CHECK(e2e::ReadJson(staged / "replay.json").at("reproduce") == line);
+  CHECK(e2e::Slurp(staged / "summary.txt") == "cycle 3: lost\n\nreproduce: " + line + "\n");
+  CHECK(e2e::Slurp(staged / "before/db/000012.sst") == "sst bytes");
+  CHECK(fs::hard_link_count(staged / "before/db/000012.sst") == 2);         // linked, not copied
+  CHECK(fs::hard_link_count(staged / "replay.json") == 1);                  // written anew
+  CHECK(e2e::ReadJson(ev / "replay.json").at("reproduce") == c.reproduce);  // shard's untouched
+  CHECK_FALSE(fs::exists(t.path / "stage/shard-1-of-2"));  // shard 1 kept no evidence
 }

@@ -10,6 +10,9 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
                                             const std::vector<std::string>& extra) const {
   std::vector<std::string> a = {"run", "--seed", std::to_string(seed)};
   a.insert(a.end(), {"--cycles", std::to_string(cycles), "--chains", "1"});
+  // Cases judge the state each cycle's fault chose; a case with crash-state exploration is a
+  // different (and much slower) search, which the time-budgeted hunt is to decide on.
+  a.insert(a.end(), {"--explore", "0"});
   a.insert(a.end(), {"--profile", profile, "--fault", fault});
   // A cut mode means nothing to kill or stall: leaving it out keeps equal cases equal.
   if (CutsPower() && !cut.empty()) a.insert(a.end(), {"--cut", cut});

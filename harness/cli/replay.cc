@@ -45,9 +45,12 @@ std::set<std::string> Classes(const nlohmann::json& verdict) {
 }  // namespace
 
 int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::string& work_dir,
-                  const std::string& writer_path) {
-  const fs::path evidence =
-      fs::path(report_path).parent_path() / "failures" / std::to_string(cycle);
+                  const std::string& writer_path, const std::string& shard) {
+  std::string evidence_dir;
+  if (Status found = FindEvidence(report_path, cycle, shard, &evidence_dir); !found.ok()) {
+    return Bad(found.message());
+  }
+  const fs::path evidence = evidence_dir;
   nlohmann::json r;
   {
     std::string text;
@@ -221,12 +224,17 @@ class ReplaySubcommand : public Subcommand {
     replay->add_option("--cycle", cycle_, "the failing cycle to replay")->required();
     replay->add_option("--work-dir", work_dir_, "where the replayed chain lives")
         ->capture_default_str();
+    replay->add_option("--shard", shard_,
+                       "in a merged report: the shard I/N the cycle ran in (its reproduce line "
+                       "names it; needed only when several shards failed at that cycle number)");
     return replay;
   }
-  int Execute() override { return ReplayCommand(report_, cycle_, work_dir_, WriterBesideUs()); }
+  int Execute() override {
+    return ReplayCommand(report_, cycle_, work_dir_, WriterBesideUs(), shard_);
+  }
 
  private:
-  std::string report_, work_dir_ = "powercut-replay";
+  std::string report_, work_dir_ = "powercut-replay", shard_;
   uint64_t cycle_ = 0;
 };
 

@@ -10,7 +10,9 @@
 
 namespace powercut::harness {
 
+// `shard` ("I/N", or empty) picks the shard of a merged report (REPORT_DIR/failures/
+// shard-I-of-N/N/, see harness/run/evidence.h FindEvidence).
 int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::string& work_dir,
-                  const std::string& writer_path);
+                  const std::string& writer_path, const std::string& shard = "");
 
 }  // namespace powercut::harness

@@ -50,6 +50,7 @@ struct RunFlags {
   std::vector<std::string> options, option_changes;
   uint64_t cycles = 0;
   uint32_t keys = 0, value_min = 0, value_max = 0;
+  std::string explore = std::to_string(RunPlan::kDefaultExplore);
 };
 
 void AddFlags(CLI::App* run, RunFlags* f) {
@@ -95,6 +96,13 @@ void AddFlags(CLI::App* run, RunFlags* f) {
       ->capture_default_str();
   run->add_option("--recovery-timeout-ms", plan.recovery_timeout_ms,
                   "open + verify longer than this is a recovery-hang")
+      ->capture_default_str();
+  run->add_option("--explore", f->explore,
+                  "N or all: crash states of each writer run judged besides the one the chain "
+                  "goes on from (process crashes and power cuts after any ledger event; 0: off)")
+      ->capture_default_str();
+  run->add_option("--judges", plan.judges,
+                  "judge processes per chain opening crash states side by side (0: one per core)")
       ->capture_default_str();
   run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
   run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
@@ -214,6 +222,24 @@ Status CheckLimits(const RunPlan& plan) {
   }
   if (plan.recovery_timeout_ms < 100)
     return Status::BadInput("--recovery-timeout-ms must be at least 100");
+  if (plan.judges > 64) return Status::BadInput("--judges must be 0 (one per core) to 64");
+  return Status::Ok();
+}
+
+// --explore N (0 to 1000000) or all.
+Status CheckExplore(const std::string& text, RunPlan* plan) {
+  constexpr uint64_t kMaxExplore = 1'000'000;
+  if (text == "all") {
+    plan->explore = RunPlan::kExploreAll;
+    return Status::Ok();
+  }
+  const bool digits = !text.empty() && text.size() <= 7 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoull(text) > kMaxExplore) {
+    return Status::BadInput("--explore '" + text +
+                            "' is not a count: write a number of states 0 to 1000000, or all");
+  }
+  plan->explore = std::stoull(text);
   return Status::Ok();
 }
 
@@ -229,6 +255,7 @@ Status Validate(const CLI::App& run, RunFlags* f) {
   if (s.ok()) s = CheckFaults(plan);
   if (s.ok()) s = CheckStoreOptions(*f, &plan);
   if (s.ok()) s = CheckLimits(plan);
+  if (s.ok()) s = CheckExplore(f->explore, &plan);
   return s;
 }
 

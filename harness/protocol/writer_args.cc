@@ -13,6 +13,7 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
       "--hi",         std::to_string(a.hi),
       "--parent-pid", std::to_string(a.parent_pid != 0 ? a.parent_pid : ::getpid())};
   if (a.verify_only) argv.push_back("--verify-only");
+  if (a.scratch) argv.push_back("--scratch");
   if (!a.checkpoints.empty()) {
     std::string list;
     for (uint64_t op : a.checkpoints) list += (list.empty() ? "" : ",") + std::to_string(op);
@@ -37,6 +38,7 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--lo", args->lo, "durable point of the fault being verified");
   app.add_option("--hi", args->hi, "highest op issued before that fault");
   app.add_flag("--verify-only", args->verify_only, "verify, then exit");
+  app.add_flag("--scratch", args->scratch, "the store is a throwaway image: skip its syncs");
   app.add_option("--parent-pid", args->parent_pid, "exit unless this is our parent");
   app.add_option("--ledger", args->ledger_dir, "keep a ledger of file operations here");
   app.add_option("--crash-at", args->crash_at, "kind:n, SIGKILL self at that file-system event");

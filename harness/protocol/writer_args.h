@@ -26,9 +26,11 @@ struct WriterArgs {
   uint64_t lo = 0;           // the durable point of the fault being verified
   uint64_t hi = 0;           // the highest op issued before that fault
   bool verify_only = false;  // verify, then exit without writing
-  pid_t parent_pid = 0;      // exit at once if this process is not our parent
-  std::string ledger_dir;    // non-empty: route every file operation through the ledger
-  std::string crash_at;      // "kind:n", with a ledger only
+  // The store is a throwaway crash image (harness/run/judge_pool.h): its syncs are skipped.
+  bool scratch = false;
+  pid_t parent_pid = 0;    // exit at once if this process is not our parent
+  std::string ledger_dir;  // non-empty: route every file operation through the ledger
+  std::string crash_at;    // "kind:n", with a ledger only
   // With a ledger: the chain's carried durability (faults/carried_durability.h), what earlier
   // cycles' kills left unsynced. Empty: every file on disk is durable.
   std::string carried_durability;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@
 #include "harness/run/await_verdict.h"
 #include "harness/run/child_process.h"
 #include "harness/run/evidence.h"
+#include "harness/run/explorer.h"
 #include "harness/run/test_death.h"
 #include "harness/run/writer_progress.h"
 #include "harness/writer/writer.h"
@@ -66,6 +68,7 @@ struct Pending {
   uint64_t on_disk_start = 0;
   uint64_t on_disk_after = 0;
   std::vector<uint64_t> verify_checkpoints;
+  reports::Exploration explored;  // the crash states judged from this cycle's trace
 };
 
 // Largest n a seeded crash point picks for each kind of event. Crash points count the
@@ -279,6 +282,8 @@ class ChainRunner {
                                                  {"store", plan_.StoreAt(c->local).ToJson()}});
     if (!s.ok()) return Stop(s.message());
     test_death_.MaybeDie("cycle", nullptr);
+    ExploreTrace(c->local, &p);  // before the cut: the cut rewrites the files the trace reads
+    if (!state_->harness_error().empty()) return Step::kStop;
     ApplyCut(c->local, &p);
     CarryDurability(p);
     test_death_.MaybeDie("cut", nullptr);
@@ -565,6 +570,84 @@ class ChainRunner {
                              summary.has_last ? faults::DescribeRecord(summary.last) : "none");
   }
 
+  // Judges crash states of the dead writer's trace besides the one the chain goes on from
+  // (harness/run/explorer.h). A cycle whose writing failed has no trace worth exploring.
+  void ExploreTrace(uint64_t local, Pending* p) {
+    if (plan_.explore == 0 || p->ledger_dir.empty() || !p->failure.empty()) return;
+    ExploreRequest req;
+    req.chain_dir = dir_;
+    req.ledger_dir = p->ledger_dir;
+    req.scratch_dir = dir_ + "/explore";
+    req.keep_dir = fmt::format("{}/explored-{}", dir_, p->cycle);
+    req.recovered = p->resume - 1;
+    req.on_disk = p->on_disk_start;
+    req.store = plan_.StoreAt(local);
+    req.judge_store_json = plan_.StoreAt(local + 1).ToJson().dump();
+    req.expect_acked = plan_.expect_acked;
+    req.ops = &ops_;
+    req.limits.max_states = plan_.explore == RunPlan::kExploreAll ? 0 : plan_.explore;
+    req.limits.power_cut = PowerCutsPossible();
+    req.limits.seed = Rng(seed_, "explore", local).Next();
+    req.writer_path = plan_.writer_path;
+    req.judges = plan_.judges != 0 ? plan_.judges
+                                   : std::max<uint32_t>(1, std::thread::hardware_concurrency());
+    req.timeout_ms = plan_.recovery_timeout_ms;
+    req.stop = [this] { return state_->interrupted(); };
+    ExploreResult result;
+    Status s = Explore(req, &result);
+    if (!s.ok())
+      return HarnessFailure(fmt::format("{}: exploring cycle {}: {}", dir_, p->cycle, s.message()));
+    p->explored = ExplorationReport(result, req.keep_dir, p->cycle);
+  }
+
+  // The explorer's result as the report holds it; failing states' images move to the report
+  // folder (REPORT_DIR/failures/<cycle>/states/) while --max-failures allows.
+  reports::Exploration ExplorationReport(const ExploreResult& r, const std::string& kept,
+                                         uint64_t cycle) {
+    reports::Exploration e;
+    e.points = r.plan.points;
+    e.candidates = r.plan.candidates;
+    e.distinct = r.plan.distinct;
+    e.judged = r.judged;
+    e.settled = r.settled;
+    e.failed = r.failures.size();
+    e.classes = r.classes;
+    e.build_ms = r.build_ms;
+    e.open_ms = r.open_ms;
+    e.judge_ms = r.judge_ms;
+    e.wall_ms = r.wall_ms;
+    const std::string states = fmt::format("{}/failures/{}/states", plan_.report_dir, cycle);
+    const bool keep = !r.failures.empty() && state_->ClaimEvidenceSlot();
+    std::error_code ec;
+    if (keep) {
+      std::filesystem::create_directories(states, ec);
+      for (const auto& entry : std::filesystem::directory_iterator(kept, ec)) {
+        std::filesystem::rename(entry.path(), states + "/" + entry.path().filename().string(), ec);
+        if (ec) CopyStore(entry.path().string(), states + "/" + entry.path().filename().string());
+      }
+    }
+    std::filesystem::remove_all(kept, ec);
+    for (const ExploredFailure& f : r.failures) {
+      if (e.failures.size() == reports::kMaxStateFailuresPerCycle) break;
+      reports::StateFailure sf;
+      sf.state = f.state;
+      for (const auto& [klass, n] : f.verdict.classes) sf.classes.push_back(klass);
+      sf.lo = f.window.lo;
+      sf.hi = f.window.hi;
+      sf.recovered = f.verdict.recovered;
+      sf.detail = f.verdict.detail;
+      sf.reproduce = keep && !f.kept_dir.empty()
+                         ? fmt::format("{} --state {}", ReplayLine(cycle), f.state)
+                         : plan_.ReproduceLine() + "   # image not kept: --max-failures reached";
+      for (const Finding& k : f.verdict.findings) {
+        if (sf.findings.size() == reports::kMaxFindingsPerState) break;
+        sf.findings.push_back({k.key, k.klass, k.expected, k.found});
+      }
+      e.failures.push_back(std::move(sf));
+    }
+    return e;
+  }
+
   // Power cuts: rolls the dead writer's store back to what the disk would hold after losing
   // power. Runs after the cycle's manifest entry is written, so a controller that dies in the
   // middle leaves a chain `powercut verify` judges by the power cut's window.
@@ -619,12 +702,14 @@ class ChainRunner {
     c.cycle_ms = static_cast<double>(NowMs() - p.started_ms);
     c.detail = p.detail + "; " + v.detail;
     for (const Finding& f : v.findings) c.findings.push_back({f.key, f.klass, f.expected, f.found});
+    MergeExploration(p.explored, &c);
     if (!v.pass) {
       evidence_kept_ = state_->ClaimEvidenceSlot();
       c.reproduce = evidence_kept_
                         ? ReplayLine(p.cycle)
                         : plan_.ReproduceLine() + "   # evidence not kept: --max-failures reached";
     }
+    if (p.explored.points > 0) metrics["crash_states"] = static_cast<double>(p.explored.states());
     metrics["recovery_ms"] = recovery_ms;
     metrics["ops_acked"] = static_cast<double>(p.acked >= p.resume ? p.acked - p.resume + 1 : 0);
     if (p.fault == Fault::kPowerCut) {
@@ -633,6 +718,24 @@ class ChainRunner {
     }
     c.metrics = std::move(metrics);
     state_->Record(std::move(c));
+  }
+
+  // Failing crash states fail the cycle, even when the state the chain went on from passed:
+  // their classes join the cycle's, and the first one's replay line is its reproduce line.
+  static void MergeExploration(const reports::Exploration& e, reports::CycleResult* c) {
+    c->explored = e;
+    if (e.failures.empty()) return;
+    const reports::StateFailure& first = e.failures.front();
+    if (c->verdict == "PASS") {
+      c->verdict = "FAIL";
+      c->reproduce = first.reproduce;
+    }
+    for (const auto& [klass, n] : e.classes) {
+      if (std::find(c->classes.begin(), c->classes.end(), klass) == c->classes.end())
+        c->classes.push_back(klass);
+    }
+    c->detail += fmt::format("; {} of {} crash states failed, first {}: {}", e.failed, e.states(),
+                             first.state, first.detail);
   }
 
   const RunPlan& plan_;

@@ -1,9 +1,15 @@
 #include "harness/run/evidence.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "reports/merge.h"
+#include "reports/run_result.h"
 #include "src/atomic_file.h"
 
 namespace fs = std::filesystem;
@@ -29,7 +35,92 @@ Status CopyFailed(const fs::path& from, const fs::path& dst, const std::error_co
       from.string(), need_bytes, dst.parent_path().string(), space.available));
 }
 
+// The shards ("I/N", in shard order) whose evidence a merged report's failures/ holds in
+// shard-I-of-N/ folders; empty for a run's own report.
+std::vector<std::string> ShardsIn(const fs::path& failures) {
+  std::vector<std::pair<uint64_t, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(failures, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t of = name.find("-of-");
+    if (name.rfind("shard-", 0) != 0 || of == std::string::npos) continue;
+    const std::string shard = name.substr(6, of - 6) + "/" + name.substr(of + 4);
+    if (!reports::IsShardName(shard) || reports::ShardEvidenceFolder(shard) != name) continue;
+    found.emplace_back(std::stoull(name.substr(6, of - 6)), shard);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [index, shard] : found) out.push_back(std::move(shard));
+  return out;
+}
+
+// FindEvidence with --shard given.
+Status FindShardEvidence(const std::string& report_path, const fs::path& failures, uint64_t cycle,
+                         const std::string& shard, std::string* evidence_dir) {
+  if (!reports::IsShardName(shard)) {
+    return Status::BadInput(fmt::format(
+        "--shard {}: not I/N with 1 <= I <= N; give the shard the merged report's reproduce "
+        "line names, e.g. --shard 1/2",
+        shard));
+  }
+  std::error_code ec;
+  const fs::path folder = failures / reports::ShardEvidenceFolder(shard);
+  if (!fs::is_directory(folder, ec)) {
+    const std::vector<std::string> shards = ShardsIn(failures);
+    if (shards.empty()) {
+      return Status::BadInput(fmt::format(
+          "--shard {}: {} is not a merged report (it has no {}/); drop --shard to replay a run's "
+          "own report",
+          shard, report_path, folder.string()));
+    }
+    return Status::BadInput(fmt::format(
+        "--shard {}: {} kept no evidence of that shard (no {}/); give one of {} as the report's "
+        "reproduce lines do",
+        shard, report_path, folder.string(), fmt::join(shards, ", ")));
+  }
+  const fs::path dir = folder / std::to_string(cycle);
+  if (!fs::is_directory(dir, ec)) {
+    return Status::BadInput(fmt::format(
+        "no evidence for cycle {} of shard {} at {}/; give a failing cycle of that shard, as the "
+        "report's reproduce lines name it",
+        cycle, shard, dir.string()));
+  }
+  *evidence_dir = dir.string();
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status FindEvidence(const std::string& report_path, uint64_t cycle, const std::string& shard,
+                    std::string* evidence_dir) {
+  const fs::path failures = fs::path(report_path).parent_path() / "failures";
+  if (!shard.empty()) return FindShardEvidence(report_path, failures, cycle, shard, evidence_dir);
+  const std::string n = std::to_string(cycle);
+  const std::vector<std::string> shards = ShardsIn(failures);
+  std::error_code ec;
+  if (shards.empty() || fs::is_directory(failures / n, ec)) {
+    *evidence_dir = (failures / n).string();  // a run's own report
+    return Status::Ok();
+  }
+  std::vector<std::string> with;
+  for (const std::string& s : shards) {
+    if (fs::is_directory(failures / reports::ShardEvidenceFolder(s) / n, ec)) with.push_back(s);
+  }
+  if (with.empty()) {
+    return Status::BadInput(fmt::format(
+        "no evidence for cycle {} in any shard of merged report {} (failures/shard-I-of-N/{}/); "
+        "give a failing cycle and its --shard as the report's reproduce lines do",
+        cycle, report_path, cycle));
+  }
+  if (with.size() > 1) {
+    return Status::BadInput(fmt::format(
+        "--cycle {} is ambiguous in merged report {}: shards {} each kept a failing cycle {}; "
+        "add --shard {} (or another of them) as the report's reproduce lines do",
+        cycle, report_path, fmt::join(with, ", "), cycle, with.front()));
+  }
+  *evidence_dir = (failures / reports::ShardEvidenceFolder(with.front()) / n).string();
+  return Status::Ok();
+}
 
 Status CopyStore(const std::string& from, const std::string& to) {
   std::error_code ec;
@@ -70,7 +161,13 @@ Status SnapshotChain(const std::string& chain_dir, const std::string& to) {
 
 Status KeepEvidence(const EvidenceInput& in, const std::string& dir) {
   std::error_code ec;
-  fs::remove_all(dir, ec);
+  // Everything but states/: the cycle's failing crash states, kept there when it was explored.
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename() != "states") stale.push_back(entry.path());
+  }
+  for (const fs::path& p : stale) fs::remove_all(p, ec);
+  ec.clear();
   fs::create_directories(dir, ec);
   if (ec) return Io("cannot create " + dir, ec);
   fs::rename(in.before_dir, dir + "/before", ec);

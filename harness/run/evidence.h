@@ -6,6 +6,7 @@
 // REPORT_DIR/failures/<cycle>/ with a summary and replay.json.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,5 +34,14 @@ struct EvidenceInput {
 
 // Writes REPORT_DIR/failures/<cycle>/. The chain is not changed except that before_dir moves.
 Status KeepEvidence(const EvidenceInput& in, const std::string& evidence_dir);
+
+// The evidence folder `powercut replay REPORT.json --cycle N [--shard I/N]` reads: a run's
+// REPORT_DIR/failures/N/, or a merged report's REPORT_DIR/failures/shard-I-of-N/N/. Without
+// `shard` in a merged report, the one shard that kept evidence for cycle N; every shard
+// numbers its cycles from 1, so more than one is bad input naming the --shard choices. A
+// missing folder of a run's own report is left to the caller's check of replay.json; every
+// other miss is BadInput, one line naming the fix.
+Status FindEvidence(const std::string& report_path, uint64_t cycle, const std::string& shard,
+                    std::string* evidence_dir);
 
 }  // namespace powercut::harness

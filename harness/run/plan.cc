@@ -48,6 +48,9 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
     add("--fault-after-max-ms", std::to_string(write_max_ms));
   if (recovery_timeout_ms != defaults.recovery_timeout_ms)
     add("--recovery-timeout-ms", std::to_string(recovery_timeout_ms));
+  if (explore != defaults.explore)
+    add("--explore", explore == kExploreAll ? "all" : std::to_string(explore));
+  if (judges != defaults.judges) add("--judges", std::to_string(judges));
   if (shard_count > 0) add("--shard", Shard());
   if (keep_going) a.push_back("--keep-going");
   if (max_failures != defaults.max_failures) add("--max-failures", std::to_string(max_failures));
@@ -79,7 +82,8 @@ nlohmann::json RunPlan::ToJson() const {
           {"max_ops_per_cycle", max_ops_per_cycle},
           {"write_min_ms", write_min_ms},
           {"write_max_ms", write_max_ms},
-          {"recovery_timeout_ms", recovery_timeout_ms}};
+          {"recovery_timeout_ms", recovery_timeout_ms},
+          {"explore", explore == kExploreAll ? nlohmann::json("all") : nlohmann::json(explore)}};
 }
 
 }  // namespace powercut::harness

@@ -37,6 +37,12 @@ struct RunPlan {
   int64_t write_min_ms = 1;   // the fault fires this long after writing starts, at least …
   int64_t write_max_ms = 40;  // … and at most
   int64_t recovery_timeout_ms = 20'000;  // open + verify; beyond it: recovery-hang
+  // --explore: crash states judged per writer run besides the one the chain goes on from
+  // (harness/run/explorer.h); 0 is off, kExploreAll every distinct state of the trace.
+  static constexpr uint64_t kExploreAll = ~uint64_t{0};
+  static constexpr uint64_t kDefaultExplore = 16;
+  uint64_t explore = kDefaultExplore;
+  uint32_t judges = 0;                   // judge processes per chain at a time; 0: one per core
   bool test_lie_ack = false;             // TESTS ONLY, hidden flag
   std::string writer_path;               // powercut-writer, found beside the powercut binary
   std::vector<std::string> option_args;  // --option values as typed, for the reproduce line

@@ -22,6 +22,7 @@
 #include "harness/protocol/lines.h"
 #include "harness/protocol/metrics_line.h"
 #include "harness/writer/info_log_fs.h"
+#include "harness/writer/scratch_fs.h"
 #include "harness/writer/store_metrics.h"
 #include "src/chain_manifest.h"
 #include "src/key.h"
@@ -292,7 +293,7 @@ class Writer {
       const int code = InstallLedger();
       if (code != kGoOn) return code;
     } else {
-      env_ = rocksdb::NewCompositeEnv(base_fs_);
+      env_ = rocksdb::NewCompositeEnv(args_.scratch ? NewScratchFileSystem(base_fs_) : base_fs_);
       options_.env = env_.get();
     }
     options_.statistics = rocksdb::CreateDBStatistics();
@@ -363,15 +364,22 @@ class Writer {
         ::kill(::getpid(), SIGKILL);
       }
       const Op op = ops_->Get(i);
-      if (args_.lie_ack) pending += AckedLine(i);
+      // The ledger holds the op boundaries in the total order of the file-system events, for
+      // crash states built after any event; the pipe tells the controller the same, later.
+      RecordOp(faults::RecordKind::kIssued, i);
+      if (args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending += AckedLine(i);
       Say(pending + IssuedLine(i));
       pending.clear();
       rocksdb::Status ws = Execute(db_.get(), op, header_.seed, wo_, args_.chain_dir);
       if (!ws.ok()) return OpFailed(i, op, ws);
-      if (!args_.lie_ack) pending = AckedLine(i);
+      if (!args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending = AckedLine(i);
     }
     Say(pending + (g_stop.load() ? "" : DoneLine()));
     return kGoOn;
+  }
+
+  void RecordOp(faults::RecordKind kind, uint64_t op) {
+    if (ledger_fs_ != nullptr) faults::RecordOpBoundary(ledger_fs_.get(), kind, op);
   }
 
   // Op i was not acked. A full disk stops this cycle's writing (no op after it is tried, so

@@ -1,0 +1,58 @@
+// JudgePool: judges crash images side by side, each image in its own writer process started
+// in verify-only mode on it (the image is a chain-like directory: db/, checkpoints/,
+// manifest.jsonl, oracle.bin), under the recovery timeout. As in a cycle, a judge that does
+// not finish is killed (recovery-hang) and one that dies or refuses to open is unrecoverable;
+// the next image gets a fresh process, so no image can take the run down.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "src/status.h"
+#include "src/verdict.h"
+
+namespace powercut::harness {
+
+struct JudgeJob {
+  std::string image_dir;
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the state: each is checked
+  std::string store_json;             // the options the judging open uses
+};
+
+struct JudgeOutcome {
+  Verdict verdict;
+  double recovery_ms = 0;     // RocksDB's open, as the judge timed it
+  double build_ms = 0;        // preparing the job (building its image)
+  double judge_ms = 0;        // process start to verdict
+  std::string harness_error;  // non-empty: no verdict (the harness's own problem)
+};
+
+class JudgePool {
+ public:
+  static constexpr uint32_t kMaxJudges = 64;
+
+  // `judges` processes at a time (1..kMaxJudges), each judging under `timeout_ms`.
+  JudgePool(std::string writer_path, uint32_t judges, int64_t timeout_ms);
+
+  // Judges jobs 0..count-1: prepare(i, &job) builds job i (its image); then its verdict goes
+  // to done(i, job, outcome), on the judge's thread (done must be thread-safe). A job whose
+  // prepare fails is done with that harness error. Stops taking jobs once stop() is true.
+  using Prepare = std::function<Status(size_t, JudgeJob*)>;
+  using Done = std::function<void(size_t, const JudgeJob&, JudgeOutcome)>;
+  void Run(size_t count, const Prepare& prepare, const Done& done,
+           const std::function<bool()>& stop) const;
+
+  // Judges one prepared job on the calling thread.
+  JudgeOutcome JudgeOne(const JudgeJob& job) const;
+
+ private:
+  std::string writer_path_;
+  uint32_t judges_;
+  int64_t timeout_ms_;
+};
+
+}  // namespace powercut::harness
