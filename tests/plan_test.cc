@@ -137,7 +137,8 @@ TEST_CASE("a reproduce line names every flag that shapes a run") {
                                         "--test-lie-ack",
                                         "--test-drop-sync-record",
                                         "--test-break-checkpoint",
-                                        "--test-undo-cycle"};
+                                        "--test-undo-cycle",
+                                        "--test-tamper-images"};
   RunPlan plan;
   const powercut::Status s = ParseRunArgs(all, &plan);
   INFO(s.message());

@@ -10,6 +10,7 @@
 
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
+#include "harness/cli/replay_state.h"
 #include "harness/cli/subcommand.h"
 #include "harness/run/await_verdict.h"
 #include "harness/run/child_process.h"
@@ -224,17 +225,25 @@ class ReplaySubcommand : public Subcommand {
     replay->add_option("--cycle", cycle_, "the failing cycle to replay")->required();
     replay->add_option("--work-dir", work_dir_, "where the replayed chain lives")
         ->capture_default_str();
+    replay->add_option("--state", state_,
+                       "judge a failing crash state again from the image the run kept (the "
+                       "state's name as the report gives it)");
     replay->add_option("--shard", shard_,
                        "in a merged report: the shard I/N the cycle ran in (its reproduce line "
                        "names it; needed only when several shards failed at that cycle number)");
     return replay;
   }
   int Execute() override {
-    return ReplayCommand(report_, cycle_, work_dir_, WriterBesideUs(), shard_);
+    if (state_.empty()) return ReplayCommand(report_, cycle_, work_dir_, WriterBesideUs(), shard_);
+    std::string evidence;
+    if (Status found = FindEvidence(report_, cycle_, shard_, &evidence); !found.ok()) {
+      return Bad(found.message());
+    }
+    return ReplayStateCommand(evidence, state_, work_dir_, WriterBesideUs());
   }
 
  private:
-  std::string report_, work_dir_ = "powercut-replay", shard_;
+  std::string report_, work_dir_ = "powercut-replay", shard_, state_;
   uint64_t cycle_ = 0;
 };
 

@@ -108,6 +108,7 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
   run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")->group("");
   run->add_flag("--test-undo-cycle", plan.test_undo_cycle, "")->group("");
+  run->add_flag("--test-tamper-images", plan.test_tamper_images, "")->group("");
   run->add_flag("--keep-going", plan.keep_going,
                 "after a FAIL, start a fresh chain and go on (default: stop at the first FAIL)");
   run->add_option("--max-failures", plan.max_failures, "failures whose evidence is kept")

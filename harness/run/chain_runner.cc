@@ -593,6 +593,7 @@ class ChainRunner {
                                    : std::max<uint32_t>(1, std::thread::hardware_concurrency());
     req.timeout_ms = plan_.recovery_timeout_ms;
     req.stop = [this] { return state_->interrupted(); };
+    req.test_tamper = plan_.test_tamper_images;
     ExploreResult result;
     Status s = Explore(req, &result);
     if (!s.ok())

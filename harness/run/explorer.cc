@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -30,6 +31,28 @@ bool Covers(const StateWindow& w, const Verdict& v, const StateWindow& judged) {
                        w.checkpoints.end());
 }
 
+// TESTS ONLY (ExploreRequest::test_tamper): flips the middle durable byte of the first WAL of
+// the image that has one.
+Status FlipDurableWalByte(const faults::Trace& trace, const faults::CrashState& state,
+                          const std::string& dir) {
+  faults::Replay at;
+  Status s = trace.ReplayAt(state.event, &at);
+  if (!s.ok()) return s;
+  const auto& names = state.kind == faults::CrashKind::kProcess ? at.live_names : at.names;
+  for (const auto& [name, id] : names) {
+    if (id == 0 || faults::ClassifyName(name) != faults::FileClass::kWal) continue;
+    const uint64_t durable = at.inodes.at(id).durable;
+    if (durable < 64) continue;
+    std::fstream f(dir + "/" + name, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(durable / 2));
+    const char c = static_cast<char>(f.get() ^ 0x5A);
+    f.seekp(static_cast<std::streamoff>(durable / 2));
+    f.put(c);
+    return f ? Status::Ok() : Status::IoError("cannot tamper with " + dir + "/" + name);
+  }
+  return Status::Ok();
+}
+
 // Judges `judgements` side by side, each in its own image under scratch/.
 Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
                 std::vector<Judgement>* judgements, ExploreResult* result) {
@@ -42,7 +65,9 @@ Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
     job->hi = j.window.hi;
     job->checkpoints = j.window.checkpoints;
     job->store_json = req.judge_store_json;
-    return BuildJudgeImage(trace, j.state, req.chain_dir, job->image_dir, false);
+    Status s = BuildJudgeImage(trace, j.state, req.chain_dir, job->image_dir, false);
+    if (s.ok() && req.test_tamper) s = FlipDurableWalByte(trace, j.state, job->image_dir);
+    return s;
   };
   auto done = [&](size_t i, const JudgeJob& job, JudgeOutcome out) {
     std::error_code ec;

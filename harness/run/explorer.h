@@ -40,6 +40,9 @@ struct ExploreRequest {
   uint32_t judges = 2;
   int64_t timeout_ms = 20'000;
   std::function<bool()> stop = [] { return false; };
+  // TESTS ONLY: flip one durable byte of a WAL in every image before it is judged, so that a
+  // tampered image is shown to fail (a check that cannot fail would pass it).
+  bool test_tamper = false;
 };
 
 // What a judge needs to open a state again: the image and its window.

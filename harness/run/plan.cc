@@ -58,6 +58,7 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   if (test_drop_sync_record) a.push_back("--test-drop-sync-record");
   if (test_break_checkpoint) a.push_back("--test-break-checkpoint");
   if (test_undo_cycle) a.push_back("--test-undo-cycle");
+  if (test_tamper_images) a.push_back("--test-tamper-images");
   return a;
 }
 

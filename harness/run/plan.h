@@ -61,6 +61,7 @@ struct RunPlan {
   bool test_drop_sync_record = false;  // TESTS ONLY: tamper with the ledger before the cut
   bool test_break_checkpoint = false;  // TESTS ONLY: damage acked checkpoints before the check
   bool test_undo_cycle = false;        // TESTS ONLY: a power cut loses all the cycle made durable
+  bool test_tamper_images = false;     // TESTS ONLY: flip a durable WAL byte in explored images
 
   std::string Shard() const {
     return shard_count == 0 ? ""
