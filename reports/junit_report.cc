@@ -70,6 +70,9 @@ std::string ToJunit(const RunResult& run) {
   property("shard", run.shard);
   property("status", s.status);
   property("tool_version", run.tool_version);
+  property("crash_states_judged", std::to_string(s.crash_states.states()));
+  property("crash_states_distinct", std::to_string(s.crash_states.distinct));
+  property("crash_states_failed", std::to_string(s.crash_states.failed));
   out += "    </properties>\n";
 
   for (const CycleResult& c : run.cycles) {
@@ -91,7 +94,11 @@ std::string ToJunit(const RunResult& run) {
           {"cycle", std::to_string(c.cycle)},
           {"fault", c.fault},
           {"class", Join(c.classes, ",")},
-          {"reproduce", ReproduceCommand(c)}}) {
+          {"reproduce", ReproduceCommand(c)},
+          {"crash_states", std::to_string(c.explored.states())},
+          {"crash_states_failed", std::to_string(c.explored.failed)},
+          {"first_failing_state",
+           c.explored.failures.empty() ? "" : c.explored.failures.front().state}}) {
       out += fmt::format("        <property name=\"{}\" value=\"{}\"/>\n", name, XmlEscape(value));
     }
     out += "      </properties>\n";

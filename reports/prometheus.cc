@@ -216,6 +216,28 @@ void CycleCounters(const RunResult& run, const Summary& s, Exposition* e) {
   }
 }
 
+// Crash states explored from the cycles' traces (--explore): judged states by verdict (an
+// image opened, or settled by an equal image's verdict), images, and failing states' classes.
+void CrashStateCounters(const Summary& s, Exposition* e) {
+  const Summary::CrashStates& cs = s.crash_states;
+  e->Family("powercut_crash_states_total", "counter",
+            "crash states judged from the writers' traces, by verdict");
+  e->Sample("powercut_crash_states_total", "verdict=\"PASS\"",
+            static_cast<double>(cs.states() - cs.failed));
+  e->Sample("powercut_crash_states_total", "verdict=\"FAIL\"", static_cast<double>(cs.failed));
+  e->Family("powercut_crash_state_images_total", "counter",
+            "crash images: distinct ones planned, and those a judge opened");
+  e->Sample("powercut_crash_state_images_total", "kind=\"distinct\"",
+            static_cast<double>(cs.distinct));
+  e->Sample("powercut_crash_state_images_total", "kind=\"opened\"", static_cast<double>(cs.judged));
+  e->Family("powercut_crash_state_failure_classes_total", "counter",
+            "failing crash states carrying each failure class");
+  for (const auto& [klass, n] : cs.classes) {
+    e->Sample("powercut_crash_state_failure_classes_total",
+              fmt::format("class=\"{}\"", Escape(klass)), static_cast<double>(n));
+  }
+}
+
 // Per-cycle measurements as summaries in base units, grouped into their families.
 void CycleSummaries(const RunResult& run, const Summary& s, Exposition* e) {
   struct Family {
@@ -255,6 +277,7 @@ std::string ToPrometheus(const RunResult& run, bool running) {
   Exposition e;
   RunFamilies(run, s, running, &e);
   CycleCounters(run, s, &e);
+  CrashStateCounters(s, &e);
   CycleSummaries(run, s, &e);
   return e.Take();
 }

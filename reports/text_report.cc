@@ -40,6 +40,29 @@ std::string FirstLine(const RunResult& run, const Summary& s, bool running) {
   return fmt::format("powercut PASS: all {} cycles passed, seed {}", s.cycles, run.seed);
 }
 
+// The failing crash states of a cycle's exploration, each with its replay line.
+std::string StateFailuresText(const Exploration& e) {
+  if (e.failures.empty()) return "";
+  std::string out = fmt::format("    crash states: {} of {} failed ({})\n", e.failed, e.states(),
+                                CountsToString(e.classes));
+  for (const StateFailure& f : e.failures) {
+    out += fmt::format("    - {}: {} (ops {}..{}, recovered {}): {}\n", f.state,
+                       Join(f.classes, ", "), f.lo, f.hi, f.recovered, f.detail);
+    if (!f.narrative.empty()) out += "      " + f.narrative + "\n";
+    for (size_t i = 0; i < f.findings.size() && i < 3; ++i) {
+      const KeyFinding& k = f.findings[i];
+      out +=
+          fmt::format("      {} {}: expected {}, found {}\n", k.key, k.klass, k.expected, k.found);
+    }
+    out += "      replay: " + f.reproduce + "\n";
+  }
+  if (e.failed > e.failures.size()) {
+    out += fmt::format("    ... {} more failing states (counted above)\n",
+                       e.failed - e.failures.size());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ToText(const RunResult& run, bool running) {
@@ -61,6 +84,16 @@ std::string ToText(const RunResult& run, bool running) {
   row("speed:", fmt::format("{:.2f} cycles/s over {:.1f} s", s.cycles_per_second, run.duration_s));
   row("recovery:", fmt::format("min {:.1f} ms, median {:.1f} ms, max {:.1f} ms", s.recovery_ms_min,
                                s.recovery_ms_median, s.recovery_ms_max));
+  if (s.crash_states.states() > 0) {
+    row("states:",
+        fmt::format("{} crash states judged ({} images opened, {} settled by an equal "
+                    "image; {} distinct planned), {} failed{}",
+                    s.crash_states.states(), s.crash_states.judged, s.crash_states.settled,
+                    s.crash_states.distinct, s.crash_states.failed,
+                    s.crash_states.classes.empty()
+                        ? ""
+                        : " (" + CountsToString(s.crash_states.classes) + ")"));
+  }
   row("plan:", run.plan.is_null()
                    ? "{}"
                    : run.plan.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -101,6 +134,7 @@ std::string ToText(const RunResult& run, bool running) {
       out += fmt::format("    ... {} more mismatching keys\n", c.mismatches - shown);
     }
     out += "    reproduce: " + ReproduceCommand(c) + "\n";
+    out += StateFailuresText(c.explored);
   }
   return out;
 }

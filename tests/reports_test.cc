@@ -988,3 +988,84 @@ TEST_CASE("merge points every replay line, crash states' too, at the merged fold
   CHECK(e2e::ReadJson(ev / "replay.json").at("reproduce") == c.reproduce);  // shard's untouched
   CHECK_FALSE(fs::exists(t.path / "stage/shard-1-of-2"));  // shard 1 kept no evidence
 }
+
+namespace {
+
+// A run whose second cycle's own state passed but two of its explored crash states failed.
+RunResult ExploredRun() {
+  RunResult run = GoodRun();
+  CycleResult& c = run.cycles[1];
+  c.verdict = "FAIL";
+  c.classes = {"lost-ack"};
+  c.reproduce = "powercut replay r/report.json --cycle 2 --state power-cut@77:3=keep";
+  c.explored.points = 30;
+  c.explored.candidates = 90;
+  c.explored.distinct = 60;
+  c.explored.judged = 40;
+  c.explored.settled = 8;
+  c.explored.failed = 2;
+  c.explored.classes = {{"lost-ack", 2}};
+  c.explored.build_ms = 80;
+  c.explored.open_ms = 400;
+  c.explored.judge_ms = 900;
+  c.explored.wall_ms = 500;
+  StateFailure f;
+  f.state = "power-cut@77:3=keep";
+  f.classes = {"lost-ack"};
+  f.lo = 120;
+  f.hi = 130;
+  f.recovered = 110;
+  f.detail = "no prefix in [120, 130] matches the store";
+  f.narrative = "000031.log lost its unsynced bytes 4,096..8,000 (ops 111..119)";
+  f.reproduce = c.reproduce;
+  f.findings = {{"k00000007", "lost-ack", "op 118 len 64", "absent"}};
+  c.explored.failures = {f};
+  run.cycles[0].explored.points = 12;
+  run.cycles[0].explored.judged = 20;
+  run.cycles[0].explored.distinct = 20;
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("explored crash states round trip and reach every report format") {
+  const RunResult run = ExploredRun();
+  const json doc = ToJson(run);
+  CHECK(doc.at("summary").at("crash_states").at("judged") == 60);
+  CHECK(doc.at("summary").at("crash_states").at("failed") == 2);
+  CHECK_FALSE(doc.at("cycles")[2].contains("exploration"));  // explored nothing: absent
+  RunResult back;
+  Status s = FromJson(doc, &back);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(back == run);
+
+  const std::string text = ToText(run);
+  CHECK(Contains(text, "68 crash states judged"));
+  CHECK(Contains(text, "- power-cut@77:3=keep: lost-ack (ops 120..130, recovered 110)"));
+  CHECK(Contains(text, "000031.log lost its unsynced bytes"));
+  CHECK(Contains(text, "replay: powercut replay r/report.json --cycle 2 --state"));
+  const std::string junit = ToJunit(run);
+  CHECK(Contains(junit, "<property name=\"crash_states_failed\" value=\"2\"/>"));
+  CHECK(Contains(junit, "<property name=\"first_failing_state\" value=\"power-cut@77:3=keep\"/>"));
+  const std::string prom = ToPrometheus(run);
+  CHECK(Contains(prom, "powercut_crash_states_total{verdict=\"FAIL\"} 2"));
+  CHECK(Contains(prom, "powercut_crash_states_total{verdict=\"PASS\"} 66"));
+  CHECK(Contains(prom, "powercut_crash_state_failure_classes_total{class=\"lost-ack\"} 2"));
+
+  SECTION("a summary that disagrees with the cycles' exploration is refused") {
+    json edited = doc;
+    edited["summary"]["crash_states"]["failed"] = 0;
+    RunResult r;
+    const Status bad = FromJson(edited, &r);
+    CHECK(OneLine(bad));
+    CHECK(Contains(bad.message(), "crash_states"));
+  }
+  SECTION("a state failure without a class is refused, naming the field") {
+    json edited = doc;
+    edited["cycles"][1]["exploration"]["failures"][0]["classes"] = json::array();
+    RunResult r;
+    const Status bad = FromJson(edited, &r);
+    CHECK(Contains(bad.message(), "cycles[1].exploration.failures[0].classes"));
+  }
+}
