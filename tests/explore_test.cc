@@ -125,3 +125,28 @@ TEST_CASE("--explore 0 is the cycle's own state only, and bad --explore is bad i
     CHECK(r.err.find("--explore") != std::string::npos);
   }
 }
+
+TEST_CASE("a judge that hangs or aborts gives its image's verdict and is replaced") {
+  struct Case {
+    const char* behaviour;
+    const char* klass;
+  };
+  for (const Case& c : {Case{"hang", "recovery-hang"}, Case{"abort", "unrecoverable"}}) {
+    TempDir t;
+    const Result r = Shell(t.path, std::string("POWERCUT_TEST_JUDGE=") + c.behaviour + " '" +
+                                       Env("POWERCUT_BIN") +
+                                       "' run --seed 3 --cycles 3 --chains 1 --fault kill "
+                                       "--explore 3 --recovery-timeout-ms 400");
+    INFO(c.behaviour << ": " << r.out << r.err);
+    CHECK(r.exit_code == 1);  // the images failed; the run itself finished
+    const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+    CHECK(report.at("complete") == true);
+    const auto& cs = report.at("summary").at("crash_states");
+    CHECK(cs.at("failed").get<uint64_t>() >= 3);
+    CHECK(cs.at("classes").contains(c.klass));
+    // The chain's own states were judged by ordinary writers, which the hook leaves alone.
+    for (const auto& cycle : report.at("cycles")) {
+      CHECK(cycle.at("detail").get<std::string>().find("crash states failed") != std::string::npos);
+    }
+  }
+}

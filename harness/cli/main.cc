@@ -1,6 +1,8 @@
 // powercut: the command line. Each subcommand owns its flags and validation (cli/*.cc); this
 // only dispatches. Bad input gets one line naming the thing and the fix, and exit status 2,
 // before anything is written.
+#include <signal.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +13,9 @@
 
 int main(int argc, char** argv) {
   using namespace powercut::harness;
+  // A judge server that died leaves its stdin pipe without a reader: writing to it must give
+  // EPIPE (a judged-unrecoverable image), not kill the controller.
+  ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"powercut: crash-recovery and durability test harness for RocksDB"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help for every subcommand");

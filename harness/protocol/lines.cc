@@ -46,6 +46,9 @@ std::string ClosedLine() { return "closed\n"; }
 std::string ErrorLine(const std::string& what) { return TextLine(kError, what); }
 std::string RefusedLine(const std::string& what) { return TextLine(kRefused, what); }
 std::string HarnessErrorLine(const std::string& what) { return TextLine(kHarnessError, what); }
+std::string JudgedLine(int wait_status) {
+  return "judged " + std::to_string(static_cast<unsigned>(wait_status)) + "\n";
+}
 
 Line ParseLine(const std::string& line) {
   Line out;
@@ -66,6 +69,8 @@ Line ParseLine(const std::string& line) {
     out = {LineKind::kRefused, 0, line.substr(std::char_traits<char>::length(kRefused))};
   } else if (StartsWith(line, kHarnessError)) {
     out = {LineKind::kHarnessError, 0, line.substr(std::char_traits<char>::length(kHarnessError))};
+  } else if (StartsWith(line, "judged ") && NumberAfter(line, "judged ", &n)) {
+    out = {LineKind::kJudged, n, ""};
   } else if (line == "done") {
     out.kind = LineKind::kDone;
   } else if (line == "closed") {

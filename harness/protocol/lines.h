@@ -13,6 +13,7 @@
 //   refused <text>          RocksDB refused the last issued op (or the close) because the disk
 //                           is full: that op is not acked, and it is no durability failure. The
 //                           writer writes no more this cycle and idles until the fault
+//   judged <wait status>    a judge server (harness/writer/judge_server.h) finished one job
 //   harness-error <text>    a problem of the harness's own (its ledger cannot grow, the disk
 //                           under the chain is full at the open, unreadable chain files): never
 //                           a verdict on the store; the controller stops the run with exit 2
@@ -34,6 +35,7 @@ enum class LineKind {
   kError,
   kRefused,
   kHarnessError,
+  kJudged,
   kOther
 };
 
@@ -55,6 +57,7 @@ std::string ClosedLine();
 std::string ErrorLine(const std::string& what);
 std::string RefusedLine(const std::string& what);
 std::string HarnessErrorLine(const std::string& what);
+std::string JudgedLine(int wait_status);
 
 // Parses one line without its '\n'. A line that is none of the above, or whose number does not
 // parse, is kOther with the line as text: the reader decides whether that breaks the protocol.

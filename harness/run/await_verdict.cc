@@ -65,6 +65,12 @@ Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t time
       case LineKind::kError:
         child->Wait(kReapTimeoutMs, nullptr);
         return Verdict::Failure(kUnrecoverable, msg.text, lo, hi);
+      case LineKind::kJudged:  // a judge server's child ended without a verdict
+        return Verdict::Failure(
+            kUnrecoverable,
+            fmt::format("judge exited (wait status {}) during {} without a verdict", msg.number,
+                        ready ? "verification" : "open"),
+            lo, hi);
       case LineKind::kHarnessError:  // the harness's own problem: no verdict on the store
         child->Wait(kReapTimeoutMs, nullptr);
         *harness = Status::IoError(msg.text);

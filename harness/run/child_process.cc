@@ -76,7 +76,8 @@ void KillAllChildren() {
 }
 
 Status ChildProcess::Spawn(const std::string& exe, const std::vector<std::string>& args,
-                           const std::string& stderr_path, std::unique_ptr<ChildProcess>* out) {
+                           const std::string& stderr_path, std::unique_ptr<ChildProcess>* out,
+                           bool stdin_pipe) {
   namespace bp = boost::process;
   // O_CLOEXEC on every descriptor we make: chains spawn concurrently, and a pipe end
   // inherited by another chain's child would keep our EOF from ever arriving. Our own
@@ -85,7 +86,16 @@ Status ChildProcess::Spawn(const std::string& exe, const std::vector<std::string
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return Status::IoError(std::string("pipe: ") + std::strerror(errno));
   OwnedFd read_end{fds[0]}, write_end{fds[1]};
-  OwnedFd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+  OwnedFd null_in, stdin_write;
+  if (stdin_pipe) {
+    int in[2];
+    if (::pipe2(in, O_CLOEXEC) != 0)
+      return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+    null_in.fd = in[0];
+    stdin_write.fd = in[1];
+  } else {
+    null_in.fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
   if (null_in.fd < 0) return Status::IoError(std::string("/dev/null: ") + std::strerror(errno));
   OwnedFd err{::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (err.fd < 0)
@@ -105,6 +115,7 @@ Status ChildProcess::Spawn(const std::string& exe, const std::vector<std::string
   }
   Register(child->pid_);
   child->stdout_fd_ = read_end.Release();
+  child->stdin_fd_ = stdin_write.Release();
   *out = std::move(child);
   return Status::Ok();
 }
@@ -112,6 +123,21 @@ Status ChildProcess::Spawn(const std::string& exe, const std::vector<std::string
 ChildProcess::~ChildProcess() {
   if (!reaped_) KillAndReap();
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  if (stdin_fd_ >= 0) ::close(stdin_fd_);
+}
+
+Status ChildProcess::WriteLine(const std::string& line) {
+  if (stdin_fd_ < 0) return Status::Internal("the child was started without a stdin pipe");
+  const std::string text = line + "\n";
+  size_t done = 0;
+  while (done < text.size()) {
+    // A dead reader gives EPIPE here: powercut ignores SIGPIPE (harness/cli/main.cc).
+    const ssize_t n = ::write(stdin_fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::IoError(std::string("writing to a child: ") + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
 }
 
 ChildProcess::Read ChildProcess::ReadLine(std::string* line, int64_t timeout_ms) {

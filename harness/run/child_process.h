@@ -18,8 +18,10 @@ namespace powercut::harness {
 
 class ChildProcess {
  public:
+  // `stdin_pipe`: the child's stdin is a pipe WriteLine feeds; otherwise /dev/null.
   static Status Spawn(const std::string& exe, const std::vector<std::string>& args,
-                      const std::string& stderr_path, std::unique_ptr<ChildProcess>* out);
+                      const std::string& stderr_path, std::unique_ptr<ChildProcess>* out,
+                      bool stdin_pipe = false);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -27,6 +29,9 @@ class ChildProcess {
   enum class Read { kLine, kTimeout, kEof };
   // Next line of the child's stdout, waiting at most timeout_ms.
   Read ReadLine(std::string* line, int64_t timeout_ms);
+
+  // Writes `line` and a newline to the child's stdin pipe (Spawn with stdin_pipe).
+  Status WriteLine(const std::string& line);
 
   void Signal(int sig);
   // Waits up to timeout_ms for the child to exit; true and its wait status if it did.
@@ -41,6 +46,7 @@ class ChildProcess {
   ChildProcess() = default;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
+  int stdin_fd_ = -1;
   bool reaped_ = false;
   int wait_status_ = 0;
   std::string buffer_;

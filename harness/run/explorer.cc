@@ -56,7 +56,7 @@ Status FlipDurableWalByte(const faults::Trace& trace, const faults::CrashState& 
 // Judges `judgements` side by side, each in its own image under scratch/.
 Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
                 std::vector<Judgement>* judgements, ExploreResult* result) {
-  JudgePool pool(req.writer_path, req.judges, req.timeout_ms);
+  JudgePool pool(req.writer_path, req.judges, req.timeout_ms, req.scratch_dir);
   std::mutex mu;
   auto prepare = [&](size_t i, JudgeJob* job) {
     const Judgement& j = (*judgements)[i];

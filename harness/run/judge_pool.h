@@ -1,8 +1,10 @@
-// JudgePool: judges crash images side by side, each image in its own writer process started
-// in verify-only mode on it (the image is a chain-like directory: db/, checkpoints/,
-// manifest.jsonl, oracle.bin), under the recovery timeout. As in a cycle, a judge that does
-// not finish is killed (recovery-hang) and one that dies or refuses to open is unrecoverable;
-// the next image gets a fresh process, so no image can take the run down.
+// JudgePool: judges crash images side by side, each image opened by a writer in verify-only
+// mode (the image is a chain-like directory: db/, checkpoints/, manifest.jsonl, oracle.bin),
+// under the recovery timeout. Each of the pool's threads keeps one judge server
+// (harness/writer/judge_server.h), which forks a fresh writer per image: the isolation of a
+// process per image without an exec per image. As in a cycle, a judge that does not finish is
+// killed with its server (recovery-hang) and one that dies or refuses to open is
+// unrecoverable; the next image gets a fresh server, so no image can take the run down.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/run/child_process.h"
 #include "src/status.h"
 #include "src/verdict.h"
 
@@ -35,8 +38,10 @@ class JudgePool {
  public:
   static constexpr uint32_t kMaxJudges = 64;
 
-  // `judges` processes at a time (1..kMaxJudges), each judging under `timeout_ms`.
-  JudgePool(std::string writer_path, uint32_t judges, int64_t timeout_ms);
+  // `judges` processes at a time (1..kMaxJudges), each judging under `timeout_ms`; the
+  // servers' stderr goes to files in `stderr_dir`.
+  JudgePool(std::string writer_path, uint32_t judges, int64_t timeout_ms,
+            std::string stderr_dir = ".");
 
   // Judges jobs 0..count-1: prepare(i, &job) builds job i (its image); then its verdict goes
   // to done(i, job, outcome), on the judge's thread (done must be thread-safe). A job whose
@@ -46,13 +51,19 @@ class JudgePool {
   void Run(size_t count, const Prepare& prepare, const Done& done,
            const std::function<bool()>& stop) const;
 
-  // Judges one prepared job on the calling thread.
+  // Judges one prepared job on the calling thread, with a server of its own.
   JudgeOutcome JudgeOne(const JudgeJob& job) const;
 
  private:
+  // Judges `job` on `*server`, starting one first if there is none, and drops the server
+  // when it can no longer be trusted with the next job (it hung, died or broke the protocol).
+  JudgeOutcome JudgeOn(const JudgeJob& job, const std::string& server_stderr,
+                       std::unique_ptr<ChildProcess>* server) const;
+
   std::string writer_path_;
   uint32_t judges_;
   int64_t timeout_ms_;
+  std::string stderr_dir_;
 };
 
 }  // namespace powercut::harness
