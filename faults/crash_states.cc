@@ -201,6 +201,10 @@ Status PlanCrashStates(const Trace& trace, const ExploreLimits& limits,
   return Status::Ok();
 }
 
+std::vector<uint64_t> CrashPointsOf(const Trace& trace, const ExploreLimits& limits) {
+  return CrashPoints(trace, limits);
+}
+
 OpsAt OpBoundariesAt(const Trace& trace, uint64_t event) {
   OpsAt ops;
   for (const LedgerRecord& r : trace.records()) {

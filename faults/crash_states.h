@@ -51,6 +51,9 @@ struct PlanCounts {
 Status PlanCrashStates(const Trace& trace, const ExploreLimits& limits,
                        std::vector<PlannedState>* states, PlanCounts* counts);
 
+// The crash points PlanCrashStates considers, ascending (see above).
+std::vector<uint64_t> CrashPointsOf(const Trace& trace, const ExploreLimits& limits);
+
 // The op boundaries the ledger holds up to and including `event`: the highest op issued and
 // acked by then; 0 when none (the caller's recovered point applies).
 struct OpsAt {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "faults/carried_durability.h"
 #include "faults/ledger.h"
@@ -21,6 +22,8 @@
 #include "harness/run/test_death.h"
 #include "harness/run/writer_progress.h"
 #include "harness/writer/writer.h"
+#include "reports/summary.h"
+#include "src/atomic_file.h"
 #include "src/chain_manifest.h"
 #include "src/contract.h"
 #include "src/hash.h"
@@ -637,6 +640,7 @@ class ChainRunner {
       sf.hi = f.window.hi;
       sf.recovered = f.verdict.recovered;
       sf.detail = f.verdict.detail;
+      sf.narrative = f.narrative;
       sf.reproduce = keep && !f.kept_dir.empty()
                          ? fmt::format("{} --state {}", ReplayLine(cycle), f.state)
                          : plan_.ReproduceLine() + "   # image not kept: --max-failures reached";
@@ -646,7 +650,26 @@ class ChainRunner {
       }
       e.failures.push_back(std::move(sf));
     }
+    if (keep) WriteStatesSummary(e, cycle, states + "/summary.txt");
     return e;
+  }
+
+  // REPORT_DIR/failures/<cycle>/states/summary.txt: each failing state's narrative and the
+  // line that judges its kept image again.
+  void WriteStatesSummary(const reports::Exploration& e, uint64_t cycle, const std::string& path) {
+    std::string text = fmt::format("cycle {} of {}: {} of {} crash states failed ({})\n", cycle,
+                                   dir_, e.failed, e.states(), reports::CountsToString(e.classes));
+    for (const reports::StateFailure& f : e.failures) {
+      text += fmt::format("\n{}: {}\n  {}\n  {}\n", f.state, fmt::join(f.classes, ", "),
+                          f.narrative.empty() ? f.detail : f.narrative, f.detail);
+      for (const reports::KeyFinding& k : f.findings) {
+        text +=
+            fmt::format("  {} {}: expected {}, found {}\n", k.key, k.klass, k.expected, k.found);
+      }
+      text += "  replay: " + f.reproduce + "\n";
+    }
+    Status s = WriteFileAtomically(path, text);
+    if (!s.ok()) state_->HarnessError(dir_ + ": keeping the crash states: " + s.message());
   }
 
   // Power cuts: rolls the dead writer's store back to what the disk would hold after losing

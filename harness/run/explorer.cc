@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "faults/crash_narrative.h"
 #include "harness/run/judge_pool.h"
 #include "src/atomic_file.h"
 #include "src/contract.h"
@@ -111,6 +112,90 @@ Status KeepFailure(const ExploreRequest& req, const faults::Trace& trace, const 
   return s;
 }
 
+// Duplicates: the same bytes, each with its own window. A PASS whose recovered point lies in a
+// duplicate's window settles it; any other duplicate is judged on its own (appended).
+Status JudgeDuplicates(const ExploreRequest& req, const faults::Trace& trace,
+                       const std::vector<faults::PlannedState>& plan,
+                       std::vector<Judgement>* judged, ExploreResult* result) {
+  std::vector<Judgement> again;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    for (const faults::CrashState& dup : plan[i].duplicates) {
+      StateWindow w = WindowOf(req, trace, dup.event, dup.kind);
+      if (Covers(w, (*judged)[i].outcome.verdict, (*judged)[i].window)) {
+        result->settled++;
+        result->passed++;
+      } else {
+        again.push_back({dup, std::move(w), {}});
+      }
+    }
+  }
+  Status s = again.empty() ? Status::Ok() : JudgeAll(req, trace, &again, result);
+  judged->insert(judged->end(), again.begin(), again.end());
+  return s;
+}
+
+bool SameFailure(const Verdict& a, const Verdict& b) {
+  if (a.pass || b.pass) return false;
+  for (const auto& [klass, n] : a.classes) {
+    if (b.classes.count(klass) != 0) return true;
+  }
+  return false;
+}
+
+// Shrinks `failing` to the smallest state like it: first the fewest files whose unsynced
+// bytes differ from drop, then the earliest crash point, keeping each step that still fails
+// with a class of the original. At most req.minimize_judges images are judged.
+Status Minimize(const ExploreRequest& req, const faults::Trace& trace, const Judgement& failing,
+                Judgement* smallest, ExploreResult* result) {
+  *smallest = failing;
+  uint32_t budget = req.minimize_judges;
+  auto fails = [&](const faults::CrashState& state) -> Status {
+    budget--;
+    std::vector<Judgement> one = {{state, WindowOf(req, trace, state.event, state.kind), {}}};
+    Status s = JudgeAll(req, trace, &one, result);
+    if (!s.ok()) return s;
+    if (SameFailure(one[0].outcome.verdict, failing.outcome.verdict)) *smallest = one[0];
+    return Status::Ok();
+  };
+  std::vector<uint32_t> ids;
+  for (const auto& [id, fate] : failing.state.fates) ids.push_back(id);
+  for (size_t i = 0; i < ids.size() && budget > 0; ++i) {
+    faults::CrashState fewer = smallest->state;
+    fewer.fates.erase(ids[i]);
+    if (Status s = fails(fewer); !s.ok()) return s;
+  }
+  std::vector<uint64_t> earlier;
+  for (uint64_t p : faults::CrashPointsOf(trace, req.limits)) {
+    if (p < smallest->state.event) earlier.push_back(p);
+  }
+  // Evenly spaced from the first point on: the earliest that fails wins.
+  const size_t tries_left = std::min<size_t>(budget, earlier.size());
+  for (size_t k = 0; k < tries_left; ++k) {
+    faults::CrashState at = smallest->state;
+    at.event = earlier[k * earlier.size() / tries_left];
+    if (at.event >= smallest->state.event) break;
+    const uint64_t before = smallest->state.event;
+    if (Status s = fails(at); !s.ok()) return s;
+    if (smallest->state.event != before) break;
+  }
+  return Status::Ok();
+}
+
+// The narrative of a failing state, with what the store recovered instead.
+std::string Narrative(const faults::Trace& trace, const Judgement& j, const std::string& from) {
+  faults::Replay at;
+  if (!trace.ReplayAt(j.state.event, &at).ok()) return "";
+  const Verdict& v = j.outcome.verdict;
+  std::string out = faults::NarrateCrashState(trace, j.state, at);
+  out +=
+      fmt::format("; the contract allows ops {}..{}, the store holds {}", j.window.lo, j.window.hi,
+                  v.mismatches > 0 || v.recovered < j.window.lo
+                      ? fmt::format("op {} with {} keys wrong", v.recovered, v.mismatches)
+                      : v.detail);
+  if (!from.empty()) out = "smallest failing state, shrunk from " + from + ": " + out;
+  return out;
+}
+
 }  // namespace
 
 StateWindow WindowOf(const ExploreRequest& req, const faults::Trace& trace, uint64_t event,
@@ -164,37 +249,36 @@ Status Explore(const ExploreRequest& req, ExploreResult* result) {
   fs::create_directories(req.scratch_dir, ec);
   if (ec) return Status::IoError("cannot create " + req.scratch_dir + ": " + ec.message());
 
-  std::vector<Judgement> first;
+  std::vector<Judgement> judged;
   for (const faults::PlannedState& p : plan) {
-    first.push_back({p.state, WindowOf(req, trace, p.state.event, p.state.kind), {}});
+    judged.push_back({p.state, WindowOf(req, trace, p.state.event, p.state.kind), {}});
   }
-  s = JudgeAll(req, trace, &first, result);
-  // Duplicates: the same bytes, each with its own window. A PASS whose recovered point lies
-  // in a duplicate's window settles it; any other duplicate is judged on its own.
-  std::vector<Judgement> again;
-  for (size_t i = 0; s.ok() && i < plan.size(); ++i) {
-    for (const faults::CrashState& dup : plan[i].duplicates) {
-      StateWindow w = WindowOf(req, trace, dup.event, dup.kind);
-      if (Covers(w, first[i].outcome.verdict, first[i].window)) {
-        result->settled++;
-        result->passed++;
-      } else {
-        again.push_back({dup, std::move(w), {}});
-      }
-    }
-  }
-  if (s.ok() && !again.empty()) s = JudgeAll(req, trace, &again, result);
-  if (s.ok()) first.insert(first.end(), again.begin(), again.end());
-  for (size_t i = 0; s.ok() && i < first.size(); ++i) {
-    const Verdict& v = first[i].outcome.verdict;
-    if (v.pass) {
+  s = JudgeAll(req, trace, &judged, result);
+  if (s.ok()) s = JudgeDuplicates(req, trace, plan, &judged, result);
+  std::vector<const Judgement*> failing;
+  for (const Judgement& j : judged) {
+    if (j.outcome.verdict.pass) {
       result->passed++;
       continue;
     }
-    for (const auto& [klass, n] : v.classes) result->classes[klass]++;
-    ExploredFailure f{faults::CrashStateName(first[i].state), first[i].window, v, ""};
+    for (const auto& [klass, n] : j.outcome.verdict.classes) result->classes[klass]++;
+    failing.push_back(&j);
+  }
+  Judgement smallest;
+  if (s.ok() && !failing.empty() && req.minimize_judges > 0) {
+    s = Minimize(req, trace, *failing.front(), &smallest, result);
+    if (s.ok() && !(smallest.state == failing.front()->state))
+      failing.insert(failing.begin(), &smallest);
+  }
+  for (size_t i = 0; s.ok() && i < failing.size(); ++i) {
+    const Judgement& j = *failing[i];
+    ExploredFailure f{faults::CrashStateName(j.state), j.window, j.outcome.verdict, "",
+                      Narrative(trace, j,
+                                i == 0 && failing.size() > 1 && &j == &smallest
+                                    ? faults::CrashStateName(failing[1]->state)
+                                    : "")};
     if (!req.keep_dir.empty() && result->failures.size() < req.keep_max) {
-      s = KeepFailure(req, trace, first[i], result->failures.size(), &f);
+      s = KeepFailure(req, trace, j, result->failures.size(), &f);
     }
     result->failures.push_back(std::move(f));
   }

@@ -43,6 +43,10 @@ struct ExploreRequest {
   // TESTS ONLY: flip one durable byte of a WAL in every image before it is judged, so that a
   // tampered image is shown to fail (a check that cannot fail would pass it).
   bool test_tamper = false;
+  // The first failing state is shrunk to the smallest like it (the earliest crash point and
+  // the fewest files whose unsynced bytes differ from drop that fail with the same class),
+  // judging at most this many more images.
+  uint32_t minimize_judges = 16;
 };
 
 // What a judge needs to open a state again: the image and its window.
@@ -56,7 +60,8 @@ struct ExploredFailure {
   std::string state;  // faults::CrashStateName
   StateWindow window;
   Verdict verdict;
-  std::string kept_dir;  // keep_dir/state-<k>, empty when not kept
+  std::string kept_dir;   // keep_dir/state-<k>, empty when not kept
+  std::string narrative;  // faults/crash_narrative.h, and what the store recovered instead
 };
 
 struct ExploreResult {
@@ -65,7 +70,7 @@ struct ExploreResult {
   uint64_t settled = 0;                     // duplicates settled by the verdict of the same image
   uint64_t passed = 0;                      // states judged or settled PASS
   std::map<std::string, uint64_t> classes;  // failing states by class
-  std::vector<ExploredFailure> failures;    // in plan order
+  std::vector<ExploredFailure> failures;    // the smallest failing state first, then plan order
   double build_ms = 0;                      // summed over images
   double open_ms = 0;                       // RocksDB's open, summed
   double judge_ms = 0;                      // judge process start to verdict, summed
