@@ -162,6 +162,16 @@ std::string Facts(const RunResult& run, const Summary& s) {
   row("faults", H(CountsToString(s.faults_seen)));
   row("recovery", fmt::format("min {:.1f} ms, median {:.1f} ms, max {:.1f} ms", s.recovery_ms_min,
                               s.recovery_ms_median, s.recovery_ms_max));
+  if (s.crash_states.states() > 0) {
+    row("crash states",
+        fmt::format("{} judged ({} images opened, {} settled by an equal image, {} distinct "
+                    "planned), {} failed{}",
+                    s.crash_states.states(), s.crash_states.judged, s.crash_states.settled,
+                    s.crash_states.distinct, s.crash_states.failed,
+                    s.crash_states.classes.empty()
+                        ? ""
+                        : " (" + H(CountsToString(s.crash_states.classes)) + ")"));
+  }
   return out + "</table>\n";
 }
 
@@ -418,6 +428,25 @@ std::string EvidenceLinks(const CycleResult& c) {
   return out + Join(links, " &middot; ") + "</p>\n";
 }
 
+// The cycle's failing crash states: each with its narrative and the line that judges its kept
+// image again.
+std::string StateFailures(const CycleResult& c, const std::string& id) {
+  const Exploration& e = c.explored;
+  if (e.failures.empty()) return "";
+  std::string out = fmt::format(
+      "<h4>crash states: {} of {} failed ({})</h4>\n<p class=\"evidence\">evidence: <a "
+      "href=\"{}/states/summary.txt\">states/summary.txt</a></p>\n",
+      e.failed, e.states(), H(CountsToString(e.classes)), A(EvidenceDir(c)));
+  for (size_t i = 0; i < e.failures.size(); ++i) {
+    const StateFailure& f = e.failures[i];
+    out += fmt::format("<div class=\"state\"><p><b>{}</b>: {} (ops {}..{}, recovered {})</p>\n",
+                       H(f.state), H(Join(f.classes, ", ")), f.lo, f.hi, f.recovered);
+    if (!f.narrative.empty()) out += "<p class=\"narrative\">" + H(f.narrative) + "</p>\n";
+    out += CommandLine(fmt::format("{}-state-{}", id, i), "replay", f.reproduce) + "</div>\n";
+  }
+  return out;
+}
+
 std::string FailureSection(const CycleResult& c) {
   const std::string id = AnchorOf(c);
   std::string out =
@@ -432,6 +461,7 @@ std::string FailureSection(const CycleResult& c) {
   out += FindingsTable(c);
   out += CommandLine(id + "-reproduce", "reproduce", ReproduceCommand(c));
   out += EvidenceLinks(c);
+  out += StateFailures(c, id);
   return out + "</section>\n";
 }
 

@@ -1048,6 +1048,10 @@ TEST_CASE("explored crash states round trip and reach every report format") {
   const std::string junit = ToJunit(run);
   CHECK(Contains(junit, "<property name=\"crash_states_failed\" value=\"2\"/>"));
   CHECK(Contains(junit, "<property name=\"first_failing_state\" value=\"power-cut@77:3=keep\"/>"));
+  const std::string html = ToHtml(run);
+  CHECK(Contains(html, "<h4>crash states: 2 of 48 failed (lost-ack 2)</h4>"));
+  CHECK(Contains(html, "powercut replay r/report.json --cycle 2 --state power-cut@77:3=keep"));
+  CHECK(Contains(html, "68 judged (60 images opened, 8 settled"));
   const std::string prom = ToPrometheus(run);
   CHECK(Contains(prom, "powercut_crash_states_total{verdict=\"FAIL\"} 2"));
   CHECK(Contains(prom, "powercut_crash_states_total{verdict=\"PASS\"} 66"));

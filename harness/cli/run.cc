@@ -19,7 +19,9 @@ namespace powercut::harness {
 namespace {
 
 // The default run: about a minute of mixed faults on 2 cores.
-constexpr uint64_t kDefaultCycles = 1000;
+// With the default --explore 16, each writer run's trace is judged in about 27 crash states
+// (16 images opened, the rest settled as duplicates): some 4,000 states in all.
+constexpr uint64_t kDefaultCycles = 150;
 
 Status ParseDuration(const std::string& text, int64_t* ms) {
   size_t used = 0;

@@ -304,7 +304,8 @@ class Writer {
       env_ = rocksdb::NewCompositeEnv(args_.scratch ? NewScratchFileSystem(base_fs_) : base_fs_);
       options_.env = env_.get();
     }
-    options_.statistics = rocksdb::CreateDBStatistics();
+    // A crash image's judge reports no metrics (only its verdict counts): no statistics.
+    if (!args_.scratch) options_.statistics = rocksdb::CreateDBStatistics();
     const auto t0 = std::chrono::steady_clock::now();
     rocksdb::DB* raw = nullptr;
     rocksdb::Status rs = rocksdb::DB::Open(options_, args_.chain_dir + "/db", &raw);
@@ -340,11 +341,13 @@ class Writer {
       CheckCheckpoint(options_, args_.chain_dir, cp, base_, *ops_, &verdict);
     }
     // Metrics first: a failed store reports them too, and the writer exits after its verdict.
-    nlohmann::json metrics = CollectStoreMetrics(db_.get(), options_.statistics.get());
-    metrics["verify_ms"] =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - verify_start)
-            .count();
-    Say(std::string(kMetricsLinePrefix) + metrics.dump() + "\n");
+    if (!args_.scratch) {
+      nlohmann::json metrics = CollectStoreMetrics(db_.get(), options_.statistics.get());
+      metrics["verify_ms"] =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - verify_start)
+              .count();
+      Say(std::string(kMetricsLinePrefix) + metrics.dump() + "\n");
+    }
     Say(VerdictLine(verdict.ToJson().dump()));
     if (!verdict.pass) _exit(kWriterOk);
     // A crash image is thrown away once judged: closing it would only wait for the flush and
