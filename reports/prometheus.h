@@ -17,6 +17,8 @@ namespace powercut::reports {
 //   powercut_run_complete, powercut_run_duration_seconds          gauge
 //   powercut_cycles_total{verdict="PASS|FAIL",fault}             counter
 //   powercut_failure_classes_total{class}                        counter
+//   powercut_crash_states_total{verdict}, powercut_crash_state_images_total{kind},
+//   powercut_crash_state_failure_classes_total{class}            counter (--explore)
 //   powercut_cycle_<what>{quantile="0|0.5|0.95|1"}, _sum, _count   summary, a cycle an
 //     observation: recovery_seconds, duration_seconds, start_to_ready_seconds,
 //     verify_seconds, ops_acked, fs_events, cut_bytes, ...

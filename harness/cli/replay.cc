@@ -11,6 +11,7 @@
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
 #include "harness/cli/replay_state.h"
+#include "harness/cli/rerun_state.h"
 #include "harness/cli/subcommand.h"
 #include "harness/run/await_verdict.h"
 #include "harness/run/child_process.h"
@@ -228,23 +229,31 @@ class ReplaySubcommand : public Subcommand {
     replay->add_option("--state", state_,
                        "judge a failing crash state again from the image the run kept (the "
                        "state's name as the report gives it)");
+    replay
+        ->add_option("--rerun", rerun_,
+                     "with --state: run the cycle's writer again K times from the store before "
+                     "the cycle, crash at the state's event, and count how often it fails again")
+        ->check(CLI::Range(1u, 1000u));
     replay->add_option("--shard", shard_,
                        "in a merged report: the shard I/N the cycle ran in (its reproduce line "
                        "names it; needed only when several shards failed at that cycle number)");
     return replay;
   }
   int Execute() override {
+    if (state_.empty() && rerun_ > 0) return Bad("--rerun needs --state: give the state to rerun");
     if (state_.empty()) return ReplayCommand(report_, cycle_, work_dir_, WriterBesideUs(), shard_);
     std::string evidence;
     if (Status found = FindEvidence(report_, cycle_, shard_, &evidence); !found.ok()) {
       return Bad(found.message());
     }
+    if (rerun_ > 0) return RerunStateCommand(evidence, state_, rerun_, work_dir_, WriterBesideUs());
     return ReplayStateCommand(evidence, state_, work_dir_, WriterBesideUs());
   }
 
  private:
   std::string report_, work_dir_ = "powercut-replay", shard_, state_;
   uint64_t cycle_ = 0;
+  uint32_t rerun_ = 0;
 };
 
 }  // namespace

@@ -601,13 +601,14 @@ class ChainRunner {
     Status s = Explore(req, &result);
     if (!s.ok())
       return HarnessFailure(fmt::format("{}: exploring cycle {}: {}", dir_, p->cycle, s.message()));
-    p->explored = ExplorationReport(result, req.keep_dir, p->cycle);
+    p->explored = ExplorationReport(result, req.keep_dir, *p);
   }
 
   // The explorer's result as the report holds it; failing states' images move to the report
   // folder (REPORT_DIR/failures/<cycle>/states/) while --max-failures allows.
   reports::Exploration ExplorationReport(const ExploreResult& r, const std::string& kept,
-                                         uint64_t cycle) {
+                                         const Pending& p) {
+    const uint64_t cycle = p.cycle;
     reports::Exploration e;
     e.points = r.plan.points;
     e.candidates = r.plan.candidates;
@@ -641,9 +642,12 @@ class ChainRunner {
       sf.recovered = f.verdict.recovered;
       sf.detail = f.verdict.detail;
       sf.narrative = f.narrative;
-      sf.reproduce = keep && !f.kept_dir.empty()
-                         ? fmt::format("{} --state {}", ReplayLine(cycle), f.state)
-                         : plan_.ReproduceLine() + "   # image not kept: --max-failures reached";
+      sf.reproduce =
+          keep && !f.kept_dir.empty()
+              ? fmt::format("{} --state {}", ReplayLine(cycle), f.state)
+              : plan_.ReproduceLine() +
+                    (keep ? "   # image not kept: a cycle keeps its first 3 failing states'"
+                          : "   # image not kept: --max-failures reached");
       for (const Finding& k : f.verdict.findings) {
         if (sf.findings.size() == reports::kMaxFindingsPerState) break;
         sf.findings.push_back({k.key, k.klass, k.expected, k.found});
@@ -651,7 +655,29 @@ class ChainRunner {
       e.failures.push_back(std::move(sf));
     }
     if (keep) WriteStatesSummary(e, cycle, states + "/summary.txt");
+    if (keep) KeepRerunEvidence(p, states);
     return e;
+  }
+
+  // What `powercut replay --state S --rerun K` needs to run the cycle's writer again from
+  // scratch: the chain before the cycle and how its writer was started (states/rerun.json).
+  void KeepRerunEvidence(const Pending& p, const std::string& states) {
+    Status s = SnapshotChain(fmt::format("{}/before-{}", dir_, p.cycle), states + "/before");
+    std::error_code ec;
+    if (s.ok()) std::filesystem::copy_file(manifest_, states + "/manifest.jsonl", ec);
+    if (s.ok() && ec) s = Status::IoError("cannot copy " + manifest_ + ": " + ec.message());
+    const nlohmann::json doc = {{"schema", 1},
+                                {"cycle", p.cycle},
+                                {"fault", FaultName(p.fault)},
+                                {"expect_acked", plan_.expect_acked},
+                                {"store", plan_.StoreAt(p.local).ToJson()},
+                                {"verify_lo", p.verify_lo},
+                                {"verify_hi", p.verify_hi},
+                                {"verify_checkpoints", p.verify_checkpoints},
+                                {"on_disk_start", p.on_disk_start},
+                                {"recovery_timeout_ms", plan_.recovery_timeout_ms}};
+    if (s.ok()) s = WriteFileAtomically(states + "/rerun.json", doc.dump(2) + "\n");
+    if (!s.ok()) state_->HarnessError(dir_ + ": keeping the crash states: " + s.message());
   }
 
   // REPORT_DIR/failures/<cycle>/states/summary.txt: each failing state's narrative and the

@@ -99,8 +99,17 @@ Status KeepFailure(const ExploreRequest& req, const faults::Trace& trace, const 
   fs::create_directories(req.keep_dir, ec);
   Status s = BuildJudgeImage(trace, j.state, req.chain_dir, dir + "/image", true);
   if (!s.ok()) return s;
+  // Its event as a crash point counts it (`event:N`), for a rerun of the writer from scratch.
+  uint64_t writing_event = 0;
+  for (const faults::LedgerRecord& r : trace.records()) {
+    if (r.ordinal > trace.writing_start() && r.ordinal <= j.state.event &&
+        !faults::IsMarker(r.kind)) {
+      writing_event++;
+    }
+  }
   const nlohmann::json doc = {
       {"state", faults::CrashStateName(j.state)},
+      {"writing_event", writing_event},
       {"lo", j.window.lo},
       {"hi", j.window.hi},
       {"checkpoints", j.window.checkpoints},
