@@ -11,6 +11,7 @@
 #include <set>
 
 #include "faults/in_doubt.h"
+#include "faults/pwrite_all.h"
 
 namespace powercut::faults {
 namespace {
@@ -26,15 +27,7 @@ std::string Join(const std::string& dir, const std::string& name) {
 
 Status PWriteAll(int fd, const char* data, uint64_t length, uint64_t offset,
                  const std::string& path) {
-  while (length > 0) {
-    const ssize_t n = ::pwrite(fd, data, length, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("cannot write", path);
-    data += n;
-    length -= static_cast<uint64_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
+  return faults::PWriteAll(fd, data, length, offset) ? Status::Ok() : Errno("cannot write", path);
 }
 
 // Copies the first `length` bytes of `from` into the (empty) file `to_fd`, in the kernel.

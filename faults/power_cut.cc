@@ -15,6 +15,7 @@
 #include "faults/in_doubt.h"
 #include "faults/ledger.h"
 #include "faults/place_names.h"
+#include "faults/pwrite_all.h"
 #include "faults/replay.h"
 
 namespace powercut::faults {
@@ -111,15 +112,7 @@ std::vector<Range> Choose(std::vector<Range> ranges, const FileFate& fate, uint3
 
 Status PWriteAll(int fd, const char* data, uint64_t length, uint64_t offset,
                  const std::string& path) {
-  while (length > 0) {
-    ssize_t n = ::pwrite(fd, data, length, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("cannot write", path);
-    data += n;
-    length -= static_cast<uint64_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
+  return faults::PWriteAll(fd, data, length, offset) ? Status::Ok() : Errno("cannot write", path);
 }
 
 // Puts the old (durable) state back into [start, end) of the file: saved bytes where there

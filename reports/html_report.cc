@@ -163,14 +163,7 @@ std::string Facts(const RunResult& run, const Summary& s) {
   row("recovery", fmt::format("min {:.1f} ms, median {:.1f} ms, max {:.1f} ms", s.recovery_ms_min,
                               s.recovery_ms_median, s.recovery_ms_max));
   if (s.crash_states.states() > 0) {
-    row("crash states",
-        fmt::format("{} judged ({} images opened, {} settled by an equal image, {} distinct "
-                    "planned), {} failed{}",
-                    s.crash_states.states(), s.crash_states.judged, s.crash_states.settled,
-                    s.crash_states.distinct, s.crash_states.failed,
-                    s.crash_states.classes.empty()
-                        ? ""
-                        : " (" + H(CountsToString(s.crash_states.classes)) + ")"));
+    row("crash states", H(CrashStatesToString(s.crash_states)));
   }
   return out + "</table>\n";
 }

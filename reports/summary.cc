@@ -1,5 +1,7 @@
 #include "reports/summary.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -61,6 +63,14 @@ Summary Summarize(const RunResult& run) {
     s.status = "pass";
   }
   return s;
+}
+
+std::string CrashStatesToString(const Summary::CrashStates& cs) {
+  return fmt::format(
+      "{} judged ({} images opened, {} settled by an equal image, {} distinct planned), {} "
+      "failed{}",
+      cs.states(), cs.judged, cs.settled, cs.distinct, cs.failed,
+      cs.classes.empty() ? "" : " (" + CountsToString(cs.classes) + ")");
 }
 
 std::string CountsToString(const std::map<std::string, uint64_t>& counts) {

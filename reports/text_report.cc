@@ -85,14 +85,7 @@ std::string ToText(const RunResult& run, bool running) {
   row("recovery:", fmt::format("min {:.1f} ms, median {:.1f} ms, max {:.1f} ms", s.recovery_ms_min,
                                s.recovery_ms_median, s.recovery_ms_max));
   if (s.crash_states.states() > 0) {
-    row("states:",
-        fmt::format("{} crash states judged ({} images opened, {} settled by an equal "
-                    "image; {} distinct planned), {} failed{}",
-                    s.crash_states.states(), s.crash_states.judged, s.crash_states.settled,
-                    s.crash_states.distinct, s.crash_states.failed,
-                    s.crash_states.classes.empty()
-                        ? ""
-                        : " (" + CountsToString(s.crash_states.classes) + ")"));
+    row("states:", "crash states " + CrashStatesToString(s.crash_states));
   }
   row("plan:", run.plan.is_null()
                    ? "{}"

@@ -1041,7 +1041,7 @@ TEST_CASE("explored crash states round trip and reach every report format") {
   CHECK(back == run);
 
   const std::string text = ToText(run);
-  CHECK(Contains(text, "68 crash states judged"));
+  CHECK(Contains(text, "states:    crash states 68 judged (60 images opened, 8 settled"));
   CHECK(Contains(text, "- power-cut@77:3=keep: lost-ack (ops 120..130, recovered 110)"));
   CHECK(Contains(text, "000031.log lost its unsynced bytes"));
   CHECK(Contains(text, "replay: powercut replay r/report.json --cycle 2 --state"));
