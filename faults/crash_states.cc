@@ -81,8 +81,9 @@ struct UnsyncedFile {
 
 // The files a power cut at this point can tear, with the fates each may meet.
 std::vector<UnsyncedFile> UnsyncedFiles(const Trace& trace, const Replay& at, uint64_t event,
-                                        Rng* rng) {
+                                        CutMode family, Rng* rng) {
   std::vector<UnsyncedFile> files;
+  if (family == CutMode::kDrop) return files;  // every unsynced byte lost: no variants
   std::set<uint32_t> seen;
   for (const auto& [name, id] : at.names) {
     if (id == 0 || !seen.insert(id).second) continue;
@@ -107,7 +108,7 @@ std::vector<UnsyncedFile> UnsyncedFiles(const Trace& trace, const Replay& at, ui
       f.options.push_back(
           {FileFate::Kind::kKeepTo, span.first + 1 + rng->Uniform(span.last - span.first - 1), 0});
     }
-    f.options.push_back({FileFate::Kind::kPages, 0, rng->Next()});
+    if (family == CutMode::kReorder) f.options.push_back({FileFate::Kind::kPages, 0, rng->Next()});
     files.push_back(std::move(f));
   }
   return files;
@@ -182,7 +183,7 @@ Status PlanCrashStates(const Trace& trace, const ExploreLimits& limits,
     if (limits.process) add({event, CrashKind::kProcess, {}}, at, 0);
     if (!limits.power_cut) continue;
     add({event, CrashKind::kPowerCut, {}}, at, 0);
-    const std::vector<UnsyncedFile> files = UnsyncedFiles(trace, at, event, &rng);
+    const std::vector<UnsyncedFile> files = UnsyncedFiles(trace, at, event, limits.fates, &rng);
     const uint64_t sampled = std::min<uint64_t>(per_point, limits.sampled_variants);
     for (auto& fates : Variants(files, limits, sampled, &rng)) {
       add({event, CrashKind::kPowerCut, std::move(fates)}, at, 1);

@@ -6,9 +6,10 @@
 // follow it (they change no byte), so the state is judged against every op acked by then.
 // At each point: a process crash, and power cuts whose files with unsynced data each lose
 // it, keep it, keep a prefix ending at a WAL record boundary or at an arbitrary byte, or keep
-// a subset of its 4 KiB pages. The combinations are enumerated when at most
-// `exhaustive_files` files hold unsynced data and sampled from the seed beyond that. States
-// whose images would hold the same bytes (Trace::ContentKey) are planned once.
+// a subset of its 4 KiB pages, as far as `fates` (the plan's cut mode) allows. The
+// combinations are enumerated when at most `exhaustive_files` files hold unsynced data and sampled
+// from the seed beyond that. States whose images would hold the same bytes (Trace::ContentKey) are
+// planned once.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,10 @@ struct ExploreLimits {
   bool process = true;      // plan process-crash states
   bool power_cut = true;    // plan power-cut states
   uint64_t seed = 0;
+  // Which disk the power-cut variants model, as the cut modes do: kDrop loses every unsynced
+  // byte (no variants: only the event varies), kTorn adds per-file writeback stopping anywhere
+  // (kept whole, or to a WAL record boundary or an arbitrary byte), kReorder adds page subsets.
+  CutMode fates = CutMode::kReorder;
   uint32_t exhaustive_files = 3;     // enumerate every fate combination up to this many files
   uint32_t sampled_variants = 16;    // combinations sampled at a point beyond that
   uint32_t max_points = 4096;        // crash points considered (seeded sample beyond it)

@@ -590,6 +590,8 @@ class ChainRunner {
     req.ops = &ops_;
     req.limits.max_states = plan_.explore == RunPlan::kExploreAll ? 0 : plan_.explore;
     req.limits.power_cut = PowerCutsPossible();
+    // The variants model the disk the plan's --cut names: drop explores events only.
+    faults::ParseCutMode(plan_.cut, &req.limits.fates);
     req.limits.seed = Rng(seed_, "explore", local).Next();
     req.writer_path = plan_.writer_path;
     req.judges = plan_.judges != 0 ? plan_.judges
