@@ -78,6 +78,13 @@ bool DiskFull(const rocksdb::Status& s) {
   return s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit || s.IsCompactionTooLarge();
 }
 
+// An info logger that drops every line: for judges of throwaway crash images.
+class SilentLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
 // Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
 rocksdb::IOStatus RemoveTree(rocksdb::FileSystem* fs, const std::string& dir) {
   const rocksdb::IOOptions io;
@@ -306,6 +313,12 @@ class Writer {
     }
     // A crash image's judge reports no metrics (only its verdict counts): no statistics.
     if (!args_.scratch) options_.statistics = rocksdb::CreateDBStatistics();
+    // Nor an info LOG (the image and its LOG are thrown away) or a stats-dump thread: neither
+    // takes part in the recovery being judged.
+    if (args_.scratch) {
+      options_.info_log = std::make_shared<SilentLogger>();
+      options_.stats_dump_period_sec = 0;
+    }
     const auto t0 = std::chrono::steady_clock::now();
     rocksdb::DB* raw = nullptr;
     rocksdb::Status rs = rocksdb::DB::Open(options_, args_.chain_dir + "/db", &raw);
