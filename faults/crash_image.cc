@@ -191,6 +191,14 @@ Status Trace::Load(const std::string& ledger_dir, const std::string& db_dir, Tra
     if (!source.path.empty()) source.bytes = static_cast<uint64_t>(st.st_size);
   }
   trace->FindUntouched(at_death);
+  OpsAt ops;
+  for (const LedgerRecord& r : trace->records_) {
+    if (r.kind == RecordKind::kIssued) ops.issued = std::max(ops.issued, r.a);
+    if (r.kind == RecordKind::kAcked) ops.acked = std::max(ops.acked, r.a);
+    if (r.kind == RecordKind::kIssued || r.kind == RecordKind::kAcked) {
+      trace->op_marks_.push_back({r.ordinal, ops});
+    }
+  }
   for (const LedgerRecord& r : trace->records_) {
     auto it = trace->sources_.find(r.file_id);
     if (it == trace->sources_.end() || !ChangesBytes(r.kind)) continue;
@@ -256,6 +264,12 @@ Status Trace::PlaceUntouched(const std::string& out_dir, bool link_ssts, ImageSt
     stats->files_copied++;
   }
   return Status::Ok();
+}
+
+OpsAt Trace::OpsThrough(uint64_t event) const {
+  auto it = std::upper_bound(op_marks_.begin(), op_marks_.end(), event,
+                             [](uint64_t e, const auto& mark) { return e < mark.first; });
+  return it == op_marks_.begin() ? OpsAt() : std::prev(it)->second;
 }
 
 Status Trace::ReplayAt(uint64_t event, Replay* replay) const {

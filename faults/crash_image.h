@@ -45,6 +45,12 @@ struct ImageStats {
   uint64_t bytes_copied = 0;
 };
 
+// The highest op issued and acked by some point of a ledger; 0 when none.
+struct OpsAt {
+  uint64_t issued = 0;
+  uint64_t acked = 0;
+};
+
 class Trace {
  public:
   Trace() = default;
@@ -59,6 +65,9 @@ class Trace {
   // The ordinal of the writing-start marker; records().size() when the writer never started.
   uint64_t writing_start() const { return writing_start_; }
   const std::string& ledger_path() const { return ledger_path_; }
+
+  // The op boundaries up to and including `event` (a binary search, not a scan).
+  OpsAt OpsThrough(uint64_t event) const;
 
   // Namespace, sizes and durability right after `event` (ReplayLedger through it).
   Status ReplayAt(uint64_t event, Replay* replay) const;
@@ -111,6 +120,8 @@ class Trace {
 
   std::vector<LedgerRecord> records_;
   std::vector<Untouched> untouched_;
+  // At each op boundary record, in ordinal order: the ops issued and acked through it.
+  std::vector<std::pair<uint64_t, OpsAt>> op_marks_;
   std::string ledger_path_;
   std::string base_;
   uint64_t writing_start_ = 0;

@@ -12,21 +12,8 @@ namespace {
 
 // The calls after which the disk's durable state, or the namespace, may differ.
 bool IsPersistencePoint(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kSync:
-    case RecordKind::kDirSync:
-    case RecordKind::kCreate:
-    case RecordKind::kRename:
-    case RecordKind::kLink:
-    case RecordKind::kDelete:
-    case RecordKind::kTruncate:
-    case RecordKind::kMkdir:
-    case RecordKind::kRmdir:
-    case RecordKind::kRenameDir:
-      return true;
-    default:
-      return false;
-  }
+  return IsNamespaceIntent(kind) || kind == RecordKind::kSync || kind == RecordKind::kDirSync ||
+         kind == RecordKind::kTruncate;
 }
 
 template <typename T>
@@ -206,14 +193,6 @@ std::vector<uint64_t> CrashPointsOf(const Trace& trace, const ExploreLimits& lim
   return CrashPoints(trace, limits);
 }
 
-OpsAt OpBoundariesAt(const Trace& trace, uint64_t event) {
-  OpsAt ops;
-  for (const LedgerRecord& r : trace.records()) {
-    if (r.ordinal > event) break;
-    if (r.kind == RecordKind::kIssued) ops.issued = std::max(ops.issued, r.a);
-    if (r.kind == RecordKind::kAcked) ops.acked = std::max(ops.acked, r.a);
-  }
-  return ops;
-}
+OpsAt OpBoundariesAt(const Trace& trace, uint64_t event) { return trace.OpsThrough(event); }
 
 }  // namespace powercut::faults

@@ -61,10 +61,6 @@ std::vector<uint64_t> CrashPointsOf(const Trace& trace, const ExploreLimits& lim
 
 // The op boundaries the ledger holds up to and including `event`: the highest op issued and
 // acked by then; 0 when none (the caller's recovered point applies).
-struct OpsAt {
-  uint64_t issued = 0;
-  uint64_t acked = 0;
-};
 OpsAt OpBoundariesAt(const Trace& trace, uint64_t event);
 
 }  // namespace powercut::faults

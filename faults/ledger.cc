@@ -395,31 +395,47 @@ Status ReadLedger(const std::string& ledger_dir, std::vector<LedgerRecord>* reco
   return Status::Ok();
 }
 
+std::vector<WritingEvent> WritingEvents(const std::vector<LedgerRecord>& records) {
+  std::unordered_map<uint32_t, FileClass> classes;
+  std::unordered_set<uint64_t> failed;  // intents whose call failed: no event of their kind
+  for (const LedgerRecord& r : records) {
+    if (r.kind == RecordKind::kFailed) failed.insert(r.a);
+  }
+  std::vector<WritingEvent> events;
+  bool writing = false;  // past the kWritingStarts marker: the events crash points count
+  for (const LedgerRecord& r : records) {
+    if (r.kind == RecordKind::kBaseline || r.kind == RecordKind::kCreate) {
+      classes[r.file_id] = ClassifyName(r.name);
+    }
+    if (r.kind == RecordKind::kWritingStarts) writing = true;
+    if (!writing || IsMarker(r.kind)) continue;
+    auto it = classes.find(r.file_id);
+    const FileClass cls = it == classes.end() ? FileClass::kOther : it->second;
+    const bool made = failed.count(r.ordinal) == 0;
+    events.push_back({r.ordinal, made ? ClassifyEvent(r.kind, cls, r.name2) : EventKind::kNone});
+  }
+  return events;
+}
+
+bool NthWritingEvent(const std::vector<WritingEvent>& events, EventKind kind, uint64_t nth,
+                     uint64_t* ordinal) {
+  uint64_t seen = 0;
+  for (const WritingEvent& e : events) {
+    if ((kind == EventKind::kAnyEvent || e.kind == kind) && ++seen == nth) {
+      *ordinal = e.ordinal;
+      return true;
+    }
+  }
+  return false;
+}
+
 Status SummarizeLedger(const std::string& ledger_dir, LedgerSummary* summary) {
   *summary = LedgerSummary();
   std::vector<LedgerRecord> records;
   Status s = ReadLedger(ledger_dir, &records);
   if (!s.ok()) return s;
-  std::unordered_map<uint32_t, FileClass> classes;
-  bool writing = false;  // past the kWritingStarts marker: the events crash points count
-  std::unordered_set<uint64_t> failed;  // intents whose call failed: no event of their kind
-  for (const LedgerRecord& r : records) {
-    if (r.kind == RecordKind::kFailed) failed.insert(r.a);
-  }
-  for (const LedgerRecord& r : records) {
-    if (r.kind == RecordKind::kBaseline || r.kind == RecordKind::kCreate) {
-      classes[r.file_id] = ClassifyName(r.name);
-    }
-    if (r.kind == RecordKind::kWritingStarts) {
-      writing = true;
-      continue;
-    }
-    if (!writing || IsMarker(r.kind)) continue;
-    auto it = classes.find(r.file_id);
-    const FileClass cls = it == classes.end() ? FileClass::kOther : it->second;
-    const bool made = failed.count(r.ordinal) == 0;
-    summary->by_kind[static_cast<int>(made ? ClassifyEvent(r.kind, cls, r.name2)
-                                           : EventKind::kNone)]++;
+  for (const WritingEvent& e : WritingEvents(records)) {
+    summary->by_kind[static_cast<int>(e.kind)]++;
     summary->by_kind[static_cast<int>(EventKind::kAnyEvent)]++;
   }
   summary->events = records.size();

@@ -182,6 +182,19 @@ struct LedgerSummary {
 };
 Status SummarizeLedger(const std::string& ledger_dir, LedgerSummary* summary);
 
+// The events of the cycle's writing as crash points count them: every record after the
+// kWritingStarts marker but the markers, each with its crash-point kind (kNone for a call that
+// failed, or a record of no kind). An event's 1-based position is its `event:N` number.
+struct WritingEvent {
+  uint64_t ordinal;
+  EventKind kind;
+};
+std::vector<WritingEvent> WritingEvents(const std::vector<LedgerRecord>& records);
+// The ordinal of the nth writing event of `kind` (kAnyEvent: of any kind); false when there
+// are fewer.
+bool NthWritingEvent(const std::vector<WritingEvent>& events, EventKind kind, uint64_t nth,
+                     uint64_t* ordinal);
+
 // Rewrites the ledger without the record at `ordinal`, renumbering directory-sync bounds, so
 // it still parses. For tests that must show a tampered ledger leads to a FAIL.
 Status RemoveLedgerRecord(const std::string& ledger_dir, uint64_t ordinal);

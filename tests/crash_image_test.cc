@@ -267,35 +267,12 @@ void RunWriter(const BaseStore& base, const std::string& dir, CrashPoint crash_a
   REQUIRE(s.ok());
 }
 
-// The ordinal of the nth record of crash-point kind `kind`, counted as the ledger file system
-// counts its crash points (after the writing-start marker, markers never, failed calls never
-// as their kind) and as SummarizeLedger does; ~0 when the ledger holds fewer.
+// The ordinal of the nth record of crash-point kind `kind`, counted as crash points count
+// (faults/ledger.h WritingEvents); ~0 when the ledger holds fewer.
 uint64_t OrdinalOfNth(const std::vector<LedgerRecord>& records, EventKind kind, uint64_t nth) {
-  std::map<uint32_t, FileClass> classes;
-  std::set<uint64_t> failed;
-  for (const LedgerRecord& r : records) {
-    if (r.kind == RecordKind::kFailed) failed.insert(r.a);
-  }
-  bool writing = false;
-  uint64_t seen = 0;
-  for (const LedgerRecord& r : records) {
-    if (r.kind == RecordKind::kBaseline || r.kind == RecordKind::kCreate) {
-      classes[r.file_id] = ClassifyName(r.name);
-    }
-    if (r.kind == RecordKind::kWritingStarts) {
-      writing = true;
-      continue;
-    }
-    if (!writing || IsMarker(r.kind)) continue;
-    bool counts = kind == EventKind::kAnyEvent;
-    if (!counts && failed.count(r.ordinal) == 0) {
-      auto it = classes.find(r.file_id);
-      counts = ClassifyEvent(r.kind, it == classes.end() ? FileClass::kOther : it->second,
-                             r.name2) == kind;
-    }
-    if (counts && ++seen == nth) return r.ordinal;
-  }
-  return ~uint64_t{0};
+  uint64_t ordinal = ~uint64_t{0};
+  NthWritingEvent(WritingEvents(records), kind, nth, &ordinal);
+  return ordinal;
 }
 
 // "" when the records are the same events (kind, file, arguments, names, saved bytes).

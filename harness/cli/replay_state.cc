@@ -22,9 +22,10 @@ int Bad(const std::string& what) {
   return kExitBadInput;
 }
 
-// The kept state's folder and its judge.json, by state name or folder name.
-bool FindState(const fs::path& states, const std::string& state, fs::path* dir, nlohmann::json* doc,
-               std::vector<std::string>* names) {
+}  // namespace
+
+bool FindKeptState(const fs::path& states, const std::string& state, fs::path* dir,
+                   nlohmann::json* doc, std::vector<std::string>* names) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(states, ec)) {
     std::string text;
@@ -41,6 +42,8 @@ bool FindState(const fs::path& states, const std::string& state, fs::path* dir, 
   }
   return false;
 }
+
+namespace {
 
 std::set<std::string> ClassesOf(const nlohmann::json& verdict) {
   std::set<std::string> out;
@@ -61,7 +64,7 @@ int ReplayStateCommand(const std::string& evidence_dir, const std::string& state
   fs::path dir;
   nlohmann::json doc;
   std::vector<std::string> names;
-  if (!FindState(fs::path(evidence_dir) / "states", state, &dir, &doc, &names)) {
+  if (!FindKeptState(fs::path(evidence_dir) / "states", state, &dir, &doc, &names)) {
     std::string known;
     for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
     return Bad(fmt::format("no kept crash state '{}' in {}/states; give one the report names{}",

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faults/crash_image.h"
+#include "harness/cli/replay_state.h"
 #include "harness/protocol/writer_args.h"
 #include "harness/run/await_verdict.h"
 #include "harness/run/controller.h"
@@ -52,13 +53,9 @@ struct Rerun {
 
 Status LoadRerun(const std::string& evidence_dir, const std::string& state, Rerun* r) {
   r->states = fs::path(evidence_dir) / "states";
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(r->states, ec)) {
-    nlohmann::json doc;
-    if (!ReadJson((entry.path() / "judge.json").string(), &doc).ok()) continue;
-    if (doc.value("state", "") == state || entry.path().filename() == state) r->state_doc = doc;
-  }
-  if (r->state_doc.is_null()) {
+  fs::path dir;
+  std::vector<std::string> names;
+  if (!FindKeptState(r->states, state, &dir, &r->state_doc, &names)) {
     return Status::BadInput("no kept crash state '" + state + "' in " + r->states.string());
   }
   Status s = ReadJson((r->states / "rerun.json").string(), &r->rerun);
@@ -133,16 +130,14 @@ std::string RunOnce(const Rerun& r, const std::string& chain, const std::string&
   if (!s.ok()) return s.message();
   // The n-th file-system event of the writing, moved over the op boundaries after it.
   faults::CrashState state = r.state;
-  uint64_t seen = 0;
-  const auto& records = trace.records();
-  size_t at = records.size();
-  for (size_t i = 0; i < records.size() && at == records.size(); ++i) {
-    if (records[i].ordinal > trace.writing_start() && !faults::IsMarker(records[i].kind) &&
-        ++seen == nth) {
-      at = i;
-    }
+  uint64_t ordinal = 0;
+  if (!faults::NthWritingEvent(faults::WritingEvents(trace.records()), faults::EventKind::kAnyEvent,
+                               nth, &ordinal)) {
+    return fmt::format("the writer stopped before event {}", nth);
   }
-  if (at == records.size()) return fmt::format("the writer stopped before event {}", nth);
+  const auto& records = trace.records();
+  size_t at = 0;
+  while (records[at].ordinal != ordinal) ++at;
   while (at + 1 < records.size() && faults::IsMarker(records[at + 1].kind)) ++at;
   state.event = records[at].ordinal;
   ExploreRequest req;

@@ -628,9 +628,14 @@ class ChainRunner {
     std::error_code ec;
     if (keep) {
       std::filesystem::create_directories(states, ec);
+      std::vector<std::filesystem::path> images;  // listed first: renaming while listing skips
       for (const auto& entry : std::filesystem::directory_iterator(kept, ec)) {
-        std::filesystem::rename(entry.path(), states + "/" + entry.path().filename().string(), ec);
-        if (ec) CopyStore(entry.path().string(), states + "/" + entry.path().filename().string());
+        images.push_back(entry.path());
+      }
+      for (const std::filesystem::path& image : images) {
+        const std::string to = states + "/" + image.filename().string();
+        std::filesystem::rename(image, to, ec);
+        if (ec) CopyStore(image.string(), to);  // the report folder is on another file system
       }
     }
     std::filesystem::remove_all(kept, ec);

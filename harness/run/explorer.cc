@@ -101,11 +101,8 @@ Status KeepFailure(const ExploreRequest& req, const faults::Trace& trace, const 
   if (!s.ok()) return s;
   // Its event as a crash point counts it (`event:N`), for a rerun of the writer from scratch.
   uint64_t writing_event = 0;
-  for (const faults::LedgerRecord& r : trace.records()) {
-    if (r.ordinal > trace.writing_start() && r.ordinal <= j.state.event &&
-        !faults::IsMarker(r.kind)) {
-      writing_event++;
-    }
+  for (const faults::WritingEvent& e : faults::WritingEvents(trace.records())) {
+    writing_event += e.ordinal <= j.state.event ? 1 : 0;
   }
   const nlohmann::json doc = {
       {"state", faults::CrashStateName(j.state)},
