@@ -33,34 +33,40 @@ uint32_t Checksum(std::string_view value) {
 }
 
 std::string Encode(uint32_t magic, uint64_t seed, uint32_t key_id, uint64_t op_index,
-                   uint32_t length_bytes) {
+                   uint32_t length_bytes, double compression_ratio) {
   assert(length_bytes >= kValueHeaderBytes && length_bytes <= kMaxValueBytes);
+  assert(compression_ratio >= 0 && compression_ratio <= 1);
   std::string v(length_bytes, '\0');
   Put<uint32_t>(&v, 0, magic);
   Put<uint32_t>(&v, 4, key_id);
   Put<uint64_t>(&v, 8, op_index);
   Put<uint32_t>(&v, 16, length_bytes);
-  // Payload: a SplitMix64 stream of (seed, op, key). Half of each 16-byte block repeats, so
-  // the value compresses about 2:1 the way real data often does.
+  // Payload: a fragment from a SplitMix64 stream of (seed, op, key), repeated to the end.
+  const size_t payload = length_bytes - kValueHeaderBytes;
+  const size_t fresh = std::clamp<size_t>(
+      static_cast<size_t>(static_cast<double>(payload) * compression_ratio + 0.999), 1,
+      std::max<size_t>(payload, 1));
   uint64_t state = Mix64(seed ^ Mix64(op_index * 0x9e3779b97f4a7c15ULL + key_id));
-  for (size_t i = kValueHeaderBytes; i < length_bytes; i += 8) {
-    if ((i / 8) % 2 == 0) state = Mix64(state + 0x9e3779b97f4a7c15ULL);
-    const size_t n = std::min<size_t>(8, length_bytes - i);
-    std::memcpy(v.data() + i, &state, n);
+  char* out = v.data() + kValueHeaderBytes;
+  for (size_t i = 0; i < fresh && i < payload; i += 8) {
+    state = Mix64(state + 0x9e3779b97f4a7c15ULL);
+    std::memcpy(out + i, &state, std::min<size_t>(8, std::min(fresh, payload) - i));
   }
+  for (size_t i = fresh; i < payload; ++i) out[i] = out[i % fresh];
   Put<uint32_t>(&v, kChecksumOffset, Checksum(v));
   return v;
 }
 
 }  // namespace
 
-std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint32_t length_bytes) {
-  return Encode(kPutMagic, seed, key_id, op_index, length_bytes);
+std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint32_t length_bytes,
+                        double compression_ratio) {
+  return Encode(kPutMagic, seed, key_id, op_index, length_bytes, compression_ratio);
 }
 
 std::string EncodeMergeOperand(uint64_t seed, uint32_t key_id, uint64_t op_index,
-                               uint32_t length_bytes) {
-  return Encode(kOperandMagic, seed, key_id, op_index, length_bytes);
+                               uint32_t length_bytes, double compression_ratio) {
+  return Encode(kOperandMagic, seed, key_id, op_index, length_bytes, compression_ratio);
 }
 
 std::string EncodeMergeResult(uint32_t key_id, const Slot& slot) {

@@ -23,12 +23,19 @@ inline constexpr uint32_t kValueHeaderBytes = 24;
 inline constexpr uint32_t kMergeResultBytes = 48;
 inline constexpr uint32_t kMaxValueBytes = 1 << 20;  // 1 MiB, the largest a profile may ask
 
+// How well payloads compress, as db_bench's --compression_ratio means it: a payload is a
+// fresh pseudo-random fragment of ratio x its length, repeated to fill it, so a compressor
+// shrinks it to about that fraction. 1: incompressible; 0: one byte repeated.
+inline constexpr double kDefaultCompressionRatio = 0.5;
+
 // The value op `op_index` puts under `key_id`; length_bytes in [kValueHeaderBytes,
-// kMaxValueBytes].
-std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint32_t length_bytes);
+// kMaxValueBytes], compression_ratio in [0, 1].
+std::string EncodeValue(uint64_t seed, uint32_t key_id, uint64_t op_index, uint32_t length_bytes,
+                        double compression_ratio = kDefaultCompressionRatio);
 // The operand op `op_index` merges into `key_id`.
 std::string EncodeMergeOperand(uint64_t seed, uint32_t key_id, uint64_t op_index,
-                               uint32_t length_bytes);
+                               uint32_t length_bytes,
+                               double compression_ratio = kDefaultCompressionRatio);
 
 // A key's live content, as the oracle expects it and as a value read back describes it.
 struct Slot {

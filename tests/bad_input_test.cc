@@ -38,6 +38,8 @@ TEST_CASE("bad flags and values are refused with one line") {
   ExpectRefused("run --duration 5 parsecs", "");
   ExpectRefused("run --duration soon", "--duration");
   ExpectRefused("run --cycles 5 --duration 1m", "--duration");
+  ExpectRefused("run --value-compression-ratio 2", "--value-compression-ratio");
+  ExpectRefused("run --value-compression-ratio -0.5", "--value-compression-ratio");
   ExpectRefused("nosuchcommand", "nosuchcommand");
 }
 

@@ -22,6 +22,7 @@ nlohmann::json WorkloadSpec::ToJson() const {
           {"key_count", key_count},
           {"value_min_bytes", value_min_bytes},
           {"value_max_bytes", value_max_bytes},
+          {"value_compression_ratio", value_compression_ratio},
           {"weights", w},
           {"batch_min_writes", batch_min_writes},
           {"batch_max_writes", batch_max_writes},
@@ -38,6 +39,8 @@ Status WorkloadSpec::FromJson(const nlohmann::json& j, WorkloadSpec* spec) {
     s.key_count = j.at("key_count").get<uint32_t>();
     s.value_min_bytes = j.at("value_min_bytes").get<uint32_t>();
     s.value_max_bytes = j.at("value_max_bytes").get<uint32_t>();
+    // Absent in chains made before the knob: those values compressed 2:1.
+    s.value_compression_ratio = j.value("value_compression_ratio", kDefaultCompressionRatio);
     for (OpKind k : kAllKinds) s.weight(k) = j.at("weights").at(OpKindName(k)).get<uint32_t>();
     s.batch_min_writes = j.at("batch_min_writes").get<uint32_t>();
     s.batch_max_writes = j.at("batch_max_writes").get<uint32_t>();
@@ -64,6 +67,10 @@ Status WorkloadSpec::Validate() const {
     return Status::BadInput(fmt::format("value sizes {}..{} are out of range: use {} to {} bytes",
                                         value_min_bytes, value_max_bytes, kValueHeaderBytes,
                                         kMaxValueBytes));
+  }
+  if (!(value_compression_ratio >= 0 && value_compression_ratio <= 1)) {
+    return Status::BadInput(fmt::format("value compression ratio {} is out of range: use 0 to 1",
+                                        value_compression_ratio));
   }
   uint64_t total = 0;
   for (uint32_t w : weights) total += w;

@@ -18,6 +18,8 @@ struct WorkloadSpec {
   uint32_t key_count = 10'000;
   uint32_t value_min_bytes = 32;
   uint32_t value_max_bytes = 256;
+  // Payloads compress to about this fraction of their size (src/value_codec.h).
+  double value_compression_ratio = 0.5;
   // Op mix: relative weight of each OpKind, indexed by it.
   std::array<uint32_t, kOpKindCount> weights{};
   uint32_t batch_min_writes = 2;

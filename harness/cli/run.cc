@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -52,6 +53,7 @@ struct RunFlags {
   std::vector<std::string> options, option_changes;
   uint64_t cycles = 0;
   uint32_t keys = 0, value_min = 0, value_max = 0;
+  std::optional<double> value_compression_ratio;  // absent: the profile's
   std::string explore = std::to_string(RunPlan::kDefaultExplore);
 };
 
@@ -68,6 +70,9 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--keys", f->keys, "key space size (default: the profile's, 10000)");
   run->add_option("--value-min-bytes", f->value_min, "smallest value (default: the profile's, 32)");
   run->add_option("--value-max-bytes", f->value_max, "largest value (default: the profile's, 256)");
+  run->add_option("--value-compression-ratio", f->value_compression_ratio,
+                  "values compress to about this fraction, 0 to 1, as db_bench's "
+                  "--compression_ratio (default 0.5)");
   run->add_option("--fault", plan.fault,
                   "kill, stall, power-cut, clean or mix (kill, stall, power-cut)")
       ->capture_default_str();
@@ -155,11 +160,15 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
   if (f.keys > 0) plan->workload.key_count = f.keys;
   if (f.value_min > 0) plan->workload.value_min_bytes = f.value_min;
   if (f.value_max > 0) plan->workload.value_max_bytes = f.value_max;
+  if (f.value_compression_ratio)
+    plan->workload.value_compression_ratio = *f.value_compression_ratio;
   s = plan->workload.Validate();
   if (!s.ok()) {
-    const bool values = s.message().rfind("value sizes", 0) == 0;
-    return Status::BadInput((values ? "--value-min-bytes/--value-max-bytes: " : "--keys: ") +
-                            s.message());
+    const std::string& m = s.message();
+    const char* flag = m.rfind("value sizes", 0) == 0 ? "--value-min-bytes/--value-max-bytes: "
+                       : m.rfind("value compression", 0) == 0 ? "--value-compression-ratio: "
+                                                              : "--keys: ";
+    return Status::BadInput(flag + m);
   }
   return Status::Ok();
 }

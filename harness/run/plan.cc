@@ -34,6 +34,8 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
     add("--value-min-bytes", std::to_string(workload.value_min_bytes));
   if (workload.value_max_bytes != profile_spec.value_max_bytes)
     add("--value-max-bytes", std::to_string(workload.value_max_bytes));
+  if (workload.value_compression_ratio != profile_spec.value_compression_ratio)
+    add("--value-compression-ratio", fmt::format("{}", workload.value_compression_ratio));
   add("--fault", fault);
   add("--cut", cut);
   if (!crash_at.empty()) add("--crash-at", crash_at);

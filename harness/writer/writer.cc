@@ -124,28 +124,31 @@ rocksdb::Status CreateCheckpoint(rocksdb::DB* db, rocksdb::FileSystem* fs, const
   return io;
 }
 
-rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, rocksdb::WriteOptions wo,
-                        const std::string& chain_dir) {
+rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double compression_ratio,
+                        rocksdb::WriteOptions wo, const std::string& chain_dir) {
   // RocksDB refuses a sync write without a WAL; with the WAL off only a flush is durable.
   wo.sync = (wo.sync || op.sync) && !wo.disableWAL;
   switch (op.kind) {
     case OpKind::kPut: {
       const Write& w = op.writes.front();
-      return db->Put(wo, KeyFor(w.key_id), EncodeValue(seed, w.key_id, op.index, w.value_bytes));
+      return db->Put(wo, KeyFor(w.key_id),
+                     EncodeValue(seed, w.key_id, op.index, w.value_bytes, compression_ratio));
     }
     case OpKind::kDelete:
       return db->Delete(wo, KeyFor(op.writes.front().key_id));
     case OpKind::kMerge: {
       const Write& w = op.writes.front();
-      return db->Merge(wo, KeyFor(w.key_id),
-                       EncodeMergeOperand(seed, w.key_id, op.index, w.value_bytes));
+      return db->Merge(
+          wo, KeyFor(w.key_id),
+          EncodeMergeOperand(seed, w.key_id, op.index, w.value_bytes, compression_ratio));
     }
     case OpKind::kBatch: {
       rocksdb::WriteBatch batch;
       for (const Write& w : op.writes) {
         rocksdb::Status s =
             w.kind == Write::Kind::kPut
-                ? batch.Put(KeyFor(w.key_id), EncodeValue(seed, w.key_id, op.index, w.value_bytes))
+                ? batch.Put(KeyFor(w.key_id),
+                            EncodeValue(seed, w.key_id, op.index, w.value_bytes, compression_ratio))
                 : batch.Delete(KeyFor(w.key_id));
         if (!s.ok()) return s;
       }
@@ -397,7 +400,8 @@ class Writer {
       if (args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending += AckedLine(i);
       Say(pending + IssuedLine(i));
       pending.clear();
-      rocksdb::Status ws = Execute(db_.get(), op, header_.seed, wo_, args_.chain_dir);
+      rocksdb::Status ws =
+          Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio, wo_, args_.chain_dir);
       if (!ws.ok()) return OpFailed(i, op, ws);
       if (!args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending = AckedLine(i);
     }
