@@ -47,6 +47,7 @@ std::vector<std::string> GenArgs() {
   const uint32_t vmin = *rc::gen::inRange(24, 64);
   maybe("--value-min-bytes", std::to_string(vmin));
   a.insert(a.end(), {"--value-max-bytes", std::to_string(vmin + *rc::gen::inRange(0, 300))});
+  maybe("--value-compression-ratio", fmt::format("{}", *rc::gen::inRange(0, 101) / 100.0));
   maybe("--fault", *rc::gen::element<std::string>("kill", "stall", "power-cut", "clean", "mix"));
   maybe("--cut", *rc::gen::element<std::string>("drop", "torn", "reorder"));
   maybe("--crash-at",
@@ -105,6 +106,8 @@ TEST_CASE("a reproduce line names every flag that shapes a run") {
                                         "27",
                                         "--value-max-bytes",
                                         "999",
+                                        "--value-compression-ratio",
+                                        "0.25",
                                         "--fault",
                                         "power-cut",
                                         "--cut",
