@@ -40,7 +40,8 @@ json SummaryToJson(const Summary& s) {
         {"settled", s.crash_states.settled},
         {"distinct", s.crash_states.distinct},
         {"failed", s.crash_states.failed},
-        {"classes", s.crash_states.classes}}},
+        {"classes", s.crash_states.classes},
+        {"coverage", s.crash_states.coverage}}},
   };
 }
 
@@ -66,12 +67,14 @@ json ExplorationToJson(const Exploration& e) {
                         {"detail", f.detail},
                         {"narrative", f.narrative},
                         {"reproduce", f.reproduce},
+                        {"features", f.features},
                         {"findings", FindingsToJson(f.findings, kMaxFindingsPerState)}});
   }
-  return {{"points", e.points},   {"candidates", e.candidates}, {"distinct", e.distinct},
-          {"judged", e.judged},   {"settled", e.settled},       {"failed", e.failed},
-          {"classes", e.classes}, {"failures", failures},       {"build_ms", e.build_ms},
-          {"open_ms", e.open_ms}, {"judge_ms", e.judge_ms},     {"wall_ms", e.wall_ms}};
+  return {{"points", e.points},    {"candidates", e.candidates}, {"distinct", e.distinct},
+          {"judged", e.judged},    {"settled", e.settled},       {"failed", e.failed},
+          {"classes", e.classes},  {"failures", failures},       {"build_ms", e.build_ms},
+          {"open_ms", e.open_ms},  {"judge_ms", e.judge_ms},     {"wall_ms", e.wall_ms},
+          {"coverage", e.coverage}};
 }
 
 json CycleToJson(const CycleResult& c) {
@@ -299,6 +302,7 @@ Status StateFailureFromJson(const json& j, const std::string& where, StateFailur
   r.String("detail", &f->detail);
   r.String("narrative", &f->narrative);
   r.String("reproduce", &f->reproduce);
+  r.String("features", &f->features, /*required=*/false);
   Status s = FindingsFromJson(&r, "findings", kMaxFindingsPerState, &f->findings);
   if (!s.ok()) return s;
   r.Finish();
@@ -318,6 +322,8 @@ Status ExplorationFromJson(const json& j, const std::string& where, Exploration*
   r.NonNegative("open_ms", &e->open_ms);
   r.NonNegative("judge_ms", &e->judge_ms);
   r.NonNegative("wall_ms", &e->wall_ms);
+  // Optional: reports written before coverage was counted have none.
+  if (r.GetOptional("coverage") != nullptr) r.Counts("coverage", &e->coverage);
   if (const json* fs = r.Get("failures"); fs != nullptr && r.ok()) {
     if (!fs->is_array() || fs->size() > kMaxStateFailuresPerCycle) {
       r.Fail(r.Path("failures"),
@@ -428,6 +434,7 @@ Status ParseSummary(const json& j, Summary* out) {
     m.U64("distinct", &s.crash_states.distinct);
     m.U64("failed", &s.crash_states.failed);
     m.Counts("classes", &s.crash_states.classes);
+    if (m.GetOptional("coverage") != nullptr) m.Counts("coverage", &s.crash_states.coverage);
     m.Finish();
     if (!m.ok()) return m.status();
   }

@@ -230,6 +230,9 @@ void CrashStateCounters(const Summary& s, Exposition* e) {
   e->Sample("powercut_crash_state_images_total", "kind=\"distinct\"",
             static_cast<double>(cs.distinct));
   e->Sample("powercut_crash_state_images_total", "kind=\"opened\"", static_cast<double>(cs.judged));
+  e->Family("powercut_crash_state_coverage", "gauge",
+            "distinct feature combinations of the crash states judged (the run's coverage)");
+  e->Sample("powercut_crash_state_coverage", "", static_cast<double>(cs.coverage.size()));
   e->Family("powercut_crash_state_failure_classes_total", "counter",
             "failing crash states carrying each failure class");
   for (const auto& [klass, n] : cs.classes) {

@@ -56,6 +56,7 @@ struct StateFailure {
   std::string detail;      // the verdict's line
   std::string narrative;   // what the files kept and lost, for a RocksDB engineer
   std::string reproduce;   // `powercut replay … --cycle N --state S`, or why it was not kept
+  std::string features;    // its feature key (faults/state_features.h); "" in older reports
   std::vector<KeyFinding> findings;  // at most kMaxFindingsPerState
 
   bool operator==(const StateFailure&) const = default;
@@ -75,10 +76,12 @@ struct Exploration {
   uint64_t failed = 0;                      // states judged or settled FAIL
   std::map<std::string, uint64_t> classes;  // failing states by class
   std::vector<StateFailure> failures;       // at most kMaxStateFailuresPerCycle, plan order
-  double build_ms = 0;                      // building the images, summed
-  double open_ms = 0;                       // RocksDB's opens of them, summed
-  double judge_ms = 0;                      // judge processes, start to verdict, summed
-  double wall_ms = 0;                       // the exploration as a whole
+  // States judged or settled, by feature key (faults/state_features.h): the coverage.
+  std::map<std::string, uint64_t> coverage;
+  double build_ms = 0;  // building the images, summed
+  double open_ms = 0;   // RocksDB's opens of them, summed
+  double judge_ms = 0;  // judge processes, start to verdict, summed
+  double wall_ms = 0;   // the exploration as a whole
 
   uint64_t states() const { return judged + settled; }
   bool operator==(const Exploration&) const = default;

@@ -46,6 +46,7 @@ Summary Summarize(const RunResult& run) {
     s.crash_states.distinct += c.explored.distinct;
     s.crash_states.failed += c.explored.failed;
     for (const auto& [k, n] : c.explored.classes) s.crash_states.classes[k] += n;
+    for (const auto& [k, n] : c.explored.coverage) s.crash_states.coverage[k] += n;
   }
   for (auto& [name, values] : metrics) s.metrics[name] = Distribute(std::move(values));
   if (run.duration_s > 0) s.cycles_per_second = static_cast<double>(s.cycles) / run.duration_s;

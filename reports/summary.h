@@ -43,11 +43,12 @@ struct Summary {
   std::map<std::string, Distribution> metrics;
   // Crash-state exploration over all cycles (CycleResult::explored).
   struct CrashStates {
-    uint64_t judged = 0;                      // images judged
-    uint64_t settled = 0;                     // duplicates settled by the same image's verdict
-    uint64_t distinct = 0;                    // distinct images planned
-    uint64_t failed = 0;                      // failing states
-    std::map<std::string, uint64_t> classes;  // failing states by class
+    uint64_t judged = 0;                       // images judged
+    uint64_t settled = 0;                      // duplicates settled by the same image's verdict
+    uint64_t distinct = 0;                     // distinct images planned
+    uint64_t failed = 0;                       // failing states
+    std::map<std::string, uint64_t> classes;   // failing states by class
+    std::map<std::string, uint64_t> coverage;  // states by feature key: the run's coverage
     uint64_t states() const { return judged + settled; }
     bool operator==(const CrashStates&) const = default;
   } crash_states;

@@ -49,6 +49,7 @@ std::string StateFailuresText(const Exploration& e) {
     out += fmt::format("    - {}: {} (ops {}..{}, recovered {}): {}\n", f.state,
                        Join(f.classes, ", "), f.lo, f.hi, f.recovered, f.detail);
     if (!f.narrative.empty()) out += "      " + f.narrative + "\n";
+    if (!f.features.empty()) out += "      features: " + f.features + "\n";
     for (size_t i = 0; i < f.findings.size() && i < 3; ++i) {
       const KeyFinding& k = f.findings[i];
       out +=
@@ -86,6 +87,9 @@ std::string ToText(const RunResult& run, bool running) {
                                s.recovery_ms_median, s.recovery_ms_max));
   if (s.crash_states.states() > 0) {
     row("states:", "crash states " + CrashStatesToString(s.crash_states));
+    row("coverage:", fmt::format("{} feature combinations of crash states (report.json "
+                                 "summary.crash_states.coverage)",
+                                 s.crash_states.coverage.size()));
   }
   row("plan:", run.plan.is_null()
                    ? "{}"

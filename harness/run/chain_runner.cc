@@ -587,6 +587,8 @@ class ChainRunner {
     req.store = plan_.StoreAt(local);
     req.judge_store_json = plan_.StoreAt(local + 1).ToJson().dump();
     req.expect_acked = plan_.expect_acked;
+    req.option_changed =
+        local > 0 && plan_.StoreAt(local).ToJson() != plan_.StoreAt(local - 1).ToJson();
     req.ops = &ops_;
     req.limits.max_states = plan_.explore == RunPlan::kExploreAll ? 0 : plan_.explore;
     req.limits.power_cut = PowerCutsPossible();
@@ -619,6 +621,7 @@ class ChainRunner {
     e.settled = r.settled;
     e.failed = r.failures.size();
     e.classes = r.classes;
+    e.coverage = r.coverage;
     e.build_ms = r.build_ms;
     e.open_ms = r.open_ms;
     e.judge_ms = r.judge_ms;
@@ -649,6 +652,7 @@ class ChainRunner {
       sf.recovered = f.verdict.recovered;
       sf.detail = f.verdict.detail;
       sf.narrative = f.narrative;
+      sf.features = f.features;
       sf.reproduce =
           keep && !f.kept_dir.empty()
               ? fmt::format("{} --state {}", ReplayLine(cycle), f.state)

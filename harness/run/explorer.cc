@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faults/crash_narrative.h"
+#include "faults/state_features.h"
 #include "harness/run/judge_pool.h"
 #include "src/atomic_file.h"
 #include "src/contract.h"
@@ -24,6 +25,30 @@ struct Judgement {
   faults::CrashState state;
   StateWindow window;
   JudgeOutcome outcome;
+  std::string features;  // faults::StateFeatures::Key
+};
+
+// Features of the trace's states, as the coverage of a search counts them.
+class Featurizer {
+ public:
+  Featurizer(const ExploreRequest& req, const faults::Trace& trace) : trace_(trace), index_(trace) {
+    for (const auto& [name, value] : req.store.options) {
+      if (name == "wal_recovery_mode") context_.recovery_mode = faults::RecoveryModeFeature(value);
+    }
+    context_.option_changed = req.option_changed;
+    context_.ops = req.ops;
+  }
+  // The key of `state`, or "" when its event does not replay (the build then reports why).
+  std::string KeyOf(const faults::CrashState& state) const {
+    faults::Replay at;
+    if (!trace_.ReplayAt(state.event, &at).ok()) return "";
+    return index_.Of(state, at, context_).Key();
+  }
+
+ private:
+  const faults::Trace& trace_;
+  faults::FeatureIndex index_;
+  faults::StateContext context_;
 };
 
 bool Covers(const StateWindow& w, const Verdict& v, const StateWindow& judged) {
@@ -121,17 +146,19 @@ Status KeepFailure(const ExploreRequest& req, const faults::Trace& trace, const 
 // Duplicates: the same bytes, each with its own window. A PASS whose recovered point lies in a
 // duplicate's window settles it; any other duplicate is judged on its own (appended).
 Status JudgeDuplicates(const ExploreRequest& req, const faults::Trace& trace,
-                       const std::vector<faults::PlannedState>& plan,
+                       const Featurizer& features, const std::vector<faults::PlannedState>& plan,
                        std::vector<Judgement>* judged, ExploreResult* result) {
   std::vector<Judgement> again;
   for (size_t i = 0; i < plan.size(); ++i) {
     for (const faults::CrashState& dup : plan[i].duplicates) {
       StateWindow w = WindowOf(req, trace, dup.event, dup.kind);
+      std::string key = features.KeyOf(dup);
       if (Covers(w, (*judged)[i].outcome.verdict, (*judged)[i].window)) {
         result->settled++;
         result->passed++;
+        result->coverage[key]++;
       } else {
-        again.push_back({dup, std::move(w), {}});
+        again.push_back({dup, std::move(w), {}, std::move(key)});
       }
     }
   }
@@ -151,15 +178,17 @@ bool SameFailure(const Verdict& a, const Verdict& b) {
 // Shrinks `failing` to the smallest state like it: first the fewest files whose unsynced
 // bytes differ from drop, then the earliest crash point, keeping each step that still fails
 // with a class of the original. At most req.minimize_judges images are judged.
-Status Minimize(const ExploreRequest& req, const faults::Trace& trace, const Judgement& failing,
-                Judgement* smallest, ExploreResult* result) {
+Status Minimize(const ExploreRequest& req, const faults::Trace& trace, const Featurizer& features,
+                const Judgement& failing, Judgement* smallest, ExploreResult* result) {
   *smallest = failing;
   uint32_t budget = req.minimize_judges;
   auto fails = [&](const faults::CrashState& state) -> Status {
     budget--;
-    std::vector<Judgement> one = {{state, WindowOf(req, trace, state.event, state.kind), {}}};
+    std::vector<Judgement> one = {
+        {state, WindowOf(req, trace, state.event, state.kind), {}, features.KeyOf(state)}};
     Status s = JudgeAll(req, trace, &one, result);
     if (!s.ok()) return s;
+    result->coverage[one[0].features]++;  // judged like any other state
     if (SameFailure(one[0].outcome.verdict, failing.outcome.verdict)) *smallest = one[0];
     return Status::Ok();
   };
@@ -255,14 +284,17 @@ Status Explore(const ExploreRequest& req, ExploreResult* result) {
   fs::create_directories(req.scratch_dir, ec);
   if (ec) return Status::IoError("cannot create " + req.scratch_dir + ": " + ec.message());
 
+  const Featurizer features(req, trace);
   std::vector<Judgement> judged;
   for (const faults::PlannedState& p : plan) {
-    judged.push_back({p.state, WindowOf(req, trace, p.state.event, p.state.kind), {}});
+    judged.push_back(
+        {p.state, WindowOf(req, trace, p.state.event, p.state.kind), {}, features.KeyOf(p.state)});
   }
   s = JudgeAll(req, trace, &judged, result);
-  if (s.ok()) s = JudgeDuplicates(req, trace, plan, &judged, result);
+  if (s.ok()) s = JudgeDuplicates(req, trace, features, plan, &judged, result);
   std::vector<const Judgement*> failing;
   for (const Judgement& j : judged) {
+    result->coverage[j.features]++;
     if (j.outcome.verdict.pass) {
       result->passed++;
       continue;
@@ -272,17 +304,21 @@ Status Explore(const ExploreRequest& req, ExploreResult* result) {
   }
   Judgement smallest;
   if (s.ok() && !failing.empty() && req.minimize_judges > 0) {
-    s = Minimize(req, trace, *failing.front(), &smallest, result);
+    s = Minimize(req, trace, features, *failing.front(), &smallest, result);
     if (s.ok() && !(smallest.state == failing.front()->state))
       failing.insert(failing.begin(), &smallest);
   }
   for (size_t i = 0; s.ok() && i < failing.size(); ++i) {
     const Judgement& j = *failing[i];
-    ExploredFailure f{faults::CrashStateName(j.state), j.window, j.outcome.verdict, "",
+    ExploredFailure f{faults::CrashStateName(j.state),
+                      j.window,
+                      j.outcome.verdict,
+                      "",
                       Narrative(trace, j,
                                 i == 0 && failing.size() > 1 && &j == &smallest
                                     ? faults::CrashStateName(failing[1]->state)
-                                    : "")};
+                                    : ""),
+                      j.features};
     if (!req.keep_dir.empty() && result->failures.size() < req.keep_max) {
       s = KeepFailure(req, trace, j, result->failures.size(), &f);
     }

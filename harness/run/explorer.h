@@ -34,6 +34,7 @@ struct ExploreRequest {
   StoreConfig store;             // the options the writer wrote with (they decide the contract)
   std::string judge_store_json;  // the options the judging opens use
   bool expect_acked = false;
+  bool option_changed = false;  // the writer ran with other options than the cycle before
   const OpSource* ops = nullptr;
   faults::ExploreLimits limits;
   std::string writer_path;
@@ -62,18 +63,20 @@ struct ExploredFailure {
   Verdict verdict;
   std::string kept_dir;   // keep_dir/state-<k>, empty when not kept
   std::string narrative;  // faults/crash_narrative.h, and what the store recovered instead
+  std::string features;   // faults::StateFeatures::Key of the state
 };
 
 struct ExploreResult {
   faults::PlanCounts plan;
-  uint64_t judged = 0;                      // images opened by a judge
-  uint64_t settled = 0;                     // duplicates settled by the verdict of the same image
-  uint64_t passed = 0;                      // states judged or settled PASS
-  std::map<std::string, uint64_t> classes;  // failing states by class
-  std::vector<ExploredFailure> failures;    // the smallest failing state first, then plan order
-  double build_ms = 0;                      // summed over images
-  double open_ms = 0;                       // RocksDB's open, summed
-  double judge_ms = 0;                      // judge process start to verdict, summed
+  uint64_t judged = 0;                       // images opened by a judge
+  uint64_t settled = 0;                      // duplicates settled by the verdict of the same image
+  uint64_t passed = 0;                       // states judged or settled PASS
+  std::map<std::string, uint64_t> classes;   // failing states by class
+  std::vector<ExploredFailure> failures;     // the smallest failing state first, then plan order
+  std::map<std::string, uint64_t> coverage;  // states by feature key (faults/state_features.h)
+  double build_ms = 0;                       // summed over images
+  double open_ms = 0;                        // RocksDB's open, summed
+  double judge_ms = 0;                       // judge process start to verdict, summed
   double wall_ms = 0;
   uint64_t states() const { return judged + settled; }
 };

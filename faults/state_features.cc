@@ -1,0 +1,140 @@
+#include "faults/state_features.h"
+
+#include <algorithm>
+#include <set>
+
+namespace powercut::faults {
+namespace {
+
+constexpr uint64_t kLogBlockBytes = 32 * 1024;  // RocksDB's log::kBlockSize
+constexpr uint64_t kSmallRecordBytes = 4 * 1024;
+
+std::string_view BaseName(std::string_view name) {
+  const size_t slash = name.rfind('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+bool UnderRoot(const std::string& name, const std::string& root) {
+  return root.empty() || (name.size() > root.size() && name.compare(0, root.size(), root) == 0 &&
+                          name[root.size()] == '/');
+}
+
+// The unsynced-kind feature of a file name.
+const char* KindOf(const std::string& name, const Replay& at) {
+  if (!UnderRoot(name, at.store_root)) return "checkpoint";
+  if (BaseName(name) == "CURRENT") return "current";
+  switch (ClassifyName(name)) {
+    case FileClass::kWal:
+      return "wal";
+    case FileClass::kSst:
+      return "sst";
+    case FileClass::kManifest:
+      return "manifest";
+    case FileClass::kOther:
+      break;
+  }
+  return "other";
+}
+
+const char* FateName(FileFate::Kind kind) {
+  switch (kind) {
+    case FileFate::Kind::kLose:
+      return "drop";
+    case FileFate::Kind::kKeep:
+      return "keep";
+    case FileFate::Kind::kKeepTo:
+      return "to";
+    case FileFate::Kind::kPages:
+      return "pages";
+  }
+  return "?";
+}
+
+std::string StateFeature(const CrashState& state) {
+  if (state.kind == CrashKind::kProcess) return "process-crash";
+  std::set<std::string> fates;
+  for (const auto& [id, fate] : state.fates) fates.insert(FateName(fate.kind));
+  fates.erase("drop");  // an unlisted file drops: listing it changes nothing
+  if (fates.empty()) return "power-cut:drop";
+  std::string s = "power-cut:";
+  for (const std::string& f : fates) s += (s.back() == ':' ? "" : "+") + f;
+  return s;
+}
+
+std::string OpFeature(const OpSource* ops, const OpsAt& at) {
+  if (ops == nullptr || at.issued <= at.acked) return "none";
+  const Op op = ops->Get(at.issued);
+  return op.ChangesState() ? "write" : OpKindName(op.kind);
+}
+
+}  // namespace
+
+std::string StateFeatures::Key() const {
+  std::string k = "wals=" + (live_wals >= 3 ? std::string("3+") : std::to_string(live_wals));
+  k += " unsynced=";
+  if (unsynced.empty()) k += "none";
+  for (size_t i = 0; i < unsynced.size(); ++i) k += (i == 0 ? "" : "+") + unsynced[i];
+  if (manifest_rolled) k += " manifest-rolled";
+  if (wal_recycled) k += " wal-recycled";
+  k += " op=" + op_in_flight;
+  if (option_changed) k += " option-changed";
+  k += " record=" + record + " mode=" + mode + " state=" + state;
+  return k;
+}
+
+std::string RecoveryModeFeature(const std::string& value) {
+  if (value == "kTolerateCorruptedTailRecords" || value == "0") return "tail";
+  if (value == "kAbsoluteConsistency" || value == "1") return "absolute";
+  if (value == "kSkipAnyCorruptedRecords" || value == "3") return "skip";
+  return "point";  // kPointInTimeRecovery, RocksDB's default
+}
+
+FeatureIndex::FeatureIndex(const Trace& trace) : trace_(trace) {
+  uint64_t largest = 0;
+  std::map<uint32_t, FileClass> classes;  // by file id, from the name it was first seen by
+  for (const LedgerRecord& r : trace.records()) {
+    if (r.file_id != 0 && !r.name.empty()) classes.emplace(r.file_id, ClassifyName(r.name));
+    const bool writing = r.ordinal > trace.writing_start();
+    if (r.kind == RecordKind::kCreate && writing && ClassifyName(r.name) == FileClass::kManifest)
+      manifest_rolled_at_ = std::min(manifest_rolled_at_, r.ordinal);
+    if (r.kind == RecordKind::kRename && ClassifyName(r.name) == FileClass::kWal &&
+        ClassifyName(r.name2) == FileClass::kWal)
+      wal_recycled_at_ = std::min(wal_recycled_at_, r.ordinal);
+    if (r.kind == RecordKind::kAppend && r.b > largest) {
+      const auto it = classes.find(r.file_id);
+      if (it != classes.end() && it->second == FileClass::kWal) {
+        largest = r.b;
+        largest_append_.emplace_back(r.ordinal, largest);
+      }
+    }
+  }
+}
+
+StateFeatures FeatureIndex::Of(const CrashState& state, const Replay& at,
+                               const StateContext& context) const {
+  StateFeatures f;
+  std::set<std::string> unsynced;
+  for (const auto& [name, id] : at.live_names) {
+    if (id == 0) continue;
+    const bool in_store = UnderRoot(name, at.store_root);
+    if (in_store && ClassifyName(name) == FileClass::kWal) f.live_wals++;
+    const auto inode = at.inodes.find(id);
+    if (inode != at.inodes.end() && inode->second.size > inode->second.durable)
+      unsynced.insert(KindOf(name, at));
+  }
+  f.unsynced.assign(unsynced.begin(), unsynced.end());
+  f.manifest_rolled = state.event >= manifest_rolled_at_;
+  f.wal_recycled = state.event >= wal_recycled_at_;
+  f.op_in_flight = OpFeature(context.ops, trace_.OpsThrough(state.event));
+  f.option_changed = context.option_changed;
+  // The largest WAL append at or before the event.
+  const auto it = std::upper_bound(largest_append_.begin(), largest_append_.end(),
+                                   std::pair{state.event, ~uint64_t{0}});
+  const uint64_t largest = it == largest_append_.begin() ? 0 : std::prev(it)->second;
+  f.record = largest >= kLogBlockBytes ? "spans" : largest >= kSmallRecordBytes ? "large" : "small";
+  f.mode = context.recovery_mode;
+  f.state = StateFeature(state);
+  return f;
+}
+
+}  // namespace powercut::faults
