@@ -10,9 +10,9 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
                                             const std::vector<std::string>& extra) const {
   std::vector<std::string> a = {"run", "--seed", std::to_string(seed)};
   a.insert(a.end(), {"--cycles", std::to_string(cycles), "--chains", "1"});
-  // Cases judge the state each cycle's fault chose; a case with crash-state exploration is a
-  // different (and much slower) search, which the time-budgeted hunt is to decide on.
-  a.insert(a.end(), {"--explore", "0"});
+  a.insert(a.end(), {"--explore", std::to_string(explore)});
+  // A hang is found as surely in 10 s as in run's 20, and a hunt's cases end sooner.
+  a.insert(a.end(), {"--recovery-timeout-ms", std::to_string(kCaseRecoveryTimeoutMs)});
   a.insert(a.end(), {"--profile", profile, "--fault", fault});
   // A cut mode means nothing to kill or stall: leaving it out keeps equal cases equal.
   if (CutsPower() && !cut.empty()) a.insert(a.end(), {"--cut", cut});
@@ -23,6 +23,13 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
   if (value_max_bytes > 0) {
     a.insert(a.end(), {"--value-min-bytes", std::to_string(value_min_bytes), "--value-max-bytes",
                        std::to_string(value_max_bytes)});
+  }
+  if (value_compression_ratio >= 0) {
+    a.insert(a.end(), {"--value-compression-ratio", fmt::format("{}", value_compression_ratio)});
+  }
+  if (fault_max_ms > 0) {
+    a.insert(a.end(), {"--fault-after-min-ms", std::to_string(fault_min_ms), "--fault-after-max-ms",
+                       std::to_string(fault_max_ms)});
   }
   for (const std::string& f : forced) a.insert(a.end(), {"--option", f});
   for (const auto& [name, value] : options) a.insert(a.end(), {"--option", name + "=" + value});
@@ -48,7 +55,11 @@ nlohmann::json CheckCase::ToJson() const {
                       {"changes", changes},
                       {"max_ops_per_cycle", max_ops_per_cycle},
                       {"value_min_bytes", value_min_bytes},
-                      {"value_max_bytes", value_max_bytes}};
+                      {"value_max_bytes", value_max_bytes},
+                      {"value_compression_ratio", value_compression_ratio},
+                      {"fault_min_ms", fault_min_ms},
+                      {"fault_max_ms", fault_max_ms},
+                      {"explore", explore}};
   return j;
 }
 
@@ -59,6 +70,9 @@ std::string CheckCase::Describe() const {
   s += max_ops_per_cycle > 0 ? fmt::format(", at most {} ops/cycle", max_ops_per_cycle)
                              : ", ops until the fault";
   if (value_max_bytes > 0) s += fmt::format(", values {}..{} B", value_min_bytes, value_max_bytes);
+  if (value_compression_ratio >= 0) s += fmt::format(" compressing to {}", value_compression_ratio);
+  if (fault_max_ms > 0) s += fmt::format(", faults {}..{} ms in", fault_min_ms, fault_max_ms);
+  if (explore > 0) s += fmt::format(", {} crash states per writer", explore);
   if (options.empty()) {
     s += ", default options";
   } else {

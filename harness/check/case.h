@@ -15,6 +15,8 @@ namespace powercut::harness {
 
 using OptionList = std::vector<std::pair<std::string, std::string>>;
 
+inline constexpr int64_t kCaseRecoveryTimeoutMs = 10'000;  // run --recovery-timeout-ms
+
 struct CheckCase {
   uint64_t seed = 1;  // the run seed: ops, fault times and crash points derive from it
   std::string profile = "puts";
@@ -23,6 +25,10 @@ struct CheckCase {
   uint32_t max_ops_per_cycle = 0;  // 0: run's default (the writer writes until the fault)
   uint32_t value_min_bytes = 0;    // 0 and 0: the profile's value sizes
   uint32_t value_max_bytes = 0;
+  double value_compression_ratio = -1;  // < 0: the profile's (run --value-compression-ratio)
+  uint32_t fault_min_ms = 0;            // 0 and 0: run's fault window
+  uint32_t fault_max_ms = 0;
+  uint32_t explore = 0;        // crash states judged per writer run (run --explore); 0: off
   std::string fault = "kill";  // kill | stall | power-cut | mix
   std::string cut;             // drop | torn | reorder; empty unless the fault cuts power
   OptionList options;          // non-default RocksDB / write options, NAME and VALUE

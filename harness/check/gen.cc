@@ -1,6 +1,7 @@
 #include "harness/check/gen.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "src/value_codec.h"
 
@@ -37,50 +38,83 @@ bool Forced(const std::vector<std::string>& forced, const std::string& name) {
                      [&](const std::string& f) { return f.rfind(name + "=", 0) == 0; });
 }
 
-CheckCase Draw(const GenLimits& l) {
-  CheckCase c;
+// Log-uniform in [1, max_ms]: windows from a millisecond to seconds, as many of each scale.
+uint32_t LogUniformMs(uint32_t u, uint32_t max_ms) {
+  return static_cast<uint32_t>(
+      std::lround(std::pow(static_cast<double>(max_ms), static_cast<double>(u) / kScale)));
+}
+
+constexpr uint32_t kMaxFaultWindowMs = 5'000;
+constexpr uint64_t kMaxBytesPerCycle = 64ull << 20;  // keeps a case's disk use bounded
+constexpr uint32_t kRunDefaultOpsPerCycle = 20'000;  // run's --max-ops-per-cycle
+
+void DrawSizes(const GenLimits& l, CheckCase* c) {
   // The order is the order rapidcheck shrinks in: what makes a case long comes first.
-  c.cycles = *rc::gen::inRange<uint32_t>(1, l.max_cycles + 1);
+  c->cycles =
+      std::clamp<uint32_t>(Piecewise(Draw(), {{0, 1},
+                                              {600, 10},
+                                              {900, std::max<uint32_t>(10, l.max_cycles / 6)},
+                                              {kScale, l.max_cycles}}),
+                           1, l.max_cycles);
   // 0 (60% of cases): write until the fault fires.
   const uint32_t ops = Draw();
-  c.max_ops_per_cycle = ops < 400 ? Piecewise(ops, {{0, 1}, {200, 50}, {400, 2000}}) : 0;
-  c.keys = Piecewise(Draw(), {{0, 10}, {500, 200}, {800, 2000}, {kScale, 20000}});
+  c->max_ops_per_cycle = ops < 400 ? Piecewise(ops, {{0, 1}, {200, 50}, {400, 2000}}) : 0;
+  c->keys = Piecewise(Draw(), {{0, 10}, {500, 200}, {800, 2000}, {950, 20000}, {kScale, 1000000}});
   // Values: 70% at most 512 B, 25% up to 16 KiB, 5% up to 1 MiB.
   const uint32_t vmax =
       Piecewise(Draw(), {{0, kValueHeaderBytes}, {700, 512}, {950, 16 << 10}, {kScale, 1 << 20}});
   const uint32_t vmin = kValueHeaderBytes + (vmax - kValueHeaderBytes) * Draw() / kScale;
+  // 60% of cases keep the profile's 2:1; the rest range from incompressible to 10:1.
+  const uint32_t ratio = Draw();
   if (l.value_sizes) {
-    c.value_min_bytes = vmin;
-    c.value_max_bytes = std::min(vmax, kMaxValueBytes);
+    c->value_min_bytes = vmin;
+    c->value_max_bytes = std::min(vmax, kMaxValueBytes);
+    if (ratio >= 600) c->value_compression_ratio = 0.1 * (1 + (ratio - 600) * 10 / (kScale - 600));
+    // Big values with many ops would fill the disk: bound the bytes a cycle may write.
+    const uint64_t per_cycle =
+        c->max_ops_per_cycle > 0 ? c->max_ops_per_cycle : kRunDefaultOpsPerCycle;
+    if (per_cycle * c->value_max_bytes > kMaxBytesPerCycle)
+      c->max_ops_per_cycle = std::max<uint32_t>(1, kMaxBytesPerCycle / c->value_max_bytes);
   }
+  // Fault windows: 40% keep run's 1..40 ms; the rest from 1 ms to 5 s, log-uniform.
+  const uint32_t window = Draw(), low = Draw();
+  if (window >= 600) {
+    c->fault_max_ms = LogUniformMs((window - 600) * kScale / (kScale - 600), kMaxFaultWindowMs);
+    c->fault_min_ms = 1 + (c->fault_max_ms - 1) * low / kScale;
+  }
+}
+
+void DrawOptions(const GenLimits& l, CheckCase* c) {
   for (const OptionChoice& o : DurabilityOptions()) {
     // Drawn even when unused, so that every case makes the same draws and shrinks alike.
     const bool on = *rc::gen::inRange(0, 100) >= 75;  // a quarter of the options each case
     const size_t v = *rc::gen::inRange<size_t>(0, o.values.size());
-    if (on && !Forced(l.forced, o.name)) c.options.emplace_back(o.name, o.values[v]);
+    if (on && !Forced(l.forced, o.name)) c->options.emplace_back(o.name, o.values[v]);
   }
   // A change of options between restarts in some cases: one more option, or another value.
   const auto& all = DurabilityOptions();
   const bool change = *rc::gen::inRange(0, 100) >= 70;
   const size_t which = *rc::gen::inRange<size_t>(0, all.size());
   const size_t value = *rc::gen::inRange<size_t>(0, all[which].values.size());
-  const uint32_t at = *rc::gen::inRange<uint32_t>(1, std::max<uint32_t>(2, c.cycles));
-  if (change && c.cycles >= 2 && !Forced(l.forced, all[which].name)) {
-    c.change_at = at;
-    c.changes.emplace_back(all[which].name, all[which].values[value]);
+  const uint32_t at = *rc::gen::inRange<uint32_t>(1, std::max<uint32_t>(2, c->cycles));
+  if (change && c->cycles >= 2 && !Forced(l.forced, all[which].name)) {
+    c->change_at = at;
+    c->changes.emplace_back(all[which].name, all[which].values[value]);
   }
+}
+
+CheckCase Draw(const GenLimits& l) {
+  CheckCase c;
+  DrawSizes(l, &c);
+  DrawOptions(l, &c);
   c.profile = Pick({"puts", "default", "ranges", "batches"});
   c.fault = Pick({"kill", "stall", "power-cut", "mix"});
   c.cut = Pick({"drop", "torn", "reorder"});
   if (!c.CutsPower()) c.cut.clear();
+  // Crash states of every writer run, judged besides the one the chain goes on from.
+  const uint32_t explore = *rc::gen::inRange<uint32_t>(0, 3);
+  c.explore = l.explore ? 4u << explore : 0;  // 4, 8 or 16
   c.seed = *rc::gen::noShrink(rc::gen::inRange<uint64_t>(1, 1'000'000'000));
-  // Power cuts come with sync writes (see Incompatibility): part of the fault, not an option
-  // to shrink away on its own.
-  const bool has_sync = std::any_of(c.options.begin(), c.options.end(),
-                                    [](const auto& o) { return o.first == "sync"; });
-  if (c.CutsPower() && !l.filter.planting && !has_sync && !Forced(l.forced, "sync")) {
-    c.options.emplace_back("sync", "true");
-  }
   return c;
 }
 
@@ -98,6 +132,36 @@ rc::Gen<CheckCase> GenCheckCase(const GenLimits& limits) {
                                return Incompatibility(c, limits.forced, limits.filter).empty() &&
                                       Incompatibility(after, limits.forced, limits.filter).empty();
                              }));
+}
+
+nlohmann::json GeneratedJson(const GenLimits& l) {
+  nlohmann::json options = nlohmann::json::object();
+  for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
+  return {{"profiles", {"puts", "default", "ranges", "batches"}},
+          {"faults", {"kill", "stall", "power-cut", "mix"}},
+          {"cuts", {"drop", "torn", "reorder"}},
+          {"cycles", {1, l.max_cycles}},
+          {"keys", {10, 1000000}},
+          {"max_ops_per_cycle", "1..2000, or until the fault (60%); at most 64 MiB a cycle"},
+          {"fault_window_ms", {1, kMaxFaultWindowMs}},
+          {"explore", l.explore ? nlohmann::json{4, 8, 16} : nlohmann::json{0}},
+          {"value_bytes", l.value_sizes ? nlohmann::json{24, 1 << 20}
+                                        : nlohmann::json("the profile's (powercut run has no " +
+                                                         std::string(kValueSizeFlag) + ")")},
+          {"value_compression_ratio",
+           l.value_sizes ? nlohmann::json{0.1, 1.0} : nlohmann::json("the profile's")},
+          {"options", options},
+          {"option_changes", "one option added or changed from a seeded cycle on (30%)"}};
+}
+
+nlohmann::json NotGeneratedJson(const GenLimits& l) {
+  nlohmann::json n = {
+      "the clean fault; batch sizes, key skew and sync frequency (no run flags)",
+      "wal_recovery_mode kAbsoluteConsistency and kSkipAnyCorruptedRecords under power cuts "
+      "(documented as other than point-in-time recovery)"};
+  if (!l.value_sizes)
+    n.push_back("value sizes: powercut run has no " + std::string(kValueSizeFlag));
+  return n;
 }
 
 }  // namespace powercut::harness

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <rapidcheck.h>
+#include <nlohmann/json.hpp>
 
 #include "harness/check/case.h"
 #include "harness/check/options.h"
@@ -15,13 +16,24 @@
 namespace powercut::harness {
 
 struct GenLimits {
+  // Most cycles a case may have. Cycle counts are skewed small: 60% of cases have at most
+  // 10, a tenth more than a sixth of the maximum, so a maximum in the hundreds still gives a
+  // search many cases an hour.
   uint32_t max_cycles = 20;
   bool value_sizes = false;         // powercut run accepts --value-min-bytes/--value-max-bytes
+  bool explore = true;              // cases explore crash states (run --explore)
   std::vector<std::string> forced;  // NAME=VALUE on every case: not drawn, never shrunk away
   FilterContext filter;
 };
 
 // Cases that pass Incompatibility() only, at every size rapidcheck asks for.
 rc::Gen<CheckCase> GenCheckCase(const GenLimits& limits);
+
+// What the generator draws from, and what it leaves out, for check-report.json.
+nlohmann::json GeneratedJson(const GenLimits& limits);
+nlohmann::json NotGeneratedJson(const GenLimits& limits);
+
+// The run flag whose presence tells that powercut run takes value sizes (GenLimits).
+inline constexpr const char* kValueSizeFlag = "--value-max-bytes";
 
 }  // namespace powercut::harness

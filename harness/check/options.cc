@@ -79,10 +79,6 @@ std::string Incompatibility(const CheckCase& c, const std::vector<std::string>& 
     return "wal_recovery_mode=" + mode + " with power cuts: not point-in-time recovery";
   if (On(value("use_direct_io_for_flush_and_compaction")) && !ctx.direct_io)
     return "use_direct_io_for_flush_and_compaction: the work directory refuses O_DIRECT";
-  // A power cut keeps only synced bytes; unless a test plants a failure, power-cut cases run
-  // with every write synced, so the cut is judged against the strongest contract.
-  if (c.CutsPower() && !ctx.planting && !On(value("sync")))
-    return "a power cut without sync=true (check pairs power cuts with sync writes)";
   return "";
 }
 

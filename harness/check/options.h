@@ -18,7 +18,6 @@ struct OptionChoice {
 const std::vector<OptionChoice>& DurabilityOptions();
 
 struct FilterContext {
-  bool planting = false;   // tests plant a failure: the cut/sync pairing is not enforced
   bool direct_io = false;  // the work directory accepts O_DIRECT
 };
 

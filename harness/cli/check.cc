@@ -21,7 +21,6 @@ namespace powercut::harness {
 namespace {
 
 constexpr int kPass = 0, kFail = 1, kBadInput = 2, kInterrupted = 130;
-constexpr const char* kValueFlag = "--value-max-bytes";
 
 // rapidcheck's own reporting is replaced by ours (progress lines, the summary, the report).
 class QuietListener : public rc::detail::TestListener {
@@ -50,30 +49,6 @@ Status Validate(const CheckOptions& o) {
   return Status::Ok();
 }
 
-nlohmann::json Generated(const GenLimits& l) {
-  nlohmann::json options = nlohmann::json::object();
-  for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
-  return {{"profiles", {"puts", "default", "ranges", "batches"}},
-          {"faults", {"kill", "stall", "power-cut", "mix"}},
-          {"cuts", {"drop", "torn", "reorder"}},
-          {"cycles", {1, l.max_cycles}},
-          {"keys", {10, 20000}},
-          {"max_ops_per_cycle", "1..2000, or until the fault (60%)"},
-          {"value_bytes", l.value_sizes ? nlohmann::json{24, 1 << 20}
-                                        : nlohmann::json("the profile's (powercut run has no " +
-                                                         std::string(kValueFlag) + ")")},
-          {"options", options}};
-}
-
-nlohmann::json NotGenerated(const GenLimits& l) {
-  nlohmann::json n = {
-      "options changing between cycles of a chain: powercut run keeps one option set per "
-      "chain",
-      "the clean and io-error faults; batch sizes, key skew and sync frequency (no run flags)"};
-  if (!l.value_sizes) n.push_back("value sizes: powercut run has no " + std::string(kValueFlag));
-  return n;
-}
-
 nlohmann::json FailureJson(const CheckSession& s) {
   const RunRecord& shrunk = *s.smallest_failure();
   return {
@@ -93,9 +68,8 @@ std::string Join(const std::vector<std::string>& v) {
 GenLimits LimitsFor(const CheckOptions& o) {
   GenLimits limits;
   limits.max_cycles = o.cycles_per_case;
-  limits.value_sizes = RunAccepts(o.powercut_path, o.work_dir, kValueFlag);
+  limits.value_sizes = RunAccepts(o.powercut_path, o.work_dir, kValueSizeFlag);
   limits.forced = o.forced_options;
-  limits.filter.planting = !o.extra_run_args.empty();
   limits.filter.direct_io = SupportsDirectIo(o.work_dir);
   return limits;
 }
@@ -142,8 +116,8 @@ nlohmann::json ReportJson(const CheckOptions& o, const GenLimits& limits,
           {"error", error},
           {"forced_options", o.forced_options},
           {"extra_run_args", o.extra_run_args},
-          {"generated", Generated(limits)},
-          {"not_generated", NotGenerated(limits)},
+          {"generated", GeneratedJson(limits)},
+          {"not_generated", NotGeneratedJson(limits)},
           {"summary",
            {{"cases_passed", session.passed()},
             {"cases_discarded", session.discarded()},
