@@ -70,7 +70,7 @@ std::string OpFeature(const OpSource* ops, const OpsAt& at) {
 }  // namespace
 
 std::string StateFeatures::Key() const {
-  std::string k = "wals=" + (live_wals >= 3 ? std::string("3+") : std::to_string(live_wals));
+  std::string k = "wals=" + (live_wals >= 4 ? std::string("4+") : std::to_string(live_wals));
   k += " unsynced=";
   if (unsynced.empty()) k += "none";
   for (size_t i = 0; i < unsynced.size(); ++i) k += (i == 0 ? "" : "+") + unsynced[i];

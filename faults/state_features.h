@@ -5,7 +5,7 @@
 // keys a run reached is its coverage; a finding's key is part of its signature.
 //
 // The features, with their buckets (kept coarse so a night's search can fill the space):
-//   wals=N        live WAL files at the crash point (0, 1, 2, 3+)
+//   wals=N        live WAL files at the crash point (0, 1, 2, 3, 4+)
 //   unsynced=...  kinds of file holding unsynced bytes: wal, sst, manifest, current,
 //                 checkpoint, other (or "none")
 //   manifest-rolled  a MANIFEST was created after the writer started writing

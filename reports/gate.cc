@@ -107,4 +107,28 @@ std::vector<std::string> GateReasons(const std::vector<nlohmann::json>& reports,
   return reasons;
 }
 
+std::vector<std::string> HuntGateReasons(const nlohmann::json& j, const std::string& label) {
+  std::vector<std::string> reasons;
+  if (!j.is_object() || j.value("schema", "") != "powercut-check/1" ||
+      j.value("mode", "") != "hunt")
+    return {label + ": not the check-report.json of a hunt (powercut check --duration)"};
+  const std::string status = j.value("status", "");
+  if (!j.value("complete", false) || (status != "pass" && status != "fail")) {
+    reasons.push_back(fmt::format("{}: the hunt is incomplete (status {}{})", label, status,
+                                  j.value("error", "").empty() ? "" : ": " + j.value("error", "")));
+  }
+  const nlohmann::json summary = j.value("summary", nlohmann::json::object());
+  if (summary.value("cases", uint64_t{0}) == 0)
+    reasons.push_back(label + ": the hunt ran no case: it proves nothing");
+  const nlohmann::json findings = j.value("findings", nlohmann::json::array());
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const nlohmann::json& f = findings[i];
+    const nlohmann::json sig = f.value("signature", nlohmann::json::object());
+    reasons.push_back(fmt::format("{}: finding {}: {} (seen {} times): {}", label, i + 1,
+                                  sig.value("classes", "?"), f.value("count", uint64_t{0}),
+                                  f.value("replay", "")));
+  }
+  return reasons;
+}
+
 }  // namespace powercut::reports

@@ -30,4 +30,10 @@ struct GateOptions {
 std::vector<std::string> GateReasons(const std::vector<nlohmann::json>& reports,
                                      const GateOptions& opts);
 
+// The reasons a hunt's check-report.json (`powercut check --duration`) keeps a release out:
+// it is not a hunt report, it is incomplete (interrupted, or the harness failed), it ran no
+// case, or it has findings (one reason each, with its replay line). Empty: no finding.
+std::vector<std::string> HuntGateReasons(const nlohmann::json& check_report,
+                                         const std::string& label);
+
 }  // namespace powercut::reports

@@ -54,7 +54,8 @@ check(any_run(shard, "build/harness/powercut run", "--seed ${{ github.run_number
               "--duration 30m", "--shard ${{ matrix.shard }}/4",
               "--report-dir report-${{ matrix.shard }}"),
       "nightly shard: no sharded powercut run with a --duration")
-up = uses(shard, "actions/upload-artifact")
+up = [u for u in uses(shard, "actions/upload-artifact")
+      if u["with"]["path"].rstrip("/") == "report-${{ matrix.shard }}"]
 check(len(up) == 1 and up[0]["with"]["path"].rstrip("/") == "report-${{ matrix.shard }}"
       and up[0]["with"]["name"] == "report-${{ matrix.shard }}"
       and "cancelled" in up[0].get("if", ""),
@@ -65,8 +66,14 @@ check(merge.get("needs") == "shard", "nightly merge: does not need the shards")
 check("cancelled" in merge.get("if", ""), "nightly merge: skipped when a shard fails")
 check(merge.get("container") == "debian:12", "nightly merge: not in a debian:12 container")
 down = uses(merge, "actions/download-artifact")
-check(len(down) == 1 and down[0]["with"].get("pattern") == "report-*",
-      "nightly merge: shard reports not downloaded")
+check(sorted(d["with"].get("pattern") for d in down) == ["hunt-*", "report-*"],
+      "nightly merge: shard and hunt reports not both downloaded")
+check(any_run(shard, "build/harness/powercut check --duration", "--report-dir hunt-${{ matrix.shard }}"),
+      "nightly shard: no hunt")
+hunt_up = [u for u in uses(shard, "actions/upload-artifact")
+           if u["with"]["path"].rstrip("/") == "hunt-${{ matrix.shard }}"]
+check(len(hunt_up) == 1 and "cancelled" in hunt_up[0].get("if", ""),
+      "nightly shard: the hunt report is not uploaded whatever it found")
 check(any_run(merge, "powercut merge report-*/report.json --out merged"), "nightly merge: no merge")
 up = uses(merge, "actions/upload-artifact")
 check(len(up) == 1 and up[0]["with"]["path"].rstrip("/") == "merged"
@@ -76,7 +83,8 @@ junit = uses(merge, "mikepenz/action-junit-report")
 check(len(junit) == 1 and junit[0]["with"]["report_paths"] == "merged/junit.xml",
       "nightly merge: JUnit not published")
 check(any_run(merge, "powercut gate merged/report.json --min-cycles 1000",
-              "--require-fault kill,power-cut"), "nightly merge: no gate")
+              "--require-fault kill,power-cut", "--require-no-finding hunt-*/check-report.json"),
+      "nightly merge: no gate, or one that ignores the hunts")
 names = [s.get("name", "") for s in merge.get("steps", [])]
 check(names and names[-1] == "Gate", "nightly merge: the gate is not the last step")
 
@@ -90,11 +98,14 @@ gjobs = gate.get("jobs", {})
 check(list(gjobs) == ["gate"], f"release-gate: jobs are {list(gjobs)}, want gate")
 gjob = gjobs.get("gate", {})
 down = uses(gjob, "actions/download-artifact")
-check(len(down) == 1 and down[0]["with"].get("name") == "powercut-report-merged"
-      and "run-id" in down[0]["with"], "release-gate: merged report not downloaded")
+check(any(d["with"].get("name") == "powercut-report-merged" and "run-id" in d["with"] for d in down),
+      "release-gate: merged report not downloaded")
+check(any(d["with"].get("pattern") == "hunt-*" and "run-id" in d["with"] for d in down),
+      "release-gate: hunt reports not downloaded")
 check(any_run(gjob, "bash ci/install-deps.sh"), "release-gate: deps not installed")
-check(any_run(gjob, "powercut gate merged/report.json", "--min-cycles", "--require-fault"),
-      "release-gate: no gate")
+check(any_run(gjob, "powercut gate merged/report.json", "--min-cycles", "--require-fault",
+              "--require-no-finding hunt-*/check-report.json"),
+      "release-gate: no gate, or one that does not require the hunts to find nothing")
 check(gate.get("permissions", {}).get("actions") == "read",
       "release-gate: cannot read another run's artifacts")
 

@@ -142,7 +142,9 @@ TEST_CASE("a reproduce line names every flag that shapes a run") {
                                         "--test-drop-sync-record",
                                         "--test-break-checkpoint",
                                         "--test-undo-cycle",
-                                        "--test-tamper-images"};
+                                        "--test-tamper-images",
+                                        "--test-lose-when-wals",
+                                        "put@2"};
   RunPlan plan;
   const powercut::Status s = ParseRunArgs(all, &plan);
   INFO(s.message());

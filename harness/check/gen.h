@@ -29,6 +29,13 @@ struct GenLimits {
 // Cases that pass Incompatibility() only, at every size rapidcheck asks for.
 rc::Gen<CheckCase> GenCheckCase(const GenLimits& limits);
 
+// True if both option sets the case's chain runs with (before and after its change) pass
+// Incompatibility(): what every generated, mutated or shrunk case must be.
+bool Admissible(const CheckCase& c, const GenLimits& limits);
+
+// The generator's case for `seed`, outside a property (the hunt draws its own).
+CheckCase SampleCase(const GenLimits& limits, uint64_t seed);
+
 // What the generator draws from, and what it leaves out, for check-report.json.
 nlohmann::json GeneratedJson(const GenLimits& limits);
 nlohmann::json NotGeneratedJson(const GenLimits& limits);

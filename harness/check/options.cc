@@ -74,9 +74,15 @@ std::string Incompatibility(const CheckCase& c, const std::vector<std::string>& 
     return "recycle_log_file_num without wal_recovery_mode=kSkipAnyCorruptedRecords: RocksDB "
            "7.8 turns recycling off";
   // These modes promise something else than point-in-time recovery after a torn WAL tail
-  // (refuse to open; skip a record and keep later ones): documented, not a finding.
+  // (refuse to open; skip a record and keep later ones): documented, not a finding. A
+  // process crash tears a record too (a batch larger than the WAL writer's buffer, or a
+  // manual_wal_flush buffer, reaches the file in pieces), and kAbsoluteConsistency
+  // documents refusing to open on an incomplete trailing record.
   if (c.CutsPower() && (mode == "kAbsoluteConsistency" || mode == "kSkipAnyCorruptedRecords"))
     return "wal_recovery_mode=" + mode + " with power cuts: not point-in-time recovery";
+  if (mode == "kAbsoluteConsistency")
+    return "wal_recovery_mode=kAbsoluteConsistency: RocksDB documents refusing to open after a "
+           "crash that leaves an incomplete trailing WAL record";
   if (On(value("use_direct_io_for_flush_and_compaction")) && !ctx.direct_io)
     return "use_direct_io_for_flush_and_compaction: the work directory refuses O_DIRECT";
   return "";

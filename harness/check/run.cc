@@ -156,6 +156,7 @@ RunOutcome RunCase(const std::string& powercut, const std::vector<std::string>& 
   (void)ReadWholeFile(dir + "/run.err", &err);
   if (g_interrupted.load()) return o.kind = Kind::kInterrupted, o;
   if (timed_out) {
+    o.timed_out = true;
     o.detail = fmt::format("did not finish within {} s", timeout_ms / 1000);
     return o;
   }

@@ -22,6 +22,7 @@ struct RunOutcome {
   double seconds = 0;
   std::vector<std::string> classes;  // FAIL cycles' classes, in report order, no repeats
   std::string detail;                // the first FAIL's detail, or why it is not a pass
+  bool timed_out = false;            // the deadline passed and the run was ended
 };
 
 const char* KindName(RunOutcome::Kind kind);

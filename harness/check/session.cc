@@ -29,6 +29,7 @@ nlohmann::json RunRecord::ToJson() const {
                       {"classes", outcome.classes},
                       {"detail", outcome.detail}};
   if (!dir.empty()) j["report"] = dir + "/report/report.json";
+  if (!signature.empty()) j["signature"] = signature;
   return j;
 }
 

@@ -25,7 +25,8 @@ struct RunRecord {
   CheckCase c;
   std::vector<std::string> args;  // run arguments, without --data-dir / --report-dir
   RunOutcome outcome;
-  std::string dir;  // kept only for failures (and harness errors), as evidence
+  std::string dir;        // kept only for failures (and harness errors), as evidence
+  std::string signature;  // a hunt's failing run: its finding's signature key
 
   std::string Reproduce() const { return CommandLine(args); }
   nlohmann::json ToJson() const;

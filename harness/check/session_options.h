@@ -16,6 +16,13 @@ struct CheckOptions {
   std::string work_dir = "powercut-check";     // case-N/{data,report,run.out,run.err}
   std::string report_dir = "powercut-report";  // check-report.json
 
+  // The hunt (harness/check/hunt.h): > 0 runs cases until this budget is spent, going on
+  // after findings; `tests` then caps the search cases only when given (max_cases).
+  int64_t duration_ms = 0;
+  uint32_t max_cases = 0;  // 0: no cap
+  bool guided = true;      // --search guided (corpus and mutation) or uniform
+  uint32_t shrink_runs_per_finding = 24;
+
   // TESTS ONLY (hidden flags). Arguments appended to every run, e.g. {"--test-lie-ack"} or
   // {"--expect", "acked"}; non-empty means a failure is being planted, so power cuts need
   // not come with sync writes.

@@ -11,6 +11,7 @@
 
 #include "harness/check/gen.h"
 #include "harness/check/session.h"
+#include "harness/cli/hunt.h"
 #include "harness/cli/subcommand.h"
 #include "harness/run/data_dir.h"
 #include "reports/step_summary.h"
@@ -174,6 +175,7 @@ int CheckCommand(const CheckOptions& o) {
     return kBadInput;
   }
   const GenLimits limits = LimitsFor(o);
+  if (o.duration_ms > 0) return HuntCommand(o, limits);
   const auto t0 = std::chrono::steady_clock::now();
   CheckSession session(o);
   const std::string rc_error = RunProperty(o, limits, &session);
@@ -218,33 +220,63 @@ class CheckSubcommand : public Subcommand {
         "check", "property run: generate cases, run each with powercut run, shrink a failure");
     check->add_option("--seed", seed_, "rapidcheck seed: the same seed generates the same cases")
         ->capture_default_str();
-    check->add_option("--tests", o_.tests, "cases that must pass")->capture_default_str();
-    check->add_option("--cycles-per-case", o_.cycles_per_case, "most cycles in a case")
+    tests_ = check
+                 ->add_option("--tests", o_.tests,
+                              "cases that must pass (with --duration: most search cases, if given)")
+                 ->capture_default_str();
+    check->add_option("--duration", duration_,
+                      "hunt: search this long, e.g. 30m, going on after findings and reporting "
+                      "each distinct one once");
+    check->add_option("--search", search_, "hunt: guided (coverage feedback) or uniform")
         ->capture_default_str();
+    cycles_ = check->add_option("--cycles-per-case", o_.cycles_per_case,
+                                fmt::format("most cycles in a case (default {}, hunt {})",
+                                            o_.cycles_per_case, kHuntCyclesPerCase));
     check->add_option("--work-dir", o_.work_dir, "scratch folder for the cases' runs")
         ->capture_default_str();
     check->add_option("--report-dir", o_.report_dir, "where check-report.json goes")
         ->capture_default_str();
     check->add_flag("--test-lie-ack", lie_ack_, "")->group("");            // tests only
     check->add_flag("--test-expect-acked", expect_acked_, "")->group("");  // tests only
+    check->add_option("--test-lose-when-wals", lose_when_wals_, "")->group("");
     check->add_option("--test-option", o_.forced_options, "")->group("");
     check->add_option("--test-max-shrink-ms", o_.max_shrink_ms, "")->group("");
-    check->add_option("--test-max-shrink-runs", o_.max_shrink_runs, "")->group("");
+    shrink_runs_ = check->add_option("--test-max-shrink-runs", o_.max_shrink_runs, "")->group("");
     return check;
   }
 
   int Execute() override {
     Status s = ParseSeed("--seed", seed_, &o_.seed);
     if (!s.ok()) return BadInput(s.message());
+    if (!duration_.empty()) {
+      if (s = ParseDuration(duration_, &o_.duration_ms); !s.ok()) return BadInput(s.message());
+      if (tests_->count() > 0) o_.max_cases = o_.tests;
+      if (cycles_->count() == 0) o_.cycles_per_case = kHuntCyclesPerCase;
+      if (shrink_runs_->count() > 0) o_.shrink_runs_per_finding = o_.max_shrink_runs;
+    }
+    if (search_ != "guided" && search_ != "uniform")
+      return BadInput("--search '" + search_ + "': use guided or uniform");
+    if (search_ == "uniform" && duration_.empty())
+      return BadInput("--search applies to the hunt: give --duration too");
+    o_.guided = search_ == "guided";
     if (lie_ack_) o_.extra_run_args.push_back("--test-lie-ack");
+    if (!lose_when_wals_.empty())
+      o_.extra_run_args.insert(o_.extra_run_args.end(), {"--test-lose-when-wals", lose_when_wals_});
     if (expect_acked_) o_.extra_run_args.insert(o_.extra_run_args.end(), {"--expect", "acked"});
     o_.powercut_path = SelfPath();
     return CheckCommand(o_);
   }
 
  private:
+  static constexpr uint32_t kHuntCyclesPerCase = 200;
   CheckOptions o_;
   std::string seed_ = "1";
+  std::string duration_;
+  std::string lose_when_wals_;
+  std::string search_ = "guided";
+  CLI::Option* tests_ = nullptr;
+  CLI::Option* cycles_ = nullptr;
+  CLI::Option* shrink_runs_ = nullptr;
   bool lie_ack_ = false, expect_acked_ = false;
 };
 

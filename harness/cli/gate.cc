@@ -11,6 +11,7 @@
 #include "reports/report_writer.h"
 #include "reports/step_summary.h"
 #include "reports/summary.h"
+#include "src/atomic_file.h"
 
 namespace powercut::harness {
 namespace {
@@ -26,7 +27,8 @@ std::string OneLine(std::string s) {
 }  // namespace
 
 int GateCommand(const std::vector<std::string>& report_paths, uint64_t min_cycles,
-                const std::vector<std::string>& required_faults) {
+                const std::vector<std::string>& required_faults,
+                const std::vector<std::string>& hunt_paths) {
   std::vector<std::string> reasons;
   std::vector<nlohmann::json> docs;
   reports::GateOptions opts;
@@ -44,6 +46,15 @@ int GateCommand(const std::vector<std::string>& report_paths, uint64_t min_cycle
   // With every given file unreadable, "no report given" would be wrong: they were given.
   if (!docs.empty() || report_paths.empty()) {
     for (std::string& r : reports::GateReasons(docs, opts)) reasons.push_back(std::move(r));
+  }
+  for (const std::string& path : hunt_paths) {
+    std::string text;
+    if (Status s = ReadWholeFile(path, &text); !s.ok()) {
+      reasons.push_back(path + ": " + s.message());
+      continue;
+    }
+    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    for (std::string& r : reports::HuntGateReasons(doc, path)) reasons.push_back(std::move(r));
   }
   if (!reasons.empty()) {
     std::string md = "### powercut gate: FAIL\n\n";
@@ -68,8 +79,11 @@ int GateCommand(const std::vector<std::string>& report_paths, uint64_t min_cycle
     for (const auto& [kind, n] : sum.faults_seen) faults[kind] += n;
   }
   const std::string line =
-      fmt::format("PASS {} report{}, {} cycles all passed (min {}), faults: {}", docs.size(),
-                  docs.size() == 1 ? "" : "s", cycles, min_cycles, reports::CountsToString(faults));
+      fmt::format("PASS {} report{}, {} cycles all passed (min {}), faults: {}{}", docs.size(),
+                  docs.size() == 1 ? "" : "s", cycles, min_cycles, reports::CountsToString(faults),
+                  hunt_paths.empty() ? ""
+                                     : fmt::format("; {} hunt{} with no finding", hunt_paths.size(),
+                                                   hunt_paths.size() == 1 ? "" : "s"));
   fmt::print("gate: {}\n", line);
   std::fflush(stdout);
   if (Status s = reports::AppendStepSummary("### powercut gate: PASS\n\n" + line + "\n\n"); !s.ok())
@@ -89,12 +103,15 @@ class GateSubcommand : public Subcommand {
     gate->add_option("--require-fault", require_faults_,
                      "fault kinds that must have run, e.g. kill,power-cut")
         ->delimiter(',');
+    gate->add_option("--require-no-finding", hunts_,
+                     "CHECK-REPORT.json of a hunt (check --duration) that must be complete and "
+                     "hold no finding; repeatable");
     return gate;
   }
-  int Execute() override { return GateCommand(inputs_, min_cycles_, require_faults_); }
+  int Execute() override { return GateCommand(inputs_, min_cycles_, require_faults_, hunts_); }
 
  private:
-  std::vector<std::string> inputs_, require_faults_;
+  std::vector<std::string> inputs_, require_faults_, hunts_;
   uint64_t min_cycles_ = 1;
 };
 

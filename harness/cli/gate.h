@@ -13,7 +13,10 @@ namespace powercut::harness {
 // fault kind; then one line "gate: PASS ..." on stdout. Otherwise exit 1 and one line
 // "gate: FAIL: <reason>" per reason on stdout. A report that cannot be read or parsed is a
 // reason like any other, never a pass: a gate does not pass what it cannot read.
+// `hunt_paths` (--require-no-finding) are hunts' check-report.json files: each must be
+// complete and hold no finding (reports::HuntGateReasons).
 int GateCommand(const std::vector<std::string>& report_paths, uint64_t min_cycles,
-                const std::vector<std::string>& required_faults);
+                const std::vector<std::string>& required_faults,
+                const std::vector<std::string>& hunt_paths = {});
 
 }  // namespace powercut::harness

@@ -12,6 +12,7 @@
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
 #include "harness/cli/subcommand.h"
+#include "harness/protocol/writer_args.h"
 #include "harness/run/controller.h"
 #include "src/contract.h"
 #include "workloads/spec.h"
@@ -23,28 +24,6 @@ namespace {
 // With the default --explore 16, each writer run's trace is judged in about 27 crash states
 // (16 images opened, the rest settled as duplicates): some 4,000 states in all.
 constexpr uint64_t kDefaultCycles = 150;
-
-Status ParseDuration(const std::string& text, int64_t* ms) {
-  size_t used = 0;
-  double n = 0;
-  try {
-    n = std::stod(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  const std::string unit = text.substr(used);
-  const double scale = unit == "ms"  ? 1
-                       : unit == "s" ? 1e3
-                       : unit == "m" ? 60e3
-                       : unit == "h" ? 3600e3
-                                     : -1;
-  if (used == 0 || scale < 0 || n <= 0) {
-    return Status::BadInput("--duration '" + text +
-                            "' is not a duration: write e.g. 90s, 30m or 2h");
-  }
-  *ms = static_cast<int64_t>(n * scale);
-  return Status::Ok();
-}
 
 // What `powercut run` was typed with, before validation turns it into a plan.
 struct RunFlags {
@@ -112,6 +91,7 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "judge processes per chain opening crash states side by side (0: one per core)")
       ->capture_default_str();
   run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
+  run->add_option("--test-lose-when-wals", plan.test_lose_when_wals, "")->group("");
   run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
   run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")->group("");
   run->add_flag("--test-undo-cycle", plan.test_undo_cycle, "")->group("");
@@ -268,6 +248,11 @@ Status Validate(const CLI::App& run, RunFlags* f) {
   if (s.ok()) s = CheckStoreOptions(*f, &plan);
   if (s.ok()) s = CheckLimits(plan);
   if (s.ok()) s = CheckExplore(f->explore, &plan);
+  if (s.ok() && !plan.test_lose_when_wals.empty()) {
+    OpKind kind;
+    uint32_t wals = 0;
+    s = ParseLoseWhenWals(plan.test_lose_when_wals, &kind, &wals);
+  }
   return s;
 }
 

@@ -36,4 +36,26 @@ std::string WriterBesideUs() {
   return (std::filesystem::path(SelfPath()).parent_path() / "powercut-writer").string();
 }
 
+Status ParseDuration(const std::string& text, int64_t* ms) {
+  size_t used = 0;
+  double n = 0;
+  try {
+    n = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit == "ms"  ? 1
+                       : unit == "s" ? 1e3
+                       : unit == "m" ? 60e3
+                       : unit == "h" ? 3600e3
+                                     : -1;
+  if (used == 0 || scale < 0 || n <= 0) {
+    return Status::BadInput("--duration '" + text +
+                            "' is not a duration: write e.g. 90s, 30m or 2h");
+  }
+  *ms = static_cast<int64_t>(n * scale);
+  return Status::Ok();
+}
+
 }  // namespace powercut::harness

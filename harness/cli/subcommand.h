@@ -31,6 +31,9 @@ std::unique_ptr<Subcommand> NewGateSubcommand();
 // Prints "powercut: <what>" as one line on stderr and returns kExitBadInput.
 int BadInput(const std::string& what);
 
+// A time budget as typed: 90s, 30m, 2h, 500ms; BadInput naming --duration otherwise.
+Status ParseDuration(const std::string& text, int64_t* ms);
+
 // A seed as typed: a non-negative decimal integer, or BadInput naming `flag`.
 Status ParseSeed(const std::string& flag, const std::string& text, uint64_t* seed);
 

@@ -29,6 +29,8 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
   }
   if (!a.store_json.empty()) argv.insert(argv.end(), {"--store", a.store_json});
   if (a.lie_ack) argv.push_back("--test-lie-ack");
+  if (!a.lose_when_wals.empty())
+    argv.insert(argv.end(), {"--test-lose-when-wals", a.lose_when_wals});
   return argv;
 }
 
@@ -49,12 +51,38 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--store", args->store_json, "this cycle's options (StoreConfig JSON)");
   app.add_option("--crash-after-op", args->crash_after_op, "SIGKILL self once this op is acked");
   app.add_flag("--test-lie-ack", args->lie_ack, "TESTS ONLY: ack before writing, WAL off");
+  app.add_option("--test-lose-when-wals", args->lose_when_wals,
+                 "TESTS ONLY: KIND@N: ack ops of KIND unexecuted while N WALs are live");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kWriterBadArgs;
   }
   return -1;
+}
+
+Status ParseLoseWhenWals(const std::string& text, OpKind* kind, uint32_t* wals) {
+  const size_t at = text.find('@');
+  const std::string name = text.substr(0, at);
+  const auto bad = [&] {
+    return Status::BadInput("--test-lose-when-wals '" + text +
+                            "': write KIND@N, KIND put, delete, batch, delete-range or merge");
+  };
+  if (at == std::string::npos) return bad();
+  bool found = false;
+  for (OpKind k :
+       {OpKind::kPut, OpKind::kDelete, OpKind::kBatch, OpKind::kDeleteRange, OpKind::kMerge}) {
+    if (name == OpKindName(k)) *kind = k, found = true;
+  }
+  try {
+    size_t used = 0;
+    const unsigned long n = std::stoul(text.substr(at + 1), &used);
+    if (!found || used != text.size() - at - 1 || n < 1 || n > 1000) return bad();
+    *wals = static_cast<uint32_t>(n);
+  } catch (...) {
+    return bad();
+  }
+  return Status::Ok();
 }
 
 }  // namespace powercut::harness

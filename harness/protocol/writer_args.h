@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "src/op.h"
+#include "src/status.h"
+
 namespace powercut::harness {
 
 enum WriterExit : int {
@@ -35,6 +38,9 @@ struct WriterArgs {
   // cycles' kills left unsynced. Empty: every file on disk is durable.
   std::string carried_durability;
   bool lie_ack = false;  // TESTS ONLY: ack before writing, with the WAL off
+  // TESTS ONLY: "KIND@N" acks ops of kind KIND without executing them while the store has at
+  // least N live WAL files: a bug planted in a rare state, for the hunt's tests.
+  std::string lose_when_wals;
   // Replays of timed kills: SIGKILL self once op `crash_after_op` is acked, before the next
   // op is issued — the op stream is deterministic, the moment a timer fired is not.
   uint64_t crash_after_op = kNoCrashAfterOp;
@@ -46,6 +52,10 @@ struct WriterArgs {
 inline std::string CheckpointDir(const std::string& chain_dir, uint64_t op) {
   return chain_dir + "/checkpoints/op-" + std::to_string(op);
 }
+
+// Reads --test-lose-when-wals "KIND@N" (KIND an op kind that writes: put, delete, batch,
+// delete-range, merge; N >= 1); BadInput naming the flag otherwise.
+Status ParseLoseWhenWals(const std::string& text, OpKind* kind, uint32_t* wals);
 
 // The command line that makes powercut-writer parse back `args` (the controller's side).
 std::vector<std::string> WriterArgv(const WriterArgs& args);

@@ -412,6 +412,7 @@ class ChainRunner {
       w.carried_durability = CarriedPath();
     }
     w.lie_ack = plan_.test_lie_ack;
+    w.lose_when_wals = plan_.test_lose_when_wals;
     w.store_json = plan_.StoreAt(local).ToJson().dump();
     std::error_code ec;
     if (!ledger.empty()) std::filesystem::remove_all(ledger, ec);

@@ -57,6 +57,8 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   if (keep_going) a.push_back("--keep-going");
   if (max_failures != defaults.max_failures) add("--max-failures", std::to_string(max_failures));
   if (test_lie_ack) a.push_back("--test-lie-ack");
+  if (!test_lose_when_wals.empty())
+    a.insert(a.end(), {"--test-lose-when-wals", test_lose_when_wals});
   if (test_drop_sync_record) a.push_back("--test-drop-sync-record");
   if (test_break_checkpoint) a.push_back("--test-break-checkpoint");
   if (test_undo_cycle) a.push_back("--test-undo-cycle");

@@ -44,6 +44,7 @@ struct RunPlan {
   uint64_t explore = kDefaultExplore;
   uint32_t judges = 0;                   // judge processes per chain at a time; 0: one per core
   bool test_lie_ack = false;             // TESTS ONLY, hidden flag
+  std::string test_lose_when_wals;       // TESTS ONLY: KIND@N (harness/protocol/writer_args.h)
   std::string writer_path;               // powercut-writer, found beside the powercut binary
   std::vector<std::string> option_args;  // --option values as typed, for the reproduce line
   // --option-at K:NAME=VALUE: from each chain's K-th cycle (0-based) on, NAME=VALUE is added

@@ -15,6 +15,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/statistics.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -400,13 +401,31 @@ class Writer {
       if (args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending += AckedLine(i);
       Say(pending + IssuedLine(i));
       pending.clear();
-      rocksdb::Status ws =
-          Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio, wo_, args_.chain_dir);
+      rocksdb::Status ws = PlantedLoss(op)
+                               ? rocksdb::Status::OK()
+                               : Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio,
+                                         wo_, args_.chain_dir);
       if (!ws.ok()) return OpFailed(i, op, ws);
       if (!args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending = AckedLine(i);
     }
     Say(pending + (g_stop.load() ? "" : DoneLine()));
     return kGoOn;
+  }
+
+  // TESTS ONLY (--test-lose-when-wals KIND@N): true when `op` is to be acked unexecuted, a
+  // loss planted in the rare state of N live WAL files.
+  bool PlantedLoss(const Op& op) {
+    if (args_.lose_when_wals.empty()) return false;
+    OpKind kind;
+    uint32_t wals = 0;
+    if (!ParseLoseWhenWals(args_.lose_when_wals, &kind, &wals).ok() || op.kind != kind)
+      return false;
+    rocksdb::VectorLogPtr files;
+    if (!db_->GetSortedWalFiles(files).ok()) return false;
+    const auto live = std::count_if(files.begin(), files.end(), [](const auto& f) {
+      return f->Type() == rocksdb::kAliveLogFile;
+    });
+    return live >= static_cast<long>(wals);
   }
 
   void RecordOp(faults::RecordKind kind, uint64_t op) {

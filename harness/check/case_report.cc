@@ -1,0 +1,113 @@
+#include "harness/check/case_report.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "src/atomic_file.h"
+
+namespace powercut::harness {
+namespace {
+
+using nlohmann::json;
+
+std::string SortedJoin(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : "+") + n;
+  return out;
+}
+
+std::vector<std::string> Strings(const json& list) {
+  std::vector<std::string> out;
+  for (const auto& x : list) out.push_back(x.get<std::string>());
+  return out;
+}
+
+// The first FAIL cycle of a report, as a finding: its smallest failing explored state when
+// the exploration found one (the explorer lists it first), else the cycle's own state.
+CaseFailure FailureOf(const json& cycle) {
+  CaseFailure f;
+  f.cycle = cycle.at("cycle").get<uint64_t>();
+  const json* state = nullptr;
+  if (cycle.contains("exploration") && !cycle.at("exploration").at("failures").empty())
+    state = &cycle.at("exploration").at("failures").front();
+  if (state != nullptr) {
+    f.state = state->at("state").get<std::string>();
+    f.detail = state->at("detail").get<std::string>();
+    f.narrative = state->value("narrative", "");
+    f.image_kept = state->at("reproduce").get<std::string>().find(" --state ") != std::string::npos;
+    f.signature.classes = SortedJoin(Strings(state->at("classes")));
+    f.signature.features = state->value("features", "");
+  } else {
+    f.detail = cycle.at("detail").get<std::string>();
+    f.narrative = f.detail;
+    f.signature.classes = SortedJoin(Strings(cycle.at("classes")));
+    f.signature.features = "cycle-state fault=" + cycle.at("fault").get<std::string>();
+  }
+  f.signature.error = WithoutNumbers(RocksDbError(f.detail));
+  return f;
+}
+
+}  // namespace
+
+Status ReadCaseReport(const std::string& report_json, CaseReport* out) {
+  std::string text;
+  Status s = ReadWholeFile(report_json, &text);
+  if (!s.ok()) return s;
+  try {
+    const json j = json::parse(text);
+    *out = CaseReport();
+    const json& summary = j.at("summary");
+    if (summary.contains("crash_states") && summary.at("crash_states").contains("coverage")) {
+      for (const auto& [key, n] : summary.at("crash_states").at("coverage").items())
+        out->coverage[key] = n.get<uint64_t>();
+    }
+    for (const json& cycle : j.at("cycles")) {
+      if (cycle.at("verdict") != "FAIL") continue;
+      out->failure = FailureOf(cycle);
+      break;
+    }
+  } catch (const json::exception& e) {
+    return Status::Corruption(report_json + " is not a powercut report: " + e.what());
+  }
+  return Status::Ok();
+}
+
+std::string RocksDbError(const std::string& detail) {
+  // rocksdb::Status::ToString's prefixes for the codes a recovery can return.
+  static const char* const kPrefixes[] = {"Corruption: ",
+                                          "IO error: ",
+                                          "Invalid argument: ",
+                                          "Not implemented: ",
+                                          "Aborted: ",
+                                          "Not found: ",
+                                          "Result incomplete: ",
+                                          "Operation failed. Try again.: ",
+                                          "Busy: ",
+                                          "Operation timed out: ",
+                                          "Operation expired: "};
+  size_t best = std::string::npos;
+  for (const char* p : kPrefixes) best = std::min(best, detail.find(p));
+  if (best == std::string::npos) return "";
+  const size_t end = detail.find("; ", best);
+  return detail.substr(best, end == std::string::npos ? std::string::npos : end - best);
+}
+
+std::string WithoutNumbers(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+      out += text[i];
+      continue;
+    }
+    out += 'N';
+    while (i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1]))) ++i;
+  }
+  return out;
+}
+
+}  // namespace powercut::harness

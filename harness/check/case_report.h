@@ -1,0 +1,51 @@
+// What a hunt reads back from one case's report.json: the coverage its crash states reached,
+// and, when it failed, the signature and the evidence of its first failing cycle.
+//
+// A finding's signature (issue 13) is the failure classes of its smallest failing state, that
+// state's feature key (faults/state_features.h) and RocksDB's error text with numbers
+// removed. A cycle whose own state failed while no explored state did has the key
+// "cycle-state fault=F" instead of features. Findings with equal signatures are one finding.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "src/status.h"
+
+namespace powercut::harness {
+
+struct Signature {
+  std::string classes;   // "hole" or "lost-ack+recovery-hang": sorted, '+'-joined
+  std::string features;  // the smallest failing state's feature key
+  std::string error;     // RocksDB's error text, numbers replaced by N; "" when none
+  std::string Key() const { return classes + " | " + features + " | " + error; }
+};
+
+struct CaseFailure {
+  Signature signature;
+  uint64_t cycle = 0;
+  std::string state;        // the failing crash state's name; "" for the cycle's own state
+  std::string detail;       // the verdict line
+  std::string narrative;    // what the files kept and lost (explored states), or the detail
+  bool image_kept = false;  // the state's image is in the report folder: replay --state works
+};
+
+struct CaseReport {
+  std::map<std::string, uint64_t> coverage;  // feature key -> crash states
+  std::optional<CaseFailure> failure;        // the first FAIL cycle's, if any
+};
+
+// Reads `report_json`; Corruption when it is not a powercut report.
+Status ReadCaseReport(const std::string& report_json, CaseReport* out);
+
+// The RocksDB status text inside a verdict line ("Corruption: bad record length ..."), up to
+// the next "; ", or "" when the line holds none.
+std::string RocksDbError(const std::string& detail);
+
+// `text` with every run of digits replaced by "N": file numbers, offsets and lengths differ
+// between two sightings of one problem.
+std::string WithoutNumbers(const std::string& text);
+
+}  // namespace powercut::harness

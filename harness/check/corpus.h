@@ -1,0 +1,49 @@
+// The hunt's corpus: the cases whose runs reached crash-state feature combinations no earlier
+// case had (the way a coverage-guided fuzzer keeps inputs that found new edges), and the
+// mutation that makes a new case from one of them. A guided hunt draws most of its cases as
+// mutations of corpus parents, so the search spends its time next to where coverage grew.
+// Deterministic: the same seed and the same sequence of Add calls give the same picks.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/check/case.h"
+#include "src/rng.h"
+
+namespace powercut::harness {
+
+class Corpus {
+ public:
+  // A case's run reached `keys` (its feature keys); it joins the corpus when one of them
+  // was new. Every case is counted, so the corpus knows how rare each key is.
+  void Observe(const CheckCase& c, const std::vector<std::string>& keys);
+
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+
+  // A parent, favouring those that reached the rarest keys and were picked least (the
+  // rare-branch targeting of FairFuzz, on AFL's energy): a rare state's neighbourhood is
+  // where the states no case has reached yet are likeliest.
+  const CheckCase& Pick(Rng* rng);
+
+ private:
+  struct Entry {
+    CheckCase c;
+    std::vector<std::string> keys;
+    uint64_t picked = 0;
+  };
+  std::vector<Entry> entries_;
+  std::map<std::string, uint64_t> hits_;  // key -> cases that reached it
+};
+
+// A child of `parent`: one to three of its aspects (size, values, options, option change,
+// profile, fault, fault window, exploration) taken from `fresh`, a case drawn from the
+// generator, or its chain grown (twice the cycles and keys), and always `fresh`'s seed, so the
+// child runs other ops at other moments. The caller checks the child against the filters
+// (Incompatibility) and falls back to `fresh`.
+CheckCase Mutate(const CheckCase& parent, const CheckCase& fresh, Rng* rng);
+
+}  // namespace powercut::harness

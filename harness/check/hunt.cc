@@ -1,0 +1,264 @@
+#include "harness/check/hunt.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "harness/check/corpus.h"
+#include "harness/check/run.h"
+#include "harness/check/shrink.h"
+#include "src/rng.h"
+
+namespace fs = std::filesystem;
+
+namespace powercut::harness {
+namespace {
+
+constexpr uint32_t kMutatePercent = 80;  // guided: cases drawn from a corpus parent
+constexpr uint32_t kMutateTries = 8;     // mutations tried before falling back to a fresh case
+constexpr int64_t kShrinkShareOfRemaining = 4;  // a finding's shrink takes at most 1/4 of it
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// As in the property run: every cycle may run, and one recovery may hang to run's timeout.
+int64_t CaseTimeoutMs(const CheckCase& c) { return 120'000 + int64_t{10'000} * c.cycles; }
+
+bool SharesClass(const RunOutcome& a, const RunOutcome& b) {
+  for (const std::string& k : a.classes) {
+    if (std::find(b.classes.begin(), b.classes.end(), k) != b.classes.end()) return true;
+  }
+  return false;
+}
+
+class Hunter {
+ public:
+  Hunter(const CheckOptions& o, const GenLimits& l, HuntResult* r)
+      : o_(o), l_(l), r_(r), rng_(o.seed, "hunt") {}
+
+  void Run() {
+    InterruptScope interrupts;
+    start_ms_ = NowMs();
+    deadline_ms_ = start_ms_ + o_.duration_ms;
+    while (!Stopped() && NowMs() < deadline_ms_ &&
+           (o_.max_cases == 0 || r_->cases < o_.max_cases)) {
+      bool mutated = false;
+      const CheckCase c = NextCase(&mutated);
+      RunRecord rec = Execute(c, /*shrinking=*/false, deadline_ms_);
+      Observe(&rec, mutated);
+      r_->timeline.push_back(
+          {Seconds(), r_->cases, r_->coverage.size(), static_cast<uint64_t>(r_->findings.size())});
+      Progress(rec);
+    }
+    r_->corpus = corpus_.size();
+    r_->seconds = Seconds();
+  }
+
+ private:
+  bool Stopped() const { return !r_->error.empty() || r_->interrupted; }
+  double Seconds() const { return (NowMs() - start_ms_) / 1000.0; }
+
+  // A fresh case from the generator, or (guided, four in five once the corpus has a parent) a
+  // mutation of a parent that passes the filters.
+  CheckCase NextCase(bool* mutated) {
+    const uint64_t index = r_->cases;
+    const CheckCase fresh = SampleCase(l_, Rng(o_.seed, "hunt-case", index).Next());
+    *mutated = false;
+    if (!o_.guided || corpus_.empty() || rng_.Uniform(100) >= kMutatePercent) return fresh;
+    for (uint32_t t = 0; t < kMutateTries; ++t) {
+      const CheckCase& parent = corpus_.Pick(&rng_);
+      CheckCase child = Mutate(parent, SampleCase(l_, rng_.Next()), &rng_);
+      child.cycles = std::min(child.cycles, l_.max_cycles);
+      if (!Admissible(child, l_)) continue;
+      *mutated = true;
+      return child;
+    }
+    return fresh;
+  }
+
+  RunRecord Execute(const CheckCase& c, bool shrinking, int64_t until_ms) {
+    RunRecord r;
+    r.run = r_->runs.size() + 1;
+    r.shrinking = shrinking;
+    r.c = c;
+    r.args = c.RunArgs(o_.forced_options, o_.extra_run_args);
+    r.dir = fmt::format("{}/case-{}", o_.work_dir, r.run);
+    const int64_t left_ms = std::max<int64_t>(1, until_ms - NowMs());
+    r.outcome = RunCase(o_.powercut_path, r.args, r.dir, std::min(CaseTimeoutMs(c), left_ms));
+    // The budget ran out under it: neither a verdict nor a harness problem.
+    const bool cut_by_budget = r.outcome.timed_out && left_ms < CaseTimeoutMs(c);
+    if (r.outcome.kind == RunOutcome::Kind::kHarnessError && cut_by_budget) {
+      r.outcome.kind = RunOutcome::Kind::kInterrupted;
+      r.outcome.detail = "cut short: the hunt's budget ran out";
+    }
+    if (shrinking) r_->shrink_runs++;
+    r_->runs.push_back(r);
+    return r;
+  }
+
+  void Forget(RunRecord* r) {
+    if (r->dir.empty()) return;
+    std::error_code ec;
+    fs::remove_all(r->dir, ec);
+    for (RunRecord& stored : r_->runs) {
+      if (stored.run == r->run) stored.dir.clear();
+    }
+    r->dir.clear();
+  }
+
+  void Observe(RunRecord* rec, bool mutated) {
+    r_->cases++;
+    r_->mutated += mutated ? 1 : 0;
+    using Kind = RunOutcome::Kind;
+    switch (rec->outcome.kind) {
+      case Kind::kRejected:
+        r_->discarded++;
+        return Forget(rec);
+      case Kind::kHarnessError:
+        r_->error = fmt::format("{}: {}", rec->Reproduce(), rec->outcome.detail);
+        return;  // its folder stays, as evidence
+      case Kind::kInterrupted:
+        if (rec->outcome.timed_out) {
+          r_->cut_short++;
+        } else {
+          r_->interrupted = true;
+        }
+        return Forget(rec);
+      case Kind::kPass:
+      case Kind::kFinding:
+        break;
+    }
+    CaseReport report;
+    Status s = ReadCaseReport(rec->dir + "/report/report.json", &report);
+    if (!s.ok()) {
+      r_->error = fmt::format("{}: {}", rec->Reproduce(), s.message());
+      return;
+    }
+    std::vector<std::string> keys;
+    for (const auto& [key, n] : report.coverage) {
+      r_->coverage.emplace(key, rec->run);
+      keys.push_back(key);
+    }
+    if (o_.guided) corpus_.Observe(rec->c, keys);
+    if (rec->outcome.kind == Kind::kPass || !report.failure) {
+      r_->passed++;
+      return Forget(rec);
+    }
+    r_->failed++;
+    OnFinding(rec, *report.failure);
+  }
+
+  void OnFinding(RunRecord* rec, const CaseFailure& failure) {
+    const std::string key = failure.signature.Key();
+    rec->signature = key;
+    r_->runs.back().signature = key;
+    if (auto it = by_signature_.find(key); it != by_signature_.end()) {
+      r_->findings[it->second].count++;
+      return Forget(rec);
+    }
+    Finding f;
+    f.signature = failure.signature;
+    f.count = 1;
+    f.first = *rec;
+    f.shrunk = *rec;
+    f.failure = failure;
+    f.first_seen_s = Seconds();
+    f.first_seen_case = r_->cases;
+    Shrink(&f);
+    Keep(&f, r_->findings.size() + 1);
+    by_signature_[key] = r_->findings.size();
+    r_->findings.push_back(std::move(f));
+  }
+
+  // Greedy: the first smaller case that fails with a class of the finding becomes the new
+  // smallest, until no smaller one does or the finding's share of the budget is spent.
+  void Shrink(Finding* f) {
+    const int64_t until_ms = NowMs() + (deadline_ms_ - NowMs()) / kShrinkShareOfRemaining;
+    bool moved = true;
+    while (moved && !Stopped()) {
+      moved = false;
+      for (const CheckCase& smaller : SmallerCases(f->shrunk.c)) {
+        if (f->shrink_runs >= o_.shrink_runs_per_finding || NowMs() >= until_ms) return;
+        if (!Admissible(smaller, l_)) continue;
+        RunRecord r = Execute(smaller, /*shrinking=*/true, until_ms);
+        f->shrink_runs++;
+        CaseReport report;
+        const bool same = r.outcome.kind == RunOutcome::Kind::kFinding &&
+                          SharesClass(r.outcome, f->first.outcome) &&
+                          ReadCaseReport(r.dir + "/report/report.json", &report).ok() &&
+                          report.failure.has_value();
+        if (r.outcome.kind == RunOutcome::Kind::kHarnessError && !r.outcome.timed_out) {
+          r_->error = fmt::format("{}: {}", r.Reproduce(), r.outcome.detail);
+          return;
+        }
+        if (!same) {
+          Forget(&r);
+          continue;
+        }
+        if (f->shrunk.run != f->first.run) Forget(&f->shrunk);
+        f->shrunk = r;
+        f->failure = *report.failure;
+        moved = true;
+        break;
+      }
+    }
+  }
+
+  // Moves the shrunk run's report folder and output to REPORT_DIR/findings/finding-K; the
+  // rest of the work folder goes.
+  void Keep(Finding* f, size_t k) {
+    const std::string dir = fmt::format("{}/findings/finding-{}", o_.report_dir, k);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir, ec);
+    for (const char* part : {"report", "run.out", "run.err"}) {
+      const fs::path from = fs::path(f->shrunk.dir) / part, to = fs::path(dir) / part;
+      fs::rename(from, to, ec);
+      if (ec) fs::copy(from, to, fs::copy_options::recursive, ec);  // another file system
+    }
+    f->evidence_dir = dir;
+    if (f->shrunk.run != f->first.run) Forget(&f->first);
+    Forget(&f->shrunk);
+    f->shrunk.dir = dir;
+  }
+
+  void Progress(const RunRecord& rec) {
+    std::string what = KindName(rec.outcome.kind);
+    for (const std::string& k : rec.outcome.classes) what += " " + k;
+    const double left = std::max<double>(0, (deadline_ms_ - NowMs()) / 1000.0);
+    fmt::print(stderr,
+               "hunt: case {} {} ({:.1f} s): {}\nhunt: {} cases, {} feature combinations, {} "
+               "distinct findings, {:.0f} s elapsed, {:.0f} s left\n",
+               r_->cases, what, rec.outcome.seconds, rec.c.Describe(), r_->cases,
+               r_->coverage.size(), r_->findings.size(), Seconds(), left);
+  }
+
+  const CheckOptions& o_;
+  const GenLimits& l_;
+  HuntResult* r_;
+  Rng rng_;
+  Corpus corpus_;
+  std::map<std::string, size_t> by_signature_;  // signature key -> r_->findings index
+  int64_t start_ms_ = 0, deadline_ms_ = 0;
+};
+
+}  // namespace
+
+std::string Finding::ReplayLine() const {
+  std::string line =
+      fmt::format("powercut replay {}/report/report.json --cycle {}", evidence_dir, failure.cycle);
+  if (!failure.state.empty() && failure.image_kept) line += " --state " + failure.state;
+  return line;
+}
+
+void RunHunt(const CheckOptions& o, const GenLimits& limits, HuntResult* result) {
+  *result = HuntResult();
+  Hunter(o, limits, result).Run();
+}
+
+}  // namespace powercut::harness

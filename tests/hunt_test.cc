@@ -1,0 +1,146 @@
+// The hunt (`powercut check --duration`): ends on time with a complete report, reports each
+// distinct finding once with its count, keeps replayable evidence, lets the gate refuse a
+// release on a finding, and (the point of it) its coverage feedback finds a bug planted in a
+// rare state that the same number of unguided cases misses.
+#include <chrono>
+#include <map>
+
+#include <catch2/catch.hpp>
+
+#include "harness/check/case_report.h"
+#include "tests/e2e_support.h"
+
+using namespace e2e;
+
+namespace {
+
+struct Hunt {
+  Result run;
+  nlohmann::json report;
+  double wall_s = 0;
+};
+
+Hunt RunHunt(const TempDir& t, const std::string& args) {
+  const auto start = std::chrono::steady_clock::now();
+  Hunt h;
+  h.run = Powercut(t.path, "check --work-dir w --report-dir r " + args);
+  h.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  h.report = ReadJson(t.path / "r/check-report.json");
+  return h;
+}
+
+// The case (1-based) that first found a finding with class `klass`, or 0.
+uint64_t FirstCaseWith(const nlohmann::json& report, const std::string& klass) {
+  uint64_t first = 0;
+  for (const auto& f : report.at("findings")) {
+    const uint64_t at = f.at("first_seen_case").get<uint64_t>();
+    if (f.at("signature").at("classes") == klass && (first == 0 || at < first)) first = at;
+  }
+  return first;
+}
+
+}  // namespace
+
+TEST_CASE("signatures drop numbers and keep RocksDB's error text") {
+  using powercut::harness::RocksDbError;
+  using powercut::harness::WithoutNumbers;
+  CHECK(WithoutNumbers("bad record length 4096 at 000123.log") == "bad record length N at N.log");
+  CHECK(RocksDbError("open failed: Corruption: error reading trailing data; 3 of 9 failed") ==
+        "Corruption: error reading trailing data");
+  CHECK(RocksDbError("no prefix in [3, 9] matches the store").empty());
+  CHECK(RocksDbError("open failed: IO error: No such file or directory: db/000012.sst") ==
+        "IO error: No such file or directory: db/000012.sst");
+}
+
+TEST_CASE("--duration 20s ends on time with a complete report") {
+  TempDir t;
+  const Hunt h = RunHunt(t, "--duration 20s --seed 5 --cycles-per-case 4");
+  INFO(h.run.out << h.run.err);
+  REQUIRE((h.run.exit_code == 0 || h.run.exit_code == 1));  // findings are RocksDB's, not ours
+  // The budget, plus a cut-short case's grace to write its own report, plus the hunt's.
+  CHECK(h.wall_s < 20 + 20);
+  const nlohmann::json& r = h.report;
+  CHECK(r.at("mode") == "hunt");
+  CHECK(r.at("complete") == true);
+  CHECK(r.at("duration_ms") == 20'000);
+  CHECK(r.at("search") == "guided");
+  const auto& s = r.at("summary");
+  CHECK(s.at("cases").get<uint64_t>() >= 1);
+  CHECK(s.at("seconds").get<double>() < 20 + 20);
+  CHECK(s.at("coverage").get<uint64_t>() == r.at("coverage").size());
+  CHECK(s.at("coverage").get<uint64_t>() >= 1);  // crash states were explored
+  CHECK(r.at("timeline").size() == s.at("cases").get<uint64_t>());
+  CHECK((r.at("status") == "pass") == r.at("findings").empty());
+  CHECK(fs::exists(t.path / "r/report.txt"));
+  CHECK(Slurp(t.path / "r/metrics.prom").find("powercut_hunt_coverage ") != std::string::npos);
+  CHECK(Slurp(t.path / "r/report.txt").find("feature combinations") != std::string::npos);
+  // Passing and cut-short cases leave nothing behind.
+  for (const auto& e : fs::directory_iterator(t.path / "w")) {
+    CHECK(e.path().filename().string().rfind("case-", 0) != 0);
+  }
+}
+
+TEST_CASE("findings are one per signature, counted, shrunk and replayable; the gate refuses them") {
+  TempDir t;
+  // Every acked write demanded of a writer that acks before it writes: every case fails.
+  const Hunt h = RunHunt(t,
+                         "--duration 10m --tests 6 --seed 2 --cycles-per-case 3 --test-lie-ack "
+                         "--test-expect-acked --test-max-shrink-runs 3");
+  INFO(h.run.out << h.run.err);
+  REQUIRE(h.run.exit_code == 1);
+  const nlohmann::json& r = h.report;
+  CHECK(r.at("status") == "fail");
+  // Group the failing search cases by their signature: one finding each, with that count.
+  std::map<std::string, uint64_t> sightings;
+  for (const auto& run : r.at("runs")) {
+    if (run.at("phase") == "search" && run.at("outcome") == "fail")
+      sightings[run.at("signature").get<std::string>()]++;
+  }
+  REQUIRE(r.at("findings").size() == sightings.size());
+  uint64_t repeated = 0;
+  for (const auto& f : r.at("findings")) {
+    INFO(f.dump(2));
+    const std::string key = f.at("signature").at("key").get<std::string>();
+    CHECK(f.at("count").get<uint64_t>() == sightings[key]);
+    repeated += f.at("count").get<uint64_t>() >= 2 ? 1 : 0;
+    CHECK(f.at("signature").at("classes").get<std::string>().find("lost-ack") != std::string::npos);
+    CHECK(f.at("reproduce").get<std::string>().find("--test-lie-ack") != std::string::npos);
+    CHECK(f.at("shrunk").at("case").at("cycles").get<uint32_t>() <=
+          f.at("original").at("case").at("cycles").get<uint32_t>());
+  }
+  CHECK(r.at("summary").at("cases_failed") == 6);
+  CHECK(r.at("findings").size() >= 2);  // distinct signatures are reported apart…
+  CHECK(repeated >= 1);                 // …and equal ones once, counted
+  CHECK(Slurp(t.path / "r/report.txt").find("finding 1: ") != std::string::npos);
+
+  // The first finding's replay line judges its kept evidence again, and fails the same way.
+  const std::string replay = r.at("findings")[0].at("replay").get<std::string>();
+  REQUIRE(replay.rfind("powercut replay ", 0) == 0);
+  const Result again = Powercut(t.path, replay.substr(9) + " --work-dir rw");
+  INFO(replay << "\n" << again.out << again.err);
+  CHECK(again.exit_code == 0);  // replay's 0: the verdict came out as the report says
+  CHECK(again.out.find("replay agrees with the report: FAIL lost-ack") != std::string::npos);
+
+  // A release gate requiring no finding refuses this hunt, and names the finding.
+  const Result run = Powercut(t.path, "run --cycles 2 --fault kill --data-dir d --report-dir rr");
+  REQUIRE(run.exit_code == 0);
+  const Result gate =
+      Powercut(t.path, "gate rr/report.json --require-no-finding r/check-report.json");
+  INFO(gate.out);
+  CHECK(gate.exit_code == 1);
+  CHECK(gate.out.find("finding 1: lost-ack") != std::string::npos);
+  // The same hunt without its findings passes the gate; one that was interrupted does not.
+  nlohmann::json clean = r;
+  clean["findings"] = nlohmann::json::array();
+  clean["status"] = "pass";
+  WriteFile(t.path / "clean.json", clean.dump());
+  const Result pass = Powercut(t.path, "gate rr/report.json --require-no-finding clean.json");
+  INFO(pass.out);
+  CHECK(pass.exit_code == 0);
+  CHECK(pass.out.find("1 hunt with no finding") != std::string::npos);
+  clean["status"] = "interrupted";
+  clean["complete"] = false;
+  WriteFile(t.path / "stopped.json", clean.dump());
+  CHECK(Powercut(t.path, "gate rr/report.json --require-no-finding stopped.json").exit_code == 1);
+  CHECK(Powercut(t.path, "gate rr/report.json --require-no-finding rr/report.json").exit_code == 1);
+}
