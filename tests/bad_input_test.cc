@@ -12,7 +12,9 @@ namespace {
 
 void ExpectRefused(const std::string& args, const std::string& mentions) {
   TempDir t;
-  const Result r = Powercut(t.path, args + " --data-dir d --report-dir rep");
+  const bool check = args.rfind("check ", 0) == 0;  // check has a work folder, not a data one
+  const Result r = Powercut(
+      t.path, args + (check ? " --work-dir d --report-dir rep" : " --data-dir d --report-dir rep"));
   INFO(args << "\nstdout: " << r.out << "\nstderr: " << r.err);
   CHECK(r.exit_code == 2);
   CHECK(CountLines(r.err) == 1);
@@ -40,6 +42,10 @@ TEST_CASE("bad flags and values are refused with one line") {
   ExpectRefused("run --cycles 5 --duration 1m", "--duration");
   ExpectRefused("run --value-compression-ratio 2", "--value-compression-ratio");
   ExpectRefused("run --value-compression-ratio -0.5", "--value-compression-ratio");
+  ExpectRefused("check --duration soon", "--duration");
+  ExpectRefused("check --duration 1m --search sideways", "--search");
+  ExpectRefused("check --search uniform", "--duration");
+  ExpectRefused("run --test-lose-when-wals put@0", "--test-lose-when-wals");
   ExpectRefused("nosuchcommand", "nosuchcommand");
 }
 

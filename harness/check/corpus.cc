@@ -3,12 +3,34 @@
 #include <algorithm>
 #include <cassert>
 
+#include "src/value_codec.h"
+
 namespace powercut::harness {
 namespace {
 
 constexpr int kAspects = 9;
 constexpr uint32_t kMaxGrownCycles = 200;
 constexpr uint32_t kMaxGrownKeys = 1'000'000;
+
+// Deeper and heavier, the way a fuzzer's havoc stretches an input: twice the cycles and keys,
+// and twice the bytes a cycle writes (longer fault window, more ops, larger values) while a
+// cycle stays within 64 MiB.
+void Grow(CheckCase* c) {
+  constexpr uint64_t kMaxBytesPerCycle = 64ull << 20;
+  constexpr uint32_t kMaxWindowMs = 5'000;
+  c->cycles = std::min(kMaxGrownCycles, c->cycles * 2);
+  c->keys = std::min(kMaxGrownKeys, c->keys * 2);
+  if (c->fault_max_ms == 0) c->fault_min_ms = 1, c->fault_max_ms = 40;  // run's window
+  c->fault_min_ms = std::min(kMaxWindowMs, c->fault_min_ms * 2);
+  c->fault_max_ms = std::min(kMaxWindowMs, c->fault_max_ms * 2);
+  if (c->max_ops_per_cycle > 0) c->max_ops_per_cycle *= 2;
+  const uint64_t ops = c->max_ops_per_cycle > 0 ? c->max_ops_per_cycle : 20'000;
+  if (c->value_max_bytes > 0 && ops * c->value_max_bytes * 2 <= kMaxBytesPerCycle) {
+    c->value_max_bytes = std::min<uint32_t>(kMaxValueBytes, c->value_max_bytes * 2);
+  }
+  if (c->value_max_bytes > 0 && ops * c->value_max_bytes > kMaxBytesPerCycle)
+    c->max_ops_per_cycle = static_cast<uint32_t>(kMaxBytesPerCycle / c->value_max_bytes);
+}
 
 // Takes aspect `which` of `from` into `to`.
 void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
@@ -56,9 +78,8 @@ void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
     case 7:
       to->explore = from.explore;
       break;
-    case 8:  // deeper: twice the cycles and keys, the way a fuzzer's havoc stretches an input
-      to->cycles = std::min(kMaxGrownCycles, std::max(to->cycles, to->cycles * 2));
-      to->keys = std::min(kMaxGrownKeys, to->keys * 2);
+    case 8:
+      Grow(to);
       break;
   }
   assert(which >= 0 && which < kAspects);

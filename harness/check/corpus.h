@@ -41,7 +41,8 @@ class Corpus {
 
 // A child of `parent`: one to three of its aspects (size, values, options, option change,
 // profile, fault, fault window, exploration) taken from `fresh`, a case drawn from the
-// generator, or its chain grown (twice the cycles and keys), and always `fresh`'s seed, so the
+// generator, or the case grown (twice the cycles and keys, twice the bytes a cycle writes),
+// and always `fresh`'s seed, so the
 // child runs other ops at other moments. The caller checks the child against the filters
 // (Incompatibility) and falls back to `fresh`.
 CheckCase Mutate(const CheckCase& parent, const CheckCase& fresh, Rng* rng);

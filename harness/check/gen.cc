@@ -1,6 +1,7 @@
 #include "harness/check/gen.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "src/value_codec.h"
@@ -13,9 +14,11 @@ namespace {
 constexpr uint32_t kScale = 1000;
 
 uint32_t Piecewise(uint32_t u, std::initializer_list<std::pair<uint32_t, uint32_t>> knots) {
-  // knots: (u, value) pairs with increasing u, the first at u = 0; linear in between.
+  // knots: (u, value) pairs with increasing u and non-decreasing value, the first at u = 0;
+  // linear in between.
   auto prev = *knots.begin();
   for (const auto& k : knots) {
+    assert(k.second >= prev.second);
     if (u < k.first) {
       const uint64_t span = k.first - prev.first;
       return prev.second +
@@ -50,12 +53,10 @@ constexpr uint32_t kRunDefaultOpsPerCycle = 20'000;  // run's --max-ops-per-cycl
 
 void DrawSizes(const GenLimits& l, CheckCase* c) {
   // The order is the order rapidcheck shrinks in: what makes a case long comes first.
-  c->cycles =
-      std::clamp<uint32_t>(Piecewise(Draw(), {{0, 1},
-                                              {600, 10},
-                                              {900, std::max<uint32_t>(10, l.max_cycles / 6)},
-                                              {kScale, l.max_cycles}}),
-                           1, l.max_cycles);
+  // Knots must not decrease (Piecewise interpolates upward): all are capped at the maximum.
+  const uint32_t ten = std::min<uint32_t>(10, l.max_cycles);
+  const uint32_t sixth = std::clamp<uint32_t>(l.max_cycles / 6, ten, l.max_cycles);
+  c->cycles = Piecewise(Draw(), {{0, 1}, {600, ten}, {900, sixth}, {kScale, l.max_cycles}});
   // 0 (60% of cases): write until the fault fires.
   const uint32_t ops = Draw();
   c->max_ops_per_cycle = ops < 400 ? Piecewise(ops, {{0, 1}, {200, 50}, {400, 2000}}) : 0;
