@@ -45,8 +45,10 @@ void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
       to->value_max_bytes = from.value_max_bytes;
       to->value_compression_ratio = from.value_compression_ratio;
       break;
-    case 2:  // one option more, or one less
-      if (!from.options.empty()) {
+    case 2:  // the other case's options, or one option more or one less
+      if (rng->Uniform(2) == 0) {
+        to->options = from.options;
+      } else if (!from.options.empty()) {
         const auto& o = from.options[rng->Uniform(from.options.size())];
         auto it = std::find_if(to->options.begin(), to->options.end(),
                                [&](const auto& mine) { return mine.first == o.first; });
@@ -95,13 +97,13 @@ void Corpus::Observe(const CheckCase& c, const std::vector<std::string>& keys) {
 
 const CheckCase& Corpus::Pick(Rng* rng) {
   assert(!entries_.empty());
-  // Weight: the sum over its keys of 1 / (cases that reached the key), over 1 + the times it
-  // was picked; in integer millionths, so no float rounding differs between machines.
+  // Weight: 1 / (cases that reached its rarest key), over 1 + the times it was picked; in
+  // integer millionths, so no float rounding differs between machines.
   std::vector<uint64_t> weights;
   uint64_t total = 0;
   for (const Entry& e : entries_) {
     uint64_t rarity = 0;
-    for (const std::string& k : e.keys) rarity += 1'000'000 / hits_.at(k);
+    for (const std::string& k : e.keys) rarity = std::max(rarity, 1'000'000 / hits_.at(k));
     weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked)));
     total += weights.back();
   }

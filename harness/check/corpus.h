@@ -24,9 +24,9 @@ class Corpus {
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
 
-  // A parent, favouring those that reached the rarest keys and were picked least (the
-  // rare-branch targeting of FairFuzz, on AFL's energy): a rare state's neighbourhood is
-  // where the states no case has reached yet are likeliest.
+  // A parent, favouring those whose rarest key fewest cases reached, and those picked least
+  // (the rare-branch targeting of FairFuzz, on AFL's energy): a rare state's neighbourhood
+  // is where the states no case has reached yet are likeliest.
   const CheckCase& Pick(Rng* rng);
 
  private:
@@ -39,7 +39,8 @@ class Corpus {
   std::map<std::string, uint64_t> hits_;  // key -> cases that reached it
 };
 
-// A child of `parent`: one to three of its aspects (size, values, options, option change,
+// A child of `parent`: one to three of its aspects (size, values, options (all, or one more or
+// less), option change,
 // profile, fault, fault window, exploration) taken from `fresh`, a case drawn from the
 // generator, or the case grown (twice the cycles and keys, twice the bytes a cycle writes),
 // and always `fresh`'s seed, so the

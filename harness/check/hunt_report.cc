@@ -79,15 +79,32 @@ json HuntJson(const CheckOptions& o, const GenLimits& l, const HuntResult& r) {
           {"runs", runs}};
 }
 
-std::string HuntText(const CheckOptions& o, const HuntResult& r) {
+namespace {
+
+// PASS, FAIL, or the status of a hunt that did not complete.
+std::string Headline(const HuntResult& r) {
   const std::string status = HuntStatus(r);
+  return status == "pass" ? "PASS" : status == "fail" ? "FAIL" : status;
+}
+
+}  // namespace
+
+std::string HuntMarkdown(const CheckOptions& o, const HuntResult& r) {
+  std::string md = fmt::format(
+      "### powercut check (hunt): {}\n\n- seed {}, {} cases in {:.0f} s, {} feature "
+      "combinations, {} distinct findings\n",
+      Headline(r), o.seed, r.cases, r.seconds, r.coverage.size(), r.findings.size());
+  for (const Finding& f : r.findings) {
+    md += fmt::format("- {} (x{}): `{}`\n", f.signature.classes, f.count, f.ReplayLine());
+  }
+  return md + "\n";
+}
+
+std::string HuntText(const CheckOptions& o, const HuntResult& r) {
   std::string out = fmt::format(
       "powercut check (hunt) {}: {} distinct finding{} in {} cases over {:.0f} s, seed {}, {} "
       "search\n\n",
-      status == "pass"   ? "PASS"
-      : status == "fail" ? "FAIL"
-                         : status,
-      r.findings.size(), r.findings.size() == 1 ? "" : "s", r.cases, r.seconds, o.seed,
+      Headline(r), r.findings.size(), r.findings.size() == 1 ? "" : "s", r.cases, r.seconds, o.seed,
       o.guided ? "guided" : "uniform");
   out += fmt::format(
       "cases:     {} passed, {} failed, {} refused by RocksDB, {} cut short by the budget; {} "

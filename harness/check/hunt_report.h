@@ -19,6 +19,7 @@ std::string HuntStatus(const HuntResult& r);
 
 nlohmann::json HuntJson(const CheckOptions& o, const GenLimits& l, const HuntResult& r);
 std::string HuntText(const CheckOptions& o, const HuntResult& r);
+std::string HuntMarkdown(const CheckOptions& o, const HuntResult& r);  // the job summary
 std::string HuntPrometheus(const HuntResult& r);
 
 }  // namespace powercut::harness

@@ -12,21 +12,6 @@ namespace {
 
 constexpr int kPass = 0, kFail = 1, kHarness = 2, kInterrupted = 130;
 
-std::string SummaryMarkdown(const CheckOptions& o, const HuntResult& r) {
-  const std::string status = HuntStatus(r);
-  std::string md = fmt::format(
-      "### powercut check (hunt): {}\n\n- seed {}, {} cases in {:.0f} s, {} feature "
-      "combinations, {} distinct findings\n",
-      status == "pass"   ? "PASS"
-      : status == "fail" ? "FAIL"
-                         : status,
-      o.seed, r.cases, r.seconds, r.coverage.size(), r.findings.size());
-  for (const Finding& f : r.findings) {
-    md += fmt::format("- {} (x{}): `{}`\n", f.signature.classes, f.count, f.ReplayLine());
-  }
-  return md + "\n";
-}
-
 }  // namespace
 
 int HuntCommand(const CheckOptions& o, const GenLimits& limits) {
@@ -41,7 +26,7 @@ int HuntCommand(const CheckOptions& o, const GenLimits& limits) {
     return kHarness;
   }
   fmt::print("{}", HuntText(o, r));
-  if (Status m = reports::AppendStepSummary(SummaryMarkdown(o, r)); !m.ok())
+  if (Status m = reports::AppendStepSummary(HuntMarkdown(o, r)); !m.ok())
     fmt::print(stderr, "powercut check: {}\n", m.message());
   fmt::print("powercut check: report in {}/check-report.json\n", dir);
   const std::string status = HuntStatus(r);
