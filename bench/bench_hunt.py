@@ -5,6 +5,9 @@ after the other in the same run.
 Runs the real binary in fresh temp directories:
   1. `powercut check --duration B --seed S --search guided`
   2. `powercut check --duration B --seed S --search uniform`
+With --plant KIND@N (and --force NAME=VALUE, --tests M) both hunts search for a loss planted in
+the writer while N WAL files are live, and the figure that matters is the case each first finds
+it at: whether the feedback makes a rare state come sooner.
 Figures for each: cases run, distinct feature combinations of crash states reached (the
 coverage), distinct findings (one per signature), failing cases in all, cases mutated from the
 corpus, and the coverage after each quarter of the budget. Prints one line per figure, the
@@ -60,6 +63,8 @@ def hunt(powercut, search, args, work):
         "failing_cases": s["cases_failed"],
         "mutated": s["cases_mutated"],
         "coverage_by_quarter": quarters,
+        "first_case_with_lost_ack": min([f["first_seen_case"] for f in report["findings"]
+                                         if "lost-ack" in f["signature"]["classes"]] or [0]),
         "finding_list": [{"classes": f["signature"]["classes"],
                           "features": f["signature"]["features"],
                           "error": f["signature"]["error"],
@@ -75,6 +80,11 @@ def main():
     ap.add_argument("--duration", default="5m", help="budget of each hunt (default 5m)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cycles-per-case", type=int, default=0, help="0: the hunt's default")
+    ap.add_argument("--plant", help="KIND@N: a loss planted in the writer while N WALs are "
+                    "live (--test-lose-when-wals); the figure is the case that first finds it")
+    ap.add_argument("--force", action="append", default=[],
+                    help="NAME=VALUE option every case carries (--test-option), repeatable")
+    ap.add_argument("--tests", type=int, default=0, help="cap the cases of each hunt (0: none)")
     ap.add_argument("--keep", action="store_true", help="keep the hunts' folders")
     ap.add_argument("--json", help="also write the JSON here")
     a = ap.parse_args()
@@ -83,6 +93,12 @@ def main():
     args = ["--duration", a.duration, "--seed", str(a.seed)]
     if a.cycles_per_case > 0:
         args += ["--cycles-per-case", str(a.cycles_per_case)]
+    if a.tests > 0:
+        args += ["--tests", str(a.tests)]
+    if a.plant:
+        args += ["--test-lose-when-wals", a.plant, "--test-max-shrink-runs", "1"]
+    for f in a.force:
+        args += ["--test-option", f]
     root = tempfile.mkdtemp(prefix="powercut-bench-hunt-")
     try:
         results = [hunt(a.powercut, s, args, os.path.join(root, s)) for s in ("guided", "uniform")]
@@ -93,12 +109,15 @@ def main():
     for r in results:
         print(f"{r['search']:8} cases {r['cases']:4}  coverage {r['coverage']:5}  "
               f"by quarter {r['coverage_by_quarter']}  distinct findings {r['findings']:3}  "
-              f"failing cases {r['failing_cases']:3}  mutated {r['mutated']}")
+              f"failing cases {r['failing_cases']:3}  mutated {r['mutated']}"
+              + (f"  planted loss first found at case {r['first_case_with_lost_ack'] or 'never'}"
+                 if a.plant else ""))
         for f in r["finding_list"]:
             print(f"  {f['classes']} x{f['count']} (case {f['first_seen_case']}): "
                   f"{f['features']} {f['error']}\n    {f['replay']}")
     ratio = lambda x, y: round(x / y, 2) if y else None
     summary = {"schema": SCHEMA, "bench": "hunt", "seed": a.seed, "duration": a.duration,
+               "plant": a.plant or "", "force": a.force, "tests": a.tests,
                "guided": g, "uniform": u,
                "coverage_ratio": ratio(g["coverage"], u["coverage"]),
                "findings_ratio": ratio(g["findings"], u["findings"])}

@@ -76,6 +76,14 @@ TEST_CASE("combinations RocksDB refuses or silently changes are filtered before 
   CHECK(Incompatibility(c, {}, ctx).empty());
   c.options = {{"wal_recovery_mode", "kSkipAnyCorruptedRecords"}};  // not point in time
   CHECK(!Incompatibility(c, {}, ctx).empty());
+  c.options = {{"wal_recovery_mode", "kTolerateCorruptedTailRecords"}};
+  CHECK(Incompatibility(c, {}, ctx).empty());  // a torn tail is what it tolerates…
+  c.cut = "reorder";
+  CHECK(!Incompatibility(c, {}, ctx).empty());  // …pages out of order it documents refusing
+  c.fault = "kill";
+  c.cut.clear();
+  c.options = {{"wal_recovery_mode", "kAbsoluteConsistency"}};
+  CHECK(!Incompatibility(c, {}, ctx).empty());  // refuses the torn batch a kill leaves
 }
 
 TEST_CASE("a run RocksDB refuses is discarded; any other exit 2 is a harness error") {

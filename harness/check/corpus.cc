@@ -89,22 +89,30 @@ void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
 
 }  // namespace
 
+// About a case's run time in seconds, from its plan: each cycle writes to the end of its
+// fault window, then is judged (about a tenth of a second, more with exploration).
+uint64_t CostOf(const CheckCase& c) {
+  const uint64_t window_ms = c.fault_max_ms > 0 ? c.fault_max_ms : 40;
+  const uint64_t judge_ms = 100 + 25 * uint64_t{c.explore};
+  return std::max<uint64_t>(1, c.cycles * (window_ms + judge_ms) / 1000);
+}
+
 void Corpus::Observe(const CheckCase& c, const std::vector<std::string>& keys) {
   bool fresh = false;
   for (const std::string& k : keys) fresh |= hits_[k]++ == 0;
-  if (fresh) entries_.push_back({c, keys, 0});
+  if (fresh) entries_.push_back({c, keys, CostOf(c), 0});
 }
 
 const CheckCase& Corpus::Pick(Rng* rng) {
   assert(!entries_.empty());
-  // Weight: 1 / (cases that reached its rarest key), over 1 + the times it was picked; in
-  // integer millionths, so no float rounding differs between machines.
+  // Weight: 1 / (cases that reached its rarest key), over 1 + the times it was picked, over
+  // its cost; in integer millionths, so no float rounding differs between machines.
   std::vector<uint64_t> weights;
   uint64_t total = 0;
   for (const Entry& e : entries_) {
     uint64_t rarity = 0;
     for (const std::string& k : e.keys) rarity = std::max(rarity, 1'000'000 / hits_.at(k));
-    weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked)));
+    weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked) / e.cost));
     total += weights.back();
   }
   uint64_t at = rng->Uniform(total);

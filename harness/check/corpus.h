@@ -17,22 +17,26 @@ namespace powercut::harness {
 
 class Corpus {
  public:
-  // A case's run reached `keys` (its feature keys); it joins the corpus when one of them
-  // was new. Every case is counted, so the corpus knows how rare each key is.
+  // A case's run reached `keys` (its feature keys); it joins the corpus when one of them was
+  // new. Every case is counted, so the corpus knows how rare each key is.
   void Observe(const CheckCase& c, const std::vector<std::string>& keys);
 
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
 
-  // A parent, favouring those whose rarest key fewest cases reached, and those picked least
-  // (the rare-branch targeting of FairFuzz, on AFL's energy): a rare state's neighbourhood
-  // is where the states no case has reached yet are likeliest.
+  // A parent, favouring those whose rarest key fewest cases reached, those picked least, and
+  // cheap ones (the rare-branch targeting of FairFuzz, on AFL's energy, which also favours
+  // fast inputs): a rare state's neighbourhood is where the states no case has reached yet
+  // are likeliest, and a slow parent's children spend the budget slowly. The cost is
+  // estimated from the plan (cycles times fault window), not measured, so the same results
+  // give the same picks.
   const CheckCase& Pick(Rng* rng);
 
  private:
   struct Entry {
     CheckCase c;
     std::vector<std::string> keys;
+    uint64_t cost = 1;  // CostOf(c)
     uint64_t picked = 0;
   };
   std::vector<Entry> entries_;

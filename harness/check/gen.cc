@@ -166,7 +166,9 @@ nlohmann::json NotGeneratedJson(const GenLimits& l) {
       "wal_recovery_mode kSkipAnyCorruptedRecords under power cuts (documented as other than "
       "point-in-time recovery)",
       "wal_recovery_mode kAbsoluteConsistency under any crash (documented to refuse an incomplete "
-      "trailing record)"};
+      "trailing record)",
+      "wal_recovery_mode kTolerateCorruptedTailRecords under reordered power cuts (documented to "
+      "refuse a corruption before the last record)"};
   if (!l.value_sizes)
     n.push_back("value sizes: powercut run has no " + std::string(kValueSizeFlag));
   return n;

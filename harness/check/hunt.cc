@@ -20,14 +20,23 @@ namespace {
 constexpr uint32_t kMutatePercent = 80;  // guided: cases drawn from a corpus parent
 constexpr uint32_t kMutateTries = 8;     // mutations tried before falling back to a fresh case
 constexpr int64_t kShrinkShareOfRemaining = 4;  // a finding's shrink takes at most 1/4 of it
+// No case may take more than an eighth of the budget (or a minute): one slow chain (thousands
+// of flushes, each a crash point to explore) must not spend the night.
+constexpr int64_t kCaseShareOfBudget = 8;
+constexpr int64_t kMinCaseCapMs = 60'000;
 
 int64_t NowMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// As in the property run: every cycle may run, and one recovery may hang to run's timeout.
-int64_t CaseTimeoutMs(const CheckCase& c) { return 120'000 + int64_t{10'000} * c.cycles; }
+// Generous: every cycle writes to the end of its fault window, then its own state and each
+// explored state may take a recovery timeout (judged two at a time).
+int64_t CaseTimeoutMs(const CheckCase& c) {
+  const int64_t window_ms = c.fault_max_ms > 0 ? c.fault_max_ms : 40;
+  const int64_t judging_ms = kCaseRecoveryTimeoutMs * (1 + c.explore / 2);
+  return 120'000 + int64_t{c.cycles} * (window_ms + 5'000 + judging_ms);
+}
 
 bool SharesClass(const RunOutcome& a, const RunOutcome& b) {
   for (const std::string& k : a.classes) {
@@ -89,12 +98,17 @@ class Hunter {
     r.args = c.RunArgs(o_.forced_options, o_.extra_run_args);
     r.dir = fmt::format("{}/case-{}", o_.work_dir, r.run);
     const int64_t left_ms = std::max<int64_t>(1, until_ms - NowMs());
-    r.outcome = RunCase(o_.powercut_path, r.args, r.dir, std::min(CaseTimeoutMs(c), left_ms));
-    // The budget ran out under it: neither a verdict nor a harness problem.
-    const bool cut_by_budget = r.outcome.timed_out && left_ms < CaseTimeoutMs(c);
-    if (r.outcome.kind == RunOutcome::Kind::kHarnessError && cut_by_budget) {
+    const int64_t cap_ms = std::max(kMinCaseCapMs, o_.duration_ms / kCaseShareOfBudget);
+    r.outcome =
+        RunCase(o_.powercut_path, r.args, r.dir, std::min({CaseTimeoutMs(c), cap_ms, left_ms}));
+    // The budget ran out under it, or it ran past its generous timeout (every step of a
+    // run has its own timeout, so this is slowness, a long chain of long recoveries): neither
+    // a verdict on the store nor a broken harness. Counted, and the hunt goes on.
+    if (r.outcome.kind == RunOutcome::Kind::kHarnessError && r.outcome.timed_out) {
       r.outcome.kind = RunOutcome::Kind::kInterrupted;
-      r.outcome.detail = "cut short: the hunt's budget ran out";
+      r.outcome.detail = left_ms < std::min(CaseTimeoutMs(c), cap_ms)
+                             ? "cut short: the hunt's budget ran out"
+                             : "cut short: " + r.outcome.detail;
     }
     if (shrinking) r_->shrink_runs++;
     r_->runs.push_back(r);

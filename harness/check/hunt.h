@@ -46,6 +46,7 @@ struct CoveragePoint {
 
 struct HuntResult {
   uint64_t cases = 0;  // search cases run (shrink runs not counted)
+  // cut_short: ended by the budget, or past a case's (generous) timeout; never judged.
   uint64_t passed = 0, failed = 0, discarded = 0, cut_short = 0;
   uint64_t shrink_runs = 0;
   uint64_t mutated = 0;  // cases drawn as mutations of a corpus parent

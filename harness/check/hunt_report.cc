@@ -107,7 +107,8 @@ std::string HuntText(const CheckOptions& o, const HuntResult& r) {
       Headline(r), r.findings.size(), r.findings.size() == 1 ? "" : "s", r.cases, r.seconds, o.seed,
       o.guided ? "guided" : "uniform");
   out += fmt::format(
-      "cases:     {} passed, {} failed, {} refused by RocksDB, {} cut short by the budget; {} "
+      "cases:     {} passed, {} failed, {} refused by RocksDB, {} cut short (budget or timeout); "
+      "{} "
       "mutated from a corpus of {}; {} shrink runs\n",
       r.passed, r.failed, r.discarded, r.cut_short, r.mutated, r.corpus, r.shrink_runs);
   out += fmt::format("coverage:  {} feature combinations of crash states\n", r.coverage.size());

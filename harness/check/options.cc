@@ -80,6 +80,11 @@ std::string Incompatibility(const CheckCase& c, const std::vector<std::string>& 
   // documents refusing to open on an incomplete trailing record.
   if (c.CutsPower() && (mode == "kAbsoluteConsistency" || mode == "kSkipAnyCorruptedRecords"))
     return "wal_recovery_mode=" + mode + " with power cuts: not point-in-time recovery";
+  // kTolerateCorruptedTailRecords documents refusing to open on a corruption that is not an
+  // incomplete last record; pages written back out of order leave exactly that.
+  if (c.CutsPower() && c.cut == "reorder" && mode == "kTolerateCorruptedTailRecords")
+    return "wal_recovery_mode=kTolerateCorruptedTailRecords with --cut reorder: RocksDB documents "
+           "refusing a corruption before the last record";
   if (mode == "kAbsoluteConsistency")
     return "wal_recovery_mode=kAbsoluteConsistency: RocksDB documents refusing to open after a "
            "crash that leaves an incomplete trailing WAL record";
