@@ -101,6 +101,20 @@ OptionList CheckCase::OptionsAfterChange() const {
   return all;
 }
 
+void CheckCase::BoundBytesPerCycle() {
+  if (value_max_bytes == 0) return;
+  const uint64_t ops = max_ops_per_cycle > 0 ? max_ops_per_cycle : kRunDefaultOpsPerCycle;
+  if (ops * value_max_bytes > kMaxBytesPerCycle)
+    max_ops_per_cycle =
+        static_cast<uint32_t>(std::max<uint64_t>(1, kMaxBytesPerCycle / value_max_bytes));
+}
+
+int64_t CheckCase::TimeoutMs() const {
+  const int64_t window_ms = fault_max_ms > 0 ? fault_max_ms : kRunDefaultFaultMaxMs;
+  const int64_t judging_ms = kCaseRecoveryTimeoutMs * (1 + explore / 2);
+  return 120'000 + int64_t{cycles} * (window_ms + 5'000 + judging_ms);
+}
+
 std::string CommandLine(const std::vector<std::string>& run_args) {
   std::string line = "powercut";
   for (const std::string& a : run_args) {

@@ -15,7 +15,11 @@ namespace powercut::harness {
 
 using OptionList = std::vector<std::pair<std::string, std::string>>;
 
-inline constexpr int64_t kCaseRecoveryTimeoutMs = 10'000;  // run --recovery-timeout-ms
+inline constexpr int64_t kCaseRecoveryTimeoutMs = 10'000;   // run --recovery-timeout-ms
+inline constexpr uint32_t kMaxFaultWindowMs = 5'000;        // longest fault window drawn or grown
+inline constexpr uint64_t kMaxBytesPerCycle = 64ull << 20;  // keeps a case's disk use bounded
+inline constexpr uint32_t kRunDefaultOpsPerCycle = 20'000;  // run's --max-ops-per-cycle
+inline constexpr uint32_t kRunDefaultFaultMaxMs = 40;       // run's --fault-after-max-ms
 
 struct CheckCase {
   uint64_t seed = 1;  // the run seed: ops, fault times and crash points derive from it
@@ -39,6 +43,14 @@ struct CheckCase {
 
   // The options in force from change_at on.
   OptionList OptionsAfterChange() const;
+
+  // Lowers max_ops_per_cycle so that a cycle writes at most kMaxBytesPerCycle of values.
+  void BoundBytesPerCycle();
+
+  // How long its `powercut run` may take, generously: every cycle writes to the end of its
+  // fault window, then its own state and each explored state may take a recovery timeout
+  // (judged two at a time).
+  int64_t TimeoutMs() const;
 
   // True for the faults under which run applies a power cut (mix includes power-cut).
   bool CutsPower() const { return fault == "power-cut" || fault == "mix"; }

@@ -16,20 +16,17 @@ constexpr uint32_t kMaxGrownKeys = 1'000'000;
 // and twice the bytes a cycle writes (longer fault window, more ops, larger values) while a
 // cycle stays within 64 MiB.
 void Grow(CheckCase* c) {
-  constexpr uint64_t kMaxBytesPerCycle = 64ull << 20;
-  constexpr uint32_t kMaxWindowMs = 5'000;
   c->cycles = std::min(kMaxGrownCycles, c->cycles * 2);
   c->keys = std::min(kMaxGrownKeys, c->keys * 2);
-  if (c->fault_max_ms == 0) c->fault_min_ms = 1, c->fault_max_ms = 40;  // run's window
-  c->fault_min_ms = std::min(kMaxWindowMs, c->fault_min_ms * 2);
-  c->fault_max_ms = std::min(kMaxWindowMs, c->fault_max_ms * 2);
+  if (c->fault_max_ms == 0) c->fault_min_ms = 1, c->fault_max_ms = kRunDefaultFaultMaxMs;
+  c->fault_min_ms = std::min(kMaxFaultWindowMs, c->fault_min_ms * 2);
+  c->fault_max_ms = std::min(kMaxFaultWindowMs, c->fault_max_ms * 2);
   if (c->max_ops_per_cycle > 0) c->max_ops_per_cycle *= 2;
-  const uint64_t ops = c->max_ops_per_cycle > 0 ? c->max_ops_per_cycle : 20'000;
+  const uint64_t ops = c->max_ops_per_cycle > 0 ? c->max_ops_per_cycle : kRunDefaultOpsPerCycle;
   if (c->value_max_bytes > 0 && ops * c->value_max_bytes * 2 <= kMaxBytesPerCycle) {
     c->value_max_bytes = std::min<uint32_t>(kMaxValueBytes, c->value_max_bytes * 2);
   }
-  if (c->value_max_bytes > 0 && ops * c->value_max_bytes > kMaxBytesPerCycle)
-    c->max_ops_per_cycle = static_cast<uint32_t>(kMaxBytesPerCycle / c->value_max_bytes);
+  c->BoundBytesPerCycle();
 }
 
 // Takes aspect `which` of `from` into `to`.
@@ -92,7 +89,7 @@ void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
 // About a case's run time in seconds, from its plan: each cycle writes to the end of its
 // fault window, then is judged (about a tenth of a second, more with exploration).
 uint64_t CostOf(const CheckCase& c) {
-  const uint64_t window_ms = c.fault_max_ms > 0 ? c.fault_max_ms : 40;
+  const uint64_t window_ms = c.fault_max_ms > 0 ? c.fault_max_ms : kRunDefaultFaultMaxMs;
   const uint64_t judge_ms = 100 + 25 * uint64_t{c.explore};
   return std::max<uint64_t>(1, c.cycles * (window_ms + judge_ms) / 1000);
 }

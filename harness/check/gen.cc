@@ -47,10 +47,6 @@ uint32_t LogUniformMs(uint32_t u, uint32_t max_ms) {
       std::lround(std::pow(static_cast<double>(max_ms), static_cast<double>(u) / kScale)));
 }
 
-constexpr uint32_t kMaxFaultWindowMs = 5'000;
-constexpr uint64_t kMaxBytesPerCycle = 64ull << 20;  // keeps a case's disk use bounded
-constexpr uint32_t kRunDefaultOpsPerCycle = 20'000;  // run's --max-ops-per-cycle
-
 void DrawSizes(const GenLimits& l, CheckCase* c) {
   // The order is the order rapidcheck shrinks in: what makes a case long comes first.
   // Knots must not decrease (Piecewise interpolates upward): all are capped at the maximum.
@@ -72,10 +68,7 @@ void DrawSizes(const GenLimits& l, CheckCase* c) {
     c->value_max_bytes = std::min(vmax, kMaxValueBytes);
     if (ratio >= 600) c->value_compression_ratio = (1 + (ratio - 600) * 9 / (kScale - 600)) / 10.0;
     // Big values with many ops would fill the disk: bound the bytes a cycle may write.
-    const uint64_t per_cycle =
-        c->max_ops_per_cycle > 0 ? c->max_ops_per_cycle : kRunDefaultOpsPerCycle;
-    if (per_cycle * c->value_max_bytes > kMaxBytesPerCycle)
-      c->max_ops_per_cycle = std::max<uint32_t>(1, kMaxBytesPerCycle / c->value_max_bytes);
+    c->BoundBytesPerCycle();
   }
   // Fault windows: 40% keep run's 1..40 ms; the rest from 1 ms to 5 s, log-uniform.
   const uint32_t window = Draw(), low = Draw();

@@ -30,14 +30,6 @@ int64_t NowMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Generous: every cycle writes to the end of its fault window, then its own state and each
-// explored state may take a recovery timeout (judged two at a time).
-int64_t CaseTimeoutMs(const CheckCase& c) {
-  const int64_t window_ms = c.fault_max_ms > 0 ? c.fault_max_ms : 40;
-  const int64_t judging_ms = kCaseRecoveryTimeoutMs * (1 + c.explore / 2);
-  return 120'000 + int64_t{c.cycles} * (window_ms + 5'000 + judging_ms);
-}
-
 bool SharesClass(const RunOutcome& a, const RunOutcome& b) {
   for (const std::string& k : a.classes) {
     if (std::find(b.classes.begin(), b.classes.end(), k) != b.classes.end()) return true;
@@ -100,13 +92,13 @@ class Hunter {
     const int64_t left_ms = std::max<int64_t>(1, until_ms - NowMs());
     const int64_t cap_ms = std::max(kMinCaseCapMs, o_.duration_ms / kCaseShareOfBudget);
     r.outcome =
-        RunCase(o_.powercut_path, r.args, r.dir, std::min({CaseTimeoutMs(c), cap_ms, left_ms}));
+        RunCase(o_.powercut_path, r.args, r.dir, std::min({c.TimeoutMs(), cap_ms, left_ms}));
     // The budget ran out under it, or it ran past its generous timeout (every step of a
     // run has its own timeout, so this is slowness, a long chain of long recoveries): neither
     // a verdict on the store nor a broken harness. Counted, and the hunt goes on.
     if (r.outcome.kind == RunOutcome::Kind::kHarnessError && r.outcome.timed_out) {
       r.outcome.kind = RunOutcome::Kind::kInterrupted;
-      r.outcome.detail = left_ms < std::min(CaseTimeoutMs(c), cap_ms)
+      r.outcome.detail = left_ms < std::min(c.TimeoutMs(), cap_ms)
                              ? "cut short: the hunt's budget ran out"
                              : "cut short: " + r.outcome.detail;
     }

@@ -13,9 +13,6 @@ int64_t NowMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Enough for every cycle to run and one recovery to hang until run's own timeout (20 s).
-int64_t CaseTimeoutMs(const CheckCase& c) { return 120'000 + int64_t{10'000} * c.cycles; }
-
 }  // namespace
 
 nlohmann::json RunRecord::ToJson() const {
@@ -62,7 +59,7 @@ CheckSession::Verdict CheckSession::Evaluate(const CheckCase& c) {
   r.c = c;
   r.args = args;
   r.dir = fmt::format("{}/case-{}", o_.work_dir, r.run);
-  r.outcome = RunCase(o_.powercut_path, args, r.dir, CaseTimeoutMs(c));
+  r.outcome = RunCase(o_.powercut_path, args, r.dir, c.TimeoutMs());
   shrink_runs_ += shrinking ? 1 : 0;
   std::string what = KindName(r.outcome.kind);
   for (const std::string& k : r.outcome.classes) what += " " + k;

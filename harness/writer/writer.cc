@@ -10,8 +10,10 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
+
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/statistics.h>
@@ -415,17 +417,13 @@ class Writer {
   // TESTS ONLY (--test-lose-when-wals KIND@N): true when `op` is to be acked unexecuted, a
   // loss planted in the rare state of N live WAL files.
   bool PlantedLoss(const Op& op) {
-    if (args_.lose_when_wals.empty()) return false;
-    OpKind kind;
-    uint32_t wals = 0;
-    if (!ParseLoseWhenWals(args_.lose_when_wals, &kind, &wals).ok() || op.kind != kind)
-      return false;
+    if (!plant_ || op.kind != plant_->first) return false;
     rocksdb::VectorLogPtr files;
     if (!db_->GetSortedWalFiles(files).ok()) return false;
     const auto live = std::count_if(files.begin(), files.end(), [](const auto& f) {
       return f->Type() == rocksdb::kAliveLogFile;
     });
-    return live >= static_cast<long>(wals);
+    return live >= static_cast<long>(plant_->second);
   }
 
   void RecordOp(faults::RecordKind kind, uint64_t op) {
@@ -479,6 +477,15 @@ class Writer {
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<workloads::OpGenerator> ops_;
   uint64_t recovered_ = 0;
+  // --test-lose-when-wals, parsed once (run validated it): the kind and the live WAL count.
+  const std::optional<std::pair<OpKind, uint32_t>> plant_ = [this]() {
+    std::optional<std::pair<OpKind, uint32_t>> p;
+    OpKind kind;
+    uint32_t wals = 0;
+    if (!args_.lose_when_wals.empty() && ParseLoseWhenWals(args_.lose_when_wals, &kind, &wals).ok())
+      p.emplace(kind, wals);
+    return p;
+  }();
 };
 
 }  // namespace
