@@ -41,6 +41,20 @@ void ReplayReproduces(const std::string& plan) {
   INFO(replay.out << replay.err);
   CHECK(replay.exit_code == 0);
   CHECK(replay.out.find("replay agrees with the report: FAIL") != std::string::npos);
+  // The judge's window is the cycle's: a timed kill that landed with an op in flight is
+  // replayed with that op issued, or the classes of what was lost could differ.
+  const nlohmann::json r =
+      ReadJson(t.path / "elsewhere/failures" / std::to_string(cycle) / "replay.json");
+  const std::string detail = r.at("verdict").at("detail").get<std::string>();
+  const size_t window = detail.find("no prefix in [");
+  if (window != std::string::npos) {
+    const std::string bracket = detail.substr(window, detail.find(']', window) + 1 - window);
+    CHECK(replay.out.find(bracket) != std::string::npos);
+  }
+  if (r.at("crash_at") == "" && r.at("hi") > r.at("acked")) {
+    const std::string in_flight = "op " + std::to_string(r.at("hi").get<uint64_t>()) + " in flight";
+    CHECK(replay.out.find(in_flight) != std::string::npos);
+  }
 }
 
 }  // namespace

@@ -110,14 +110,20 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     w.ledger_dir = chain + "/ledger";
     // The same crash point; a timed kill lands where the acks stopped.
     w.crash_at = r.at("crash_at").get<std::string>();
-    if (w.crash_at.empty()) w.crash_after_op = r.at("acked").get<uint64_t>();
+    if (w.crash_at.empty()) {
+      w.crash_after_op = r.at("acked").get<uint64_t>();
+      w.crash_in_flight = r.at("hi").get<uint64_t>() > w.crash_after_op;
+    }
   } catch (const std::exception& e) {
     return Bad(fmt::format("the evidence in {} is damaged: {}", evidence.string(), e.what()));
   }
   if (!s.ok()) return Bad(s.message());
 
   fmt::print("replaying cycle {} ({}), crash {}\n", cycle, FaultName(fault),
-             w.crash_at.empty() ? fmt::format("after op {} is acked", w.crash_after_op)
+             w.crash_at.empty() ? fmt::format("after op {} is acked{}", w.crash_after_op,
+                                              w.crash_in_flight ? fmt::format(", op {} in flight",
+                                                                              w.crash_after_op + 1)
+                                                                : "")
                                 : "at " + w.crash_at);
   std::unique_ptr<ChildProcess> child;
   s = ChildProcess::Spawn(writer_path, WriterArgv(w), chain + "/writer.stderr", &child);

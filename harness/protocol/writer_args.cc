@@ -27,6 +27,7 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
   if (a.crash_after_op != kNoCrashAfterOp) {
     argv.insert(argv.end(), {"--crash-after-op", std::to_string(a.crash_after_op)});
   }
+  if (a.crash_in_flight) argv.push_back("--crash-in-flight");
   if (!a.store_json.empty()) argv.insert(argv.end(), {"--store", a.store_json});
   if (a.lie_ack) argv.push_back("--test-lie-ack");
   if (!a.lose_when_wals.empty())
@@ -50,6 +51,8 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
       ->delimiter(',');
   app.add_option("--store", args->store_json, "this cycle's options (StoreConfig JSON)");
   app.add_option("--crash-after-op", args->crash_after_op, "SIGKILL self once this op is acked");
+  app.add_flag("--crash-in-flight", args->crash_in_flight,
+               "with --crash-after-op: issue the next op, then SIGKILL self before executing it");
   app.add_flag("--test-lie-ack", args->lie_ack, "TESTS ONLY: ack before writing, WAL off");
   app.add_option("--test-lose-when-wals", args->lose_when_wals,
                  "TESTS ONLY: KIND@N: ack ops of KIND unexecuted while N WALs are live");

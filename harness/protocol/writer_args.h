@@ -44,6 +44,10 @@ struct WriterArgs {
   // Replays of timed kills: SIGKILL self once op `crash_after_op` is acked, before the next
   // op is issued — the op stream is deterministic, the moment a timer fired is not.
   uint64_t crash_after_op = kNoCrashAfterOp;
+  // With crash_after_op: the kill landed while the next op was in flight, so issue op
+  // crash_after_op + 1 and SIGKILL self before executing it. The judge's window [acked,
+  // issued] is then the cycle's, and so is the classification of what the store lost.
+  bool crash_in_flight = false;
   std::string store_json;  // StoreConfig as JSON: this cycle's options, over the chain's header
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
 };

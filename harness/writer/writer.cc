@@ -392,7 +392,7 @@ class Writer {
     const uint64_t last = recovered_ + header_.max_ops_per_cycle;
     std::string pending;  // the previous op's ack, sent with the next op's issue in one write
     for (uint64_t i = first; i <= last && !g_stop.load(); ++i) {
-      if (i > args_.crash_after_op) {
+      if (i > args_.crash_after_op && !args_.crash_in_flight) {
         Say(pending);
         ::kill(::getpid(), SIGKILL);
       }
@@ -403,6 +403,7 @@ class Writer {
       if (args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending += AckedLine(i);
       Say(pending + IssuedLine(i));
       pending.clear();
+      if (i > args_.crash_after_op) ::kill(::getpid(), SIGKILL);  // crash_in_flight
       rocksdb::Status ws = PlantedLoss(op)
                                ? rocksdb::Status::OK()
                                : Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio,
