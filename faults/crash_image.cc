@@ -375,8 +375,10 @@ Status Trace::PlaceFiles(const CrashState& state, const Replay& at, const std::s
     const bool sst = link_ssts && source != nullptr && source->cls == FileClass::kSst;
     auto fate_it = state.fates.find(id);
     const FileFate fate = fate_it == state.fates.end() ? FileFate() : fate_it->second;
+    // A process crash keeps every byte the page cache holds, doomed ones too (fsyncgate).
     const UnsyncedSpan span = process ? UnsyncedSpan() : UnsyncedSpanOf(inode, inode.size);
-    const bool unchanged_by_cut = span.empty() || fate.kind == FileFate::Kind::kKeep;
+    const bool unchanged_by_cut =
+        span.empty() || (fate.kind == FileFate::Kind::kKeep && span.doomed_bytes == 0);
     Status s = Materialize(id, state.event, inode.size, sst && unchanged_by_cut, path, stats);
     if (s.ok() && !unchanged_by_cut) s = CutFile(path, id, inode, fate, &cut);
     if (!s.ok()) return s;
@@ -438,14 +440,22 @@ std::string Trace::ContentKey(const CrashState& state, const Replay& at) const {
     if (fate.kind == FileFate::Kind::kKeepTo && fate.keep_to >= span.last) {
       fate.kind = FileFate::Kind::kKeep;
     }
-    // As the writer had it at the event: nothing unsynced, or all of it kept.
-    if (span.empty() || fate.kind == FileFate::Kind::kKeep) {
+    if (span.first >= span.last) fate = FileFate();  // only doomed bytes: no fate decides any
+    // As the writer had it at the event: nothing unsynced, or all of it kept, nothing doomed.
+    if (span.empty() || (fate.kind == FileFate::Kind::kKeep && span.doomed_bytes == 0)) {
       key += ";";
       continue;
     }
     key += ".d" + std::to_string(inode.durable) + (inode.trunc_pending ? "t" : "");
     for (const auto& [offset, bytes] : inode.saves) {
       key += ".s" + std::to_string(offset) + "+" + std::to_string(bytes.size());
+    }
+    // fsyncgate: the zeros a failed sync left, which any fate keeps.
+    for (const auto& [start, end] : inode.doomed) {
+      if (start < inode.size) {
+        key +=
+            ".z" + std::to_string(start) + "+" + std::to_string(std::min(end, inode.size) - start);
+      }
     }
     key += "." + FateName(fate) + ";";
   }

@@ -42,9 +42,8 @@ std::string Range(const Trace& trace, uint32_t id, uint64_t start, uint64_t end)
 }
 
 // What happened to one file's unsynced span [first, last) under its fate.
-std::string FileStory(const Trace& trace, const std::string& name, uint32_t id,
+std::string FateStory(const Trace& trace, const std::string& leaf, uint32_t id,
                       const UnsyncedSpan& span, const FileFate& fate) {
-  const std::string leaf = name.substr(name.rfind('/') + 1);
   switch (fate.kind) {
     case FileFate::Kind::kLose:
       return fmt::format("{} lost its unsynced bytes {}", leaf,
@@ -62,6 +61,21 @@ std::string FileStory(const Trace& trace, const std::string& name, uint32_t id,
                          leaf, Range(trace, id, span.first, span.last));
   }
   return leaf;
+}
+
+// The same, and the bytes a failed sync doomed (fsyncgate): zeros whatever the fate.
+std::string FileStory(const Trace& trace, const std::string& name, uint32_t id,
+                      const UnsyncedSpan& span, const FileFate& fate) {
+  const std::string leaf = name.substr(name.rfind('/') + 1);
+  if (span.first >= span.last) {
+    return fmt::format("{} read zeros over {} bytes a failed sync doomed (fsyncgate)", leaf,
+                       Grouped(span.doomed_bytes));
+  }
+  const std::string doomed = span.doomed_bytes == 0
+                                 ? ""
+                                 : fmt::format(" (and zeros over {} bytes a failed sync doomed)",
+                                               Grouped(span.doomed_bytes));
+  return FateStory(trace, leaf, id, span, fate) + doomed;
 }
 
 }  // namespace

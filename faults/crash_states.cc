@@ -10,10 +10,12 @@
 namespace powercut::faults {
 namespace {
 
-// The calls after which the disk's durable state, or the namespace, may differ.
+// The calls after which the disk's durable state, or the namespace, may differ. An injected
+// I/O error counts: a failed sync dooms bytes (fsyncgate), and every injected error is a
+// state the store must recover from.
 bool IsPersistencePoint(RecordKind kind) {
   return IsNamespaceIntent(kind) || kind == RecordKind::kSync || kind == RecordKind::kDirSync ||
-         kind == RecordKind::kTruncate;
+         kind == RecordKind::kTruncate || kind == RecordKind::kIoError;
 }
 
 template <typename T>

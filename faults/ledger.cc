@@ -14,11 +14,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "faults/io_error.h"
+
 namespace powercut::faults {
 namespace {
 
 constexpr char kFileMagic[8] = {'P', 'C', 'L', 'E', 'D', 'G', 'R', '1'};
-constexpr uint32_t kVersion = 4;
+constexpr uint32_t kVersion = 5;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kHeadBytes = 48;
 constexpr uint64_t kRecordMagic = 0x4C52;
@@ -232,6 +234,8 @@ const char* RecordKindName(RecordKind kind) {
       return "issued";
     case RecordKind::kAcked:
       return "acked";
+    case RecordKind::kIoError:
+      return "io-error";
   }
   return "?";
 }
@@ -296,6 +300,24 @@ EventKind ClassifyEvent(RecordKind kind, FileClass file, std::string_view target
   }
 }
 
+namespace {
+
+// "#17 io-error wal-sync file 3 (000012.log) length 4096": the site by name, the file by id
+// and name (a directory by name), a failed sync's length.
+std::string DescribeIoError(const LedgerRecord& r) {
+  const bool known = r.a < static_cast<uint64_t>(kIoSiteCount);
+  const IoSite site = static_cast<IoSite>(r.a);
+  std::string s = "#" + std::to_string(r.ordinal) + " io-error " +
+                  (known ? IoSiteName(site) : "site " + std::to_string(r.a));
+  const std::string name = r.name.empty() ? "." : r.name;
+  s +=
+      r.file_id != 0 ? " file " + std::to_string(r.file_id) + " (" + name + ")" : " '" + name + "'";
+  if (known && IsFileSyncSite(site)) s += " length " + std::to_string(r.b);
+  return s;
+}
+
+}  // namespace
+
 std::string DescribeRecord(const LedgerRecord& r) {
   std::string s = "#" + std::to_string(r.ordinal) + " " + RecordKindName(r.kind);
   if (r.file_id != 0) s += " file " + std::to_string(r.file_id);
@@ -337,6 +359,8 @@ std::string DescribeRecord(const LedgerRecord& r) {
     case RecordKind::kIssued:
     case RecordKind::kAcked:
       return s + " op " + std::to_string(r.a);
+    case RecordKind::kIoError:
+      return DescribeIoError(r);
   }
   return s;
 }
@@ -440,6 +464,13 @@ Status SummarizeLedger(const std::string& ledger_dir, LedgerSummary* summary) {
   }
   summary->events = records.size();
   summary->by_kind[static_cast<int>(EventKind::kNone)] = 0;
+  // Counted as crash points count: an error the judging open met is no error of the writing.
+  bool writing = false;
+  for (const LedgerRecord& r : records) {
+    writing |= r.kind == RecordKind::kWritingStarts;
+    if (!writing || r.kind != RecordKind::kIoError) continue;
+    if (summary->io_errors++ == 0) summary->first_io_error = r;
+  }
   if (!records.empty()) {
     summary->has_last = true;
     summary->last = records.back();

@@ -6,9 +6,9 @@
 //
 //   header, 64 bytes
 //     0  char[8] magic "PCLEDGR1"
-//     8  u32     version (4: kIssued and kAcked op boundaries; 3: kBaseline carries a
-//                durable length and entry flag; 2: intents and kFailed, below; 1 recorded
-//                every call after it)
+//     8  u32     version (5: kIoError, injected I/O errors; 4: kIssued and kAcked op
+//                boundaries; 3: kBaseline carries a durable length and entry flag; 2:
+//                intents and kFailed, below; 1 recorded every call after it)
 //     12 u32     header size (64)
 //     16 u64     end offset: header plus committed records. Stored after each commit, so it
 //                lags by at most the one record the writer died after committing.
@@ -121,8 +121,13 @@ enum class RecordKind : uint8_t {
   // acked by then (faults/crash_image.h).
   kIssued = 19,
   kAcked = 20,
+  // An injected I/O error (faults/io_error.h): the call was not made. a = its IoSite, b = for
+  // a file sync, the file's length when the failed sync began (fsyncgate: the bytes from the
+  // durable length up to b are never durable through a later sync); 0 otherwise. file id: the
+  // file's inode (0 for a directory fsync); name: the file or directory.
+  kIoError = 21,
 };
-inline constexpr uint8_t kMaxRecordKind = 20;
+inline constexpr uint8_t kMaxRecordKind = 21;
 // kBaseline flag: no directory fsync has covered the file's name yet (it was created in an
 // earlier cycle that ended in a kill), so a power cut before one loses the name.
 inline constexpr uint32_t kBaselineEntryNotDurable = 1;
@@ -178,6 +183,9 @@ struct LedgerSummary {
   std::array<uint64_t, kEventKindCount> by_kind{};  // indexed by EventKind
   bool has_last = false;
   LedgerRecord last;  // the last record (its saved bytes dropped)
+  // Injected I/O errors of the writing (kIoError records after the marker), and the first.
+  uint64_t io_errors = 0;
+  LedgerRecord first_io_error;
   uint64_t count(EventKind kind) const { return by_kind[static_cast<int>(kind)]; }
 };
 Status SummarizeLedger(const std::string& ledger_dir, LedgerSummary* summary);

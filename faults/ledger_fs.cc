@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -36,6 +37,7 @@ using rocksdb::IOStatus;
 using rocksdb::Slice;
 
 std::atomic<uint64_t> g_event_count{0};
+std::atomic<uint64_t> g_io_error_count{0};  // injected errors, see InjectedIoErrorCount
 
 // Saved durable bytes go into records of at most this size: one big overwrite must not need
 // one huge buffer, and a record's length field is 32 bits.
@@ -114,18 +116,56 @@ struct DirName {
   bool gone = false;  // removed or replaced: its fsync covers nothing that can survive
 };
 
+// A call the I/O error plan may fail instead of making it (faults/io_error.h): its site and
+// what the kIoError record names. No site: a call the plan never fails.
+struct IoCall {
+  std::optional<IoSite> site;
+  uint32_t file_id = 0;          // the inode; 0 for a directory
+  const Inode* inode = nullptr;  // a data call: its name is read (under ns_mu) only if it fails
+  std::string rel;               // a namespace call, made under ns_mu: the name it acts on
+  uint64_t sync_bytes = 0;       // a file sync: the file's length when it began
+};
+
+// The site of an append or a sync (`kind`) of a file of class `cls`; none for other files.
+std::optional<IoSite> DataSite(RecordKind kind, FileClass cls) {
+  const bool sync = kind == RecordKind::kSync;
+  switch (cls) {
+    case FileClass::kWal:
+      return sync ? IoSite::kWalSync : IoSite::kWalAppend;
+    case FileClass::kSst:
+      return sync ? IoSite::kSstSync : IoSite::kSstWrite;
+    case FileClass::kManifest:
+      return sync ? IoSite::kManifestSync : IoSite::kManifestWrite;
+    case FileClass::kOther:
+      break;
+  }
+  return std::nullopt;
+}
+
+// A namespace call of `site` (none: never failed) on `rel`, inode `file_id` (0: a directory,
+// or a file a failed create never made).
+IoCall NameCall(std::optional<IoSite> site, uint32_t file_id, std::string rel) {
+  IoCall io;
+  io.site = site;
+  io.file_id = file_id;
+  io.rel = std::move(rel);
+  return io;
+}
+
 // What the file system, its files and its directories share; outlives whichever goes last.
 class State {
  public:
   // `roots`: absolute, normalized, disjoint; `base` holds them all (and is the only one when
   // there are no extra roots).
   State(std::string base, std::vector<std::string> roots, std::string ledger_dir,
-        CrashPoint crash_at, CallKill kill_at_call, std::unique_ptr<LedgerWriter> ledger)
+        CrashPoint crash_at, CallKill kill_at_call, IoErrorPlan io_error,
+        std::unique_ptr<LedgerWriter> ledger)
       : base_(std::move(base)),
         roots_(std::move(roots)),
         ledger_dir_(std::move(ledger_dir)),
         crash_at_(crash_at),
         kill_at_call_(kill_at_call),
+        io_error_(io_error),
         ledger_(std::move(ledger)) {}
 
   // Strictly inside a root, and not an info log: a name the ledger tracks (relative to base).
@@ -208,17 +248,34 @@ class State {
     if (IsCrashPoint(event, intent.writing_event)) Die();
   }
 
-  // Makes one mutating system call, whose record is of `kind`. The test hook (CallKill) may
-  // SIGKILL the process on either side of it.
+  // Makes one mutating system call, whose record is of `kind`, unless the I/O error plan
+  // fails it (`io`: its site): then the call is not made, a kIoError record says so and the
+  // injected status is returned, which the caller treats as any failed call's. The test hook
+  // (CallKill) may SIGKILL the process on either side of it.
   template <typename Call>
-  IOStatus Syscall(RecordKind kind, Call call) {
+  IOStatus Syscall(RecordKind kind, const IoCall& io, Call call) {
     const bool chosen =
         kill_at_call_.nth != 0 && kind == kill_at_call_.kind &&
         calls_seen_.fetch_add(1, std::memory_order_relaxed) + 1 == kill_at_call_.nth;
     if (chosen && !kill_at_call_.after_call) Die();
-    IOStatus s = call();
+    IOStatus s;
+    if (!Injected(io, &s)) s = call();
     if (chosen && kill_at_call_.after_call) Die();
     return s;
+  }
+  template <typename Call>
+  IOStatus Syscall(RecordKind kind, Call call) {
+    return Syscall(kind, IoCall(), call);
+  }
+
+  // A data call (append, sync, close) on `inode`, of `site` (none: never failed).
+  static IoCall FileCall(std::optional<IoSite> site, const Inode& inode, uint64_t sync_bytes = 0) {
+    IoCall io;
+    io.site = site;
+    io.file_id = inode.id;
+    io.inode = &inode;
+    io.sync_bytes = sync_bytes;
+    return io;
   }
 
   [[noreturn]] static void Die() {
@@ -329,8 +386,10 @@ class State {
 
   // Where a directory fsync beginning now starts covering. Taken under ns_mu: a namespace
   // intent recorded before it has had its call return, so the fsync really covers it.
-  uint64_t DirSyncBound() {
+  // `rel`: the directory's name now, for the I/O error plan (renames change it under ns_mu).
+  uint64_t DirSyncBound(const DirName& dir, std::string* rel) {
     std::lock_guard<std::mutex> lock(ns_mu);
+    *rel = dir.rel;
     return records();
   }
 
@@ -381,7 +440,8 @@ class State {
     IOStatus s = SaveOverwritten(inode, offset, length);
     if (!s.ok()) return s;
     const Intent intent = Intend({RecordKind::kAppend, inode.id, 0, offset, length}, "");
-    s = Syscall(RecordKind::kAppend, write);
+    s = Syscall(RecordKind::kAppend, FileCall(DataSite(RecordKind::kAppend, inode.cls), inode),
+                write);
     if (s.ok()) RaiseMax(&inode.size, offset + length);
     Settle(ClassifyEvent(RecordKind::kAppend, inode.cls, {}), intent, inode.id, s);
     return s;
@@ -422,13 +482,14 @@ class State {
   template <typename Call>
   IOStatus Synced(Inode& inode, Call sync) {
     const uint64_t length = inode.size.load(std::memory_order_acquire);
-    IOStatus s = Syscall(RecordKind::kSync, sync);
+    IOStatus s = Syscall(RecordKind::kSync,
+                         FileCall(DataSite(RecordKind::kSync, inode.cls), inode, length), sync);
     if (s.ok()) RecordSync(inode, length);
     return s;
   }
   template <typename Call>
   IOStatus Closed(Inode& inode, Call close) {
-    IOStatus s = Syscall(RecordKind::kClose, close);
+    IOStatus s = Syscall(RecordKind::kClose, FileCall(IoSite::kClose, inode), close);
     if (s.ok()) RecordClose(inode);
     return s;
   }
@@ -483,6 +544,39 @@ class State {
     }
   }
 
+  // Whether the plan fails this call (then *s is its status, and the kIoError record is
+  // written). Calls are counted as crash points count events: of the writing only, so the
+  // judging open never meets an injected error.
+  bool Injected(const IoCall& io, IOStatus* s) {
+    if (!io_error_.armed() || io.site != io_error_.site) return false;
+    if (ledger_->writing_start() == LedgerWriter::kNotWriting) return false;
+    const uint64_t nth = io_site_calls_.fetch_add(1, std::memory_order_relaxed) + 1;
+    const std::string key = StickyKey(io);
+    {
+      std::lock_guard<std::mutex> lock(io_mu_);
+      if (nth == io_error_.nth && io_error_.mode == IoErrorMode::kSticky) stuck_on_ = key;
+      if (nth != io_error_.nth && stuck_on_ != key) return false;
+    }
+    std::string rel = io.rel;
+    if (io.inode != nullptr) {
+      std::lock_guard<std::mutex> lock(ns_mu);
+      rel = Inside(io.inode->path, base_) ? RelOf(io.inode->path) : io.inode->path;
+    }
+    const uint64_t sync_bytes = IsFileSyncSite(*io.site) ? io.sync_bytes : 0;
+    Record(EventKind::kNone,
+           {RecordKind::kIoError, io.file_id, 0, static_cast<uint64_t>(*io.site), sync_bytes}, rel);
+    *s = InjectedIoStatus(io_error_.status, *io.site, AbsOf(rel));
+    g_io_error_count.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // What a sticky error sticks to: the inode; for a directory fsync or a create, the name
+  // (a failed create leaves no inode, and each try reserves a new id).
+  static std::string StickyKey(const IoCall& io) {
+    if (io.file_id == 0 || io.site == IoSite::kFileCreate) return "name:" + io.rel;
+    return "inode:" + std::to_string(io.file_id);
+  }
+
   // Whether the record at `ordinal`, of crash-point kind `event`, is the crash point. The
   // writing start is published under the ledger's append lock, so a record that follows the
   // marker always sees it: the count here and SummarizeLedger's agree.
@@ -500,9 +594,13 @@ class State {
   const std::string ledger_dir_;
   const CrashPoint crash_at_;
   const CallKill kill_at_call_;
+  const IoErrorPlan io_error_;
   std::unique_ptr<LedgerWriter> ledger_;
   std::atomic<uint64_t> crash_seen_{0};
-  std::atomic<uint64_t> calls_seen_{0};  // calls of kill_at_call_.kind so far
+  std::atomic<uint64_t> calls_seen_{0};     // calls of kill_at_call_.kind so far
+  std::atomic<uint64_t> io_site_calls_{0};  // calls of io_error_.site in the writing so far
+  std::mutex io_mu_;                        // guards stuck_on_
+  std::optional<std::string> stuck_on_;     // sticky mode, once fired: StickyKey of the file
   // Under ns_mu:
   std::unordered_map<std::string, std::shared_ptr<Inode>> names_;
   std::vector<std::weak_ptr<DirName>> dir_handles_;
@@ -609,18 +707,21 @@ class LedgerDirectory : public rocksdb::FSDirectoryWrapper {
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
     // Only namespace changes recorded before the fsync began are covered: a change recorded
     // after this point may have reached the directory after the fsync looked.
-    const uint64_t bound = state_->DirSyncBound();
-    IOStatus s = state_->Syscall(RecordKind::kDirSync,
-                                 [&] { return FSDirectoryWrapper::Fsync(options, dbg); });
+    std::string rel;
+    const uint64_t bound = state_->DirSyncBound(*name_, &rel);
+    IOStatus s =
+        state_->Syscall(RecordKind::kDirSync, NameCall(IoSite::kDirFsync, 0, std::move(rel)),
+                        [&] { return FSDirectoryWrapper::Fsync(options, dbg); });
     if (s.ok()) Recorded(bound);
     return s;
   }
   IOStatus FsyncWithDirOptions(const IOOptions& options, IODebugContext* dbg,
                                const DirFsyncOptions& dir_fsync_options) override {
-    const uint64_t bound = state_->DirSyncBound();
-    IOStatus s = state_->Syscall(RecordKind::kDirSync, [&] {
-      return FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_fsync_options);
-    });
+    std::string rel;
+    const uint64_t bound = state_->DirSyncBound(*name_, &rel);
+    IOStatus s = state_->Syscall(
+        RecordKind::kDirSync, NameCall(IoSite::kDirFsync, 0, std::move(rel)),
+        [&] { return FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_fsync_options); });
     if (s.ok()) Recorded(bound);
     return s;
   }
@@ -705,7 +806,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     if (s.ok() && replaced) s = state_->KeepLocked(*replaced);
     if (!s.ok()) return s;
     IOStatus opened;
-    s = MoveLocked(old_rel, rel, abs, inode, replaced ? replaced->id : 0, [&] {
+    s = MoveLocked(old_rel, rel, abs, inode, replaced ? replaced->id : 0, std::nullopt, [&] {
       opened = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
       // The rename stands when the open after it failed: the disk decides, not the status.
       if (!opened.ok() && !PathExists(old_abs) && PathExists(abs)) return IOStatus::OK();
@@ -800,7 +901,8 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     if (!inode) return target()->DeleteFile(fname, options, dbg);
     IOStatus s = state_->KeepLocked(*inode);
     if (!s.ok()) return s;
-    return UnlinkLocked(rel, *inode, [&] { return target()->DeleteFile(fname, options, dbg); });
+    return UnlinkLocked(rel, *inode, IoSite::kDelete,
+                        [&] { return target()->DeleteFile(fname, options, dbg); });
   }
 
   IOStatus RenameFile(const std::string& src, const std::string& dst, const IOOptions& options,
@@ -825,10 +927,12 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     if (!s.ok()) return s;
     auto rename = [&] { return target()->RenameFile(src, dst, options, dbg); };
     const uint32_t replaced_id = replaced ? replaced->id : 0;
-    if (moved && dst_in) return MoveLocked(src_rel, dst_rel, dst_abs, moved, replaced_id, rename);
+    if (moved && dst_in) {
+      return MoveLocked(src_rel, dst_rel, dst_abs, moved, replaced_id, IoSite::kRename, rename);
+    }
     // Moved out of every root: gone, as far as the store is concerned.
-    if (moved) return UnlinkLocked(src_rel, *moved, rename);
-    if (dst_in) return AdoptLocked(src, dst_rel, dst_abs, replaced_id, rename);
+    if (moved) return UnlinkLocked(src_rel, *moved, IoSite::kRename, rename);
+    if (dst_in) return AdoptLocked(src, dst_rel, dst_abs, replaced_id, IoSite::kRename, rename);
     return rename();
   }
 
@@ -843,7 +947,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     std::lock_guard<std::mutex> lock(state_->ns_mu);
     std::shared_ptr<Inode> inode = src_in ? state_->TouchLocked(src_rel, src_abs) : nullptr;
     auto link = [&] { return target()->LinkFile(src, dst, options, dbg); };
-    if (!inode) return AdoptLocked(src, dst_rel, dst_abs, 0, link);
+    if (!inode) return AdoptLocked(src, dst_rel, dst_abs, 0, std::nullopt, link);
     const State::Intent intent =
         state_->Intend({RecordKind::kLink, inode->id, 0, 0, 0}, src_rel, dst_rel);
     IOStatus s = state_->Syscall(RecordKind::kLink, link);
@@ -873,24 +977,28 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   // it (faults/ledger.h, "Intents"); the name table follows only a call that was made.
 
   // A new inode at `rel`, made by `call`. `size`: its bytes, all durable (a file moved in).
+  // `site`: what the I/O error plan counts the call as (a file moved in is a rename's).
   template <typename Call>
   IOStatus CreateLocked(const std::string& rel, const std::string& abs, Call call,
-                        std::shared_ptr<Inode>* inode, uint64_t size = 0, uint32_t replaced = 0) {
+                        std::shared_ptr<Inode>* inode, uint64_t size = 0, uint32_t replaced = 0,
+                        std::optional<IoSite> site = IoSite::kFileCreate) {
     const uint32_t id = state_->ReserveIdLocked();
     const State::Intent intent =
         state_->Intend({RecordKind::kCreate, id, replaced, size, size}, rel);
-    IOStatus s = state_->Syscall(RecordKind::kCreate, call);
+    IOStatus s = state_->Syscall(RecordKind::kCreate, NameCall(site, id, rel), call);
     if (s.ok()) *inode = state_->NewInodeLocked(id, rel, abs, size);
     state_->Settle(ClassifyEvent(RecordKind::kCreate, ClassifyName(rel), {}), intent, id, s);
     return s;
   }
 
+  // `site`: the I/O error plan's (none for a WAL recycled by ReuseWritableFile: no RenameFile).
   template <typename Call>
   IOStatus MoveLocked(const std::string& from, const std::string& to, const std::string& to_abs,
-                      const std::shared_ptr<Inode>& inode, uint32_t replaced_id, Call call) {
+                      const std::shared_ptr<Inode>& inode, uint32_t replaced_id,
+                      std::optional<IoSite> site, Call call) {
     const State::Intent intent =
         state_->Intend({RecordKind::kRename, inode->id, replaced_id, 0, 0}, from, to);
-    IOStatus s = state_->Syscall(RecordKind::kRename, call);
+    IOStatus s = state_->Syscall(RecordKind::kRename, NameCall(site, inode->id, from), call);
     if (s.ok()) {
       state_->ForgetLocked(from);
       state_->BindLocked(to, inode);
@@ -900,10 +1008,11 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     return s;
   }
 
+  // `site`: kDelete, or kRename for a file moved out of every root.
   template <typename Call>
-  IOStatus UnlinkLocked(const std::string& rel, const Inode& inode, Call call) {
+  IOStatus UnlinkLocked(const std::string& rel, const Inode& inode, IoSite site, Call call) {
     const State::Intent intent = state_->Intend({RecordKind::kDelete, inode.id, 0, 0, 0}, rel);
-    IOStatus s = state_->Syscall(RecordKind::kDelete, call);
+    IOStatus s = state_->Syscall(RecordKind::kDelete, NameCall(site, inode.id, rel), call);
     if (s.ok()) state_->ForgetLocked(rel);
     state_->Settle(EventKind::kNone, intent, inode.id, s);
     return s;
@@ -926,7 +1035,7 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
     const bool replaces = IsDirectoryPath(dst_abs);  // rename(2) may replace an empty directory
     const State::Intent intent =
         state_->Intend({RecordKind::kRenameDir, 0, 0, 0, 0}, src_rel, dst_rel);
-    IOStatus s = state_->Syscall(RecordKind::kRenameDir,
+    IOStatus s = state_->Syscall(RecordKind::kRenameDir, NameCall(IoSite::kRename, 0, src_rel),
                                  [&] { return target()->RenameFile(src, dst, options, dbg); });
     if (s.ok()) {
       if (replaces) state_->RemoveDirLocked(dst_rel);
@@ -941,11 +1050,12 @@ class LedgerFileSystem : public rocksdb::FileSystemWrapper {
   // call, for the intent.
   template <typename Call>
   IOStatus AdoptLocked(const std::string& src, const std::string& rel, const std::string& abs,
-                       uint32_t replaced_id, Call call) {
+                       uint32_t replaced_id, std::optional<IoSite> site, Call call) {
     struct stat st;
     if (::stat(src.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return call();
     std::shared_ptr<Inode> inode;
-    return CreateLocked(rel, abs, call, &inode, static_cast<uint64_t>(st.st_size), replaced_id);
+    return CreateLocked(rel, abs, call, &inode, static_cast<uint64_t>(st.st_size), replaced_id,
+                        site);
   }
 
   std::shared_ptr<State> state_;
@@ -1024,6 +1134,12 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
                                " needs an event number from 1");
     return nullptr;
   }
+  if (options.io_error.armed() &&
+      (static_cast<int>(options.io_error.site) >= kIoSiteCount ||
+       static_cast<int>(options.io_error.status) >= kIoErrorStatusCount)) {
+    *status = Status::BadInput("ledger file system: an I/O error plan of unknown site or status");
+    return nullptr;
+  }
   CallKill kill_at_call = options.kill_at_call;
   if (const char* env = std::getenv("POWERCUT_TEST_KILL_AT_CALL");
       env != nullptr && kill_at_call.nth == 0) {
@@ -1053,8 +1169,9 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
                                  options.on_ledger_full);
   if (!status->ok()) return nullptr;
   g_event_count.store(0);
+  g_io_error_count.store(0);
   auto state = std::make_shared<State>(names_base, roots, ledger_dir, options.crash_at,
-                                       kill_at_call, std::move(writer));
+                                       kill_at_call, options.io_error, std::move(writer));
   // Without extra roots the store is the base and the ledger declares nothing: names are
   // relative to the store, as the cut assumes when no root is declared.
   if (roots.size() > 1) {
@@ -1107,5 +1224,7 @@ Status ParseCallKill(const std::string& text, CallKill* kill) {
 }
 
 uint64_t LedgerEventCount() { return g_event_count.load(std::memory_order_relaxed); }
+
+uint64_t InjectedIoErrorCount() { return g_io_error_count.load(std::memory_order_relaxed); }
 
 }  // namespace powercut::faults

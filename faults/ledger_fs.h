@@ -11,6 +11,7 @@
 
 #include <rocksdb/file_system.h>
 
+#include "faults/io_error.h"
 #include "faults/ledger.h"
 #include "src/status.h"
 
@@ -60,6 +61,9 @@ struct LedgerOptions {
   // Called when the ledger cannot grow (limit, or disk full); null: print and abort.
   LedgerFullHandler on_ledger_full = nullptr;
   CallKill kill_at_call;  // TESTS ONLY, see CallKill
+  // Armed: fail calls of the cycle's writing as the plan says (faults/io_error.h), recording
+  // each as a kIoError record. Counted like crash points: after MarkWritingStarts only.
+  IoErrorPlan io_error;
   // Non-empty: the state file (faults/carried_durability.h) of what earlier cycles left not
   // durable; its files enter the ledger at once as baselines with their durable length and
   // name durability. Empty: every file that exists is durable.
@@ -84,5 +88,10 @@ Status RecordOpBoundary(rocksdb::FileSystem* fs, RecordKind kind, uint64_t op);
 // Events (ledger records) recorded by this process since the last NewLedgerFileSystem call
 // (0 if none). The controller, which cannot call this, reads SummarizeLedger instead.
 uint64_t LedgerEventCount();
+
+// I/O errors injected by this process's ledger file system since the last
+// NewLedgerFileSystem call (LedgerOptions::io_error): the writer tells an error of the
+// injection's making from the store's own.
+uint64_t InjectedIoErrorCount();
 
 }  // namespace powercut::faults

@@ -115,11 +115,42 @@ Status PWriteAll(int fd, const char* data, uint64_t length, uint64_t offset,
   return faults::PWriteAll(fd, data, length, offset) ? Status::Ok() : Errno("cannot write", path);
 }
 
+Status WriteZeros(int fd, uint64_t start, uint64_t end, const std::string& path) {
+  static const std::string kZeros(kPageBytes, '\0');
+  for (uint64_t at = start; at < end;) {
+    const uint64_t n = std::min<uint64_t>(kZeros.size(), end - at);
+    Status s = PWriteAll(fd, kZeros.data(), n, at, path);
+    if (!s.ok()) return s;
+    at += n;
+  }
+  return Status::Ok();
+}
+
+// fsyncgate: the doomed bytes below `end_bytes`, which the cut zeroes whatever the fate.
+std::vector<Range> DoomedBelow(const ReplayedInode& inode, uint64_t end_bytes) {
+  std::vector<Range> out;
+  for (const auto& [start, end] : inode.doomed) {
+    if (start >= end_bytes) break;
+    out.push_back({start, std::min(end, end_bytes), false});
+  }
+  return out;
+}
+
+// The bytes of [start, end) inside a range the fate loses: counted as dropped already.
+uint64_t LostWithin(const std::vector<Range>& ranges, uint64_t start, uint64_t end) {
+  uint64_t lost = 0;
+  for (const Range& r : ranges) {
+    if (!r.keep_new && r.start < end && r.end > start) {
+      lost += std::min(r.end, end) - std::max(r.start, start);
+    }
+  }
+  return lost;
+}
+
 // Puts the old (durable) state back into [start, end) of the file: saved bytes where there
 // are saves, zeros past the durable length; durable bytes never saved are on disk already.
 Status RestoreOld(int fd, const ReplayedInode& inode, uint64_t start, uint64_t end,
                   uint64_t disk_bytes, const std::string& path) {
-  static const std::string kZeros(kPageBytes, '\0');
   uint64_t pos = start;
   while (pos < end) {
     auto next = inode.saves.upper_bound(pos);
@@ -146,12 +177,8 @@ Status RestoreOld(int fd, const ReplayedInode& inode, uint64_t start, uint64_t e
       continue;
     }
     // Past the durable length the old state has no bytes: zero what the disk holds there.
-    for (uint64_t at = pos; at < std::min(next_save, disk_bytes);) {
-      const uint64_t n = std::min<uint64_t>(kZeros.size(), std::min(next_save, disk_bytes) - at);
-      Status s = PWriteAll(fd, kZeros.data(), n, at, path);
-      if (!s.ok()) return s;
-      at += n;
-    }
+    Status s = WriteZeros(fd, pos, std::min(next_save, disk_bytes), path);
+    if (!s.ok()) return s;
     pos = next_save;
   }
   return Status::Ok();
@@ -160,9 +187,14 @@ Status RestoreOld(int fd, const ReplayedInode& inode, uint64_t start, uint64_t e
 }  // namespace
 
 UnsyncedSpan UnsyncedSpanOf(const ReplayedInode& inode, uint64_t disk_bytes) {
+  UnsyncedSpan span;
   const std::vector<Range> ranges = UnsyncedRanges(inode, disk_bytes);
-  if (ranges.empty()) return {};
-  return {ranges.front().start, ranges.back().end};
+  if (!ranges.empty()) {
+    span.first = ranges.front().start;
+    span.last = ranges.back().end;
+  }
+  for (const Range& d : DoomedBelow(inode, disk_bytes)) span.doomed_bytes += d.end - d.start;
+  return span;
 }
 
 // The seeded fate of one file under `mode`: drop loses everything; torn is writeback of one
@@ -198,7 +230,7 @@ Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& i
   if (::stat(path.c_str(), &st) != 0) return Errno("cannot stat", path);
   const uint64_t disk_bytes = static_cast<uint64_t>(st.st_size);
   std::vector<Range> ranges = UnsyncedRanges(inode, disk_bytes);
-  if (ranges.empty()) return Status::Ok();
+  if (ranges.empty() && DoomedBelow(inode, disk_bytes).empty()) return Status::Ok();
   ranges = Choose(std::move(ranges), fate, file_id);
 
   // The file ends at the last byte either state keeps.
@@ -209,7 +241,11 @@ Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& i
     if (present_end > r.start) final_bytes = std::max(final_bytes, present_end);
     if (!r.keep_new && r.start < disk_bytes) dropped += std::min(r.end, disk_bytes) - r.start;
   }
-  if (dropped == 0 && final_bytes == disk_bytes) return Status::Ok();
+  // fsyncgate: doomed bytes the file still holds after the cut never reached the disk, kept
+  // by the fate or not (bytes past the disk's old end are zeros already).
+  const std::vector<Range> doomed = DoomedBelow(inode, std::min(final_bytes, disk_bytes));
+  for (const Range& d : doomed) dropped += d.end - d.start - LostWithin(ranges, d.start, d.end);
+  if (dropped == 0 && final_bytes == disk_bytes && doomed.empty()) return Status::Ok();
 
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
@@ -223,6 +259,9 @@ Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& i
     if (r.keep_new) continue;
     const uint64_t end = std::min(r.end, final_bytes);
     if (r.start < end) s = RestoreOld(fd, inode, r.start, end, disk_bytes, path);
+  }
+  for (const Range& d : doomed) {
+    if (s.ok()) s = WriteZeros(fd, d.start, d.end, path);
   }
   ::close(fd);
   if (!s.ok()) return s;

@@ -1,5 +1,7 @@
 // The power cut: after the writer is dead, roll the store directory back to what a disk
 // would hold after losing power, using the ledger the writer kept (faults/ledger_fs.h).
+// fsyncgate (faults/io_error.h): bytes a failed sync doomed (ReplayedInode::doomed) read as
+// zeros after any cut, whatever their file's fate and however many syncs succeeded since.
 #pragma once
 
 #include <cstdint>
@@ -46,12 +48,15 @@ struct FileFate {
 };
 
 // The bytes [first, last) where a file's durable state and the `disk_bytes` it holds may
-// differ (saved ranges, and the span between the durable length and the length on disk);
-// first >= last: the file has nothing unsynced.
+// differ (saved ranges, and the span between the durable length and the length on disk): the
+// bytes a fate decides; first >= last when there are none. `doomed_bytes`: bytes below
+// `disk_bytes` a failed sync doomed (fsyncgate), inside the span or not, which every cut
+// zeroes. empty(): the cut leaves the file as it is.
 struct UnsyncedSpan {
   uint64_t first = 0;
   uint64_t last = 0;
-  bool empty() const { return first >= last; }
+  uint64_t doomed_bytes = 0;
+  bool empty() const { return first >= last && doomed_bytes == 0; }
 };
 UnsyncedSpan UnsyncedSpanOf(const ReplayedInode& inode, uint64_t disk_bytes);
 
@@ -61,8 +66,9 @@ UnsyncedSpan UnsyncedSpanOf(const ReplayedInode& inode, uint64_t disk_bytes);
 FileFate FateFor(CutMode mode, uint64_t seed, uint32_t file_id, const UnsyncedSpan& span);
 
 // Cuts the file at `path`, which is the replay's inode `file_id`, to what the disk holds after
-// losing power when its unsynced bytes fare as `fate`. A file with nothing unsynced, or whose
-// fate keeps all of it, is not opened.
+// losing power when its unsynced bytes fare as `fate`, then zeroes its doomed bytes still
+// inside it (fsyncgate). A file with nothing unsynced and nothing doomed, or whose fate keeps
+// all of it and which has nothing doomed, is not opened.
 Status CutFile(const std::string& path, uint32_t file_id, const ReplayedInode& inode,
                const FileFate& fate, CutStats* stats);
 

@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "faults/io_error.h"
+
 namespace powercut::faults {
 namespace {
 
@@ -102,6 +104,53 @@ void DropSavesFrom(ReplayedInode* inode, uint64_t bound) {
     auto last = std::prev(saves.end());
     if (last->first + last->second.size() > bound) last->second.resize(bound - last->first);
   }
+}
+
+// fsyncgate: bytes [start, end) are doomed too (merged with the doomed ranges they touch).
+void Doom(ReplayedInode* inode, uint64_t start, uint64_t end) {
+  if (start >= end) return;
+  auto& doomed = inode->doomed;
+  auto it = doomed.upper_bound(start);
+  if (it != doomed.begin() && std::prev(it)->second >= start) {
+    --it;
+    start = it->first;
+    end = std::max(end, it->second);
+    it = doomed.erase(it);
+  }
+  while (it != doomed.end() && it->first <= end) {
+    end = std::max(end, it->second);
+    it = doomed.erase(it);
+  }
+  doomed.emplace(start, end);
+}
+
+// Bytes [start, end) are doomed no more: rewritten (new dirty bytes a sync writes), or gone.
+void Undoom(ReplayedInode* inode, uint64_t start, uint64_t end) {
+  if (start >= end) return;
+  auto& doomed = inode->doomed;
+  auto it = doomed.upper_bound(start);
+  if (it != doomed.begin()) --it;
+  while (it != doomed.end() && it->first < end) {
+    const uint64_t first = it->first, last = it->second;
+    if (last <= start) {
+      ++it;
+      continue;
+    }
+    it = doomed.erase(it);  // the pieces outside [start, end) go back; `it` stays after them
+    if (first < start) doomed.emplace(first, start);
+    if (last > end) doomed.emplace(end, last);
+  }
+}
+
+// A save's bytes as the disk durably holds them: zeros where a failed sync doomed them, since
+// the bytes the writer read back were the page cache's, never written.
+std::string AsOnDisk(const ReplayedInode& inode, uint64_t offset, std::string bytes) {
+  for (const auto& [start, end] : inode.doomed) {
+    const uint64_t lo = std::max(start, offset);
+    const uint64_t hi = std::min<uint64_t>(end, offset + bytes.size());
+    if (lo < hi) std::fill(bytes.begin() + (lo - offset), bytes.begin() + (hi - offset), '\0');
+  }
+  return bytes;
 }
 
 struct Dir {
@@ -359,6 +408,16 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
     // Markers change nothing on disk: the writing start tells crash points where to count
     // from (faults/ledger_fs.h), op boundaries say which ops were issued and acked.
     if (IsMarker(r.kind)) return Status::Ok();
+    // An injected error changed nothing on disk; a failed file sync dooms what was not durable
+    // when it began (fsyncgate). Other sites may name a file a failed create never made.
+    if (r.kind == RecordKind::kIoError) {
+      if (r.a >= static_cast<uint64_t>(kIoSiteCount)) return corrupt("unknown I/O error site");
+      if (!IsFileSyncSite(static_cast<IoSite>(r.a))) return Status::Ok();
+      auto it = inodes.find(r.file_id);
+      if (it == inodes.end()) return corrupt("unknown file id");
+      Doom(&it->second, it->second.durable, r.b);
+      return Status::Ok();
+    }
     const bool dir_record = r.kind == RecordKind::kMkdir || r.kind == RecordKind::kRmdir ||
                             r.kind == RecordKind::kRenameDir || r.kind == RecordKind::kDirSync;
     ReplayedInode* inode = nullptr;
@@ -389,6 +448,7 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
       case RecordKind::kIssued:
       case RecordKind::kAcked:
       case RecordKind::kFailed:
+      case RecordKind::kIoError:
         break;  // handled above
       case RecordKind::kBaseline: {
         // The durable length and the name's durability an earlier cycle left (a kill syncs
@@ -415,15 +475,18 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
       case RecordKind::kAppend:
         if (r.a + r.b < r.a) return corrupt("write past 2^64");
         inode->size = std::max(inode->size, r.a + r.b);
+        Undoom(inode, r.a, r.a + r.b);
         break;
       case RecordKind::kSave:
-        AddSave(inode, r.a, r.data);
+        AddSave(inode, r.a, inode->doomed.empty() ? r.data : AsOnDisk(*inode, r.a, r.data));
         break;
       case RecordKind::kTruncate:
         inode->size = r.a;
         if (r.a < inode->durable) inode->trunc_pending = true;
+        Undoom(inode, r.a, ~uint64_t{0});  // its saves hold the doomed bytes below `durable`
         break;
       case RecordKind::kSync:
+        // Doomed bytes stay doomed (fsyncgate): the sync writes dirty pages only.
         if (inode->trunc_pending) {  // the sync makes the truncation durable too
           inode->durable = r.a;
           inode->trunc_pending = false;
@@ -442,6 +505,7 @@ Status ReplayLedger(const std::vector<LedgerRecord>& records, const std::string&
           inode->durable = r.a;
           DropSavesFrom(inode, r.a);
         }
+        Undoom(inode, r.a, ~uint64_t{0});
         break;
       case RecordKind::kRename:
         tree.Bind(r.name, 0, ordinal);

@@ -1,7 +1,8 @@
 // Ledger replay: from a dead writer's records to what a disk would hold after losing power —
 // where each directory is and which inode each file name points to, as the directories
-// durably hold them; for each inode, its durable length and the durable bytes later writes
-// overwrote. Pure: touches no file. faults/place_names.cc and faults/power_cut.cc apply it.
+// durably hold them; for each inode, its durable length, the durable bytes later writes
+// overwrote and the bytes a failed sync doomed (fsyncgate). Pure: touches no file.
+// faults/place_names.cc and faults/power_cut.cc apply it.
 //
 // The namespace model is POSIX without the favours ext4 or btrfs grant: an entry of a
 // directory (a file name, a hard link, a subdirectory's name) is durable once a fsync of that
@@ -27,6 +28,15 @@ struct ReplayedInode {
   // Durable bytes overwritten or truncated away since: offset -> bytes, disjoint, all below
   // `durable`. The oldest save of a byte wins: it is the one the disk held at the last sync.
   std::map<uint64_t, std::string> saves;
+  // fsyncgate (faults/io_error.h): the bytes a failed sync doomed, start -> end, disjoint and
+  // merged. A failed Sync/Fsync (a kIoError record of a file-sync site) dooms what was not
+  // durable when it began, [durable, its length); the kernel marked those pages clean, so no
+  // later sync writes them and a power cut leaves zeros there, below `durable` too (a later
+  // sync does raise it). A write over doomed bytes makes them new dirty bytes (no longer
+  // doomed; a save of them holds zeros, what the disk has); a truncation or a close's trim
+  // drops the doomed bytes past the new length. A process crash is unaffected: the page cache
+  // still holds the bytes.
+  std::map<uint64_t, uint64_t> doomed;
 };
 
 // A directory strictly inside a root. Paths are relative to the base (see faults/ledger.h).

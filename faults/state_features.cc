@@ -119,7 +119,9 @@ StateFeatures FeatureIndex::Of(const CrashState& state, const Replay& at,
     const bool in_store = UnderRoot(name, at.store_root);
     if (in_store && ClassifyName(name) == FileClass::kWal) f.live_wals++;
     const auto inode = at.inodes.find(id);
-    if (inode != at.inodes.end() && inode->second.size > inode->second.durable)
+    // Doomed bytes (fsyncgate) are lost to a power cut like unsynced ones.
+    if (inode != at.inodes.end() &&
+        (inode->second.size > inode->second.durable || !inode->second.doomed.empty()))
       unsynced.insert(KindOf(name, at));
   }
   f.unsynced.assign(unsynced.begin(), unsynced.end());

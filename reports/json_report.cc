@@ -100,6 +100,8 @@ json CycleToJson(const CycleResult& c) {
   };
   // Only merged reports say which shard a cycle came from; shard reports stay lean.
   if (!c.shard.empty()) j["shard"] = c.shard;
+  // Only io-error cycles name their injected error (optional in the schema).
+  if (!c.io_error.empty()) j["io_error"] = c.io_error;
   // Only cycles that explored crash states carry the exploration (optional in the schema).
   if (c.explored.points > 0) j["exploration"] = ExplorationToJson(c.explored);
   return j;
@@ -349,6 +351,7 @@ Status CycleFromJson(const json& j, const std::string& where, CycleResult* c) {
   r.String("shard", &c->shard, /*required=*/false);
   r.String("fault", &c->fault);
   if (r.ok() && c->fault.empty()) r.Fail(r.Path("fault"), "must not be empty");
+  r.String("io_error", &c->io_error, /*required=*/false);
   r.String("verdict", &c->verdict);
   if (r.ok() && c->verdict != "PASS" && c->verdict != "FAIL") {
     r.Fail(r.Path("verdict"), "must be \"PASS\" or \"FAIL\", got \"" + c->verdict + "\"");

@@ -94,7 +94,10 @@ struct CycleResult {
   // shard ("I/N") the cycle came from, since every shard numbers its chains and cycles from
   // the start and (shard, cycle) is what stays unique in a merged report.
   std::string shard;
-  std::string fault;                 // "kill", "stall", "clean", "power-cut", ...
+  std::string fault;  // "kill", "stall", "clean", "power-cut", ...
+  // --fault io-error: the I/O error the cycle injected before `fault` ended it,
+  // "site:n:status:mode" (faults/io_error.h); empty otherwise.
+  std::string io_error;
   std::string verdict;               // "PASS" or "FAIL"
   std::vector<std::string> classes;  // failure classes, empty on PASS, at least one on FAIL
   uint64_t resume = 0;               // first op index the writer executed in this cycle

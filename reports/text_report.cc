@@ -3,6 +3,8 @@
 // a clean one. Each failure ends in the one command that reproduces it. The live /summary
 // of `--metrics-port` is the same text for the run so far (`running`), so the two never
 // drift apart.
+#include <map>
+
 #include <fmt/format.h>
 
 #include "reports/join.h"
@@ -64,6 +66,23 @@ std::string StateFailuresText(const Exploration& e) {
   return out;
 }
 
+// io-error cycles: how many injected their error (metric io_errors_injected), by site.
+std::string IoErrorsLine(const RunResult& run) {
+  uint64_t planned = 0, injected = 0;
+  std::map<std::string, uint64_t> sites;
+  for (const CycleResult& c : run.cycles) {
+    if (c.io_error.empty()) continue;
+    ++planned;
+    auto it = c.metrics.find("io_errors_injected");
+    if (it == c.metrics.end() || it->second <= 0) continue;
+    ++injected;
+    ++sites[c.io_error.substr(0, c.io_error.find(':'))];
+  }
+  if (planned == 0) return "";
+  return fmt::format("{} of {} io-error cycles injected their error{}{}", injected, planned,
+                     sites.empty() ? "" : ": ", CountsToString(sites));
+}
+
 }  // namespace
 
 std::string ToText(const RunResult& run, bool running) {
@@ -82,6 +101,7 @@ std::string ToText(const RunResult& run, bool running) {
       fmt::format("PASS {}{}{}", s.passed, s.verdicts_by_class.empty() ? "" : ", ",
                   s.verdicts_by_class.empty() ? "" : CountsToString(s.verdicts_by_class)));
   row("faults:", CountsToString(s.faults_seen));
+  if (const std::string io = IoErrorsLine(run); !io.empty()) row("io errors:", io);
   row("speed:", fmt::format("{:.2f} cycles/s over {:.1f} s", s.cycles_per_second, run.duration_s));
   row("recovery:", fmt::format("min {:.1f} ms, median {:.1f} ms, max {:.1f} ms", s.recovery_ms_min,
                                s.recovery_ms_median, s.recovery_ms_max));

@@ -24,6 +24,11 @@ inline constexpr const char* kSilentCorruption = "silent-corruption";
 inline constexpr const char* kBadCheckpoint = "bad-checkpoint";
 inline constexpr const char* kUnrecoverable = "unrecoverable";
 inline constexpr const char* kRecoveryHang = "recovery-hang";
+// Beyond DESIGN.md's ten (issue 14): RocksDB killed the writing process from inside a call
+// (an abort, a segfault), harness/run/writer_crash.h.
+inline constexpr const char* kWriterCrash = "writer-crash";
+// A clean close whose DB::Close did not return within the close timeout after SIGTERM.
+inline constexpr const char* kCloseHang = "close-hang";
 
 inline constexpr size_t kMaxFindings = 50;  // keys listed per verdict; counts are exact
 

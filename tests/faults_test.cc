@@ -34,47 +34,25 @@
 #include "faults/ledger_fs.h"
 #include "faults/power_cut.h"
 #include "faults/replay.h"
+#include "tests/unit_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using powercut::Status;
 using namespace powercut::faults;
+using unit::Pattern;
+using unit::ReadFile;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/powercut-faults-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// A scratch directory of this test.
+struct TempDir : unit::TempDir {
+  TempDir() : unit::TempDir("faults") {}
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
   REQUIRE(out.good());
-}
-
-// Bytes that differ from offset to offset, so a misplaced byte shows.
-std::string Pattern(size_t n, uint8_t salt) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 31 + salt) % 251 + 1);
-  return s;
 }
 
 // A store directory, a checkpoint root beside it and a ledger directory, with the ledger

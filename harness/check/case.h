@@ -16,6 +16,7 @@ namespace powercut::harness {
 using OptionList = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr int64_t kCaseRecoveryTimeoutMs = 10'000;   // run --recovery-timeout-ms
+inline constexpr int64_t kCaseCloseTimeoutMs = 10'000;      // run --close-timeout-ms
 inline constexpr uint32_t kMaxFaultWindowMs = 5'000;        // longest fault window drawn or grown
 inline constexpr uint64_t kMaxBytesPerCycle = 64ull << 20;  // keeps a case's disk use bounded
 inline constexpr uint32_t kRunDefaultOpsPerCycle = 20'000;  // run's --max-ops-per-cycle
@@ -53,7 +54,7 @@ struct CheckCase {
   int64_t TimeoutMs() const;
 
   // True for the faults under which run applies a power cut (mix includes power-cut).
-  bool CutsPower() const { return fault == "power-cut" || fault == "mix"; }
+  bool CutsPower() const { return fault == "power-cut" || fault == "mix" || fault == "io-error"; }
 
   // `run ...` arguments, without the binary, --data-dir and --report-dir: `forced` options
   // (NAME=VALUE) go before the generated ones, `extra` arguments at the end.

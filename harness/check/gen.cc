@@ -102,7 +102,7 @@ CheckCase Draw(const GenLimits& l) {
   DrawSizes(l, &c);
   DrawOptions(l, &c);
   c.profile = Pick({"puts", "default", "ranges", "batches"});
-  c.fault = Pick({"kill", "stall", "power-cut", "mix"});
+  c.fault = Pick({"kill", "stall", "power-cut", "mix", "io-error"});
   c.cut = Pick({"drop", "torn", "reorder"});
   if (!c.CutsPower()) c.cut.clear();
   // Crash states of every writer run, judged besides the one the chain goes on from.
@@ -137,7 +137,7 @@ nlohmann::json GeneratedJson(const GenLimits& l) {
   nlohmann::json options = nlohmann::json::object();
   for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
   return {{"profiles", {"puts", "default", "ranges", "batches"}},
-          {"faults", {"kill", "stall", "power-cut", "mix"}},
+          {"faults", {"kill", "stall", "power-cut", "mix", "io-error"}},
           {"cuts", {"drop", "torn", "reorder"}},
           {"cycles", {1, l.max_cycles}},
           {"keys", {10, 1000000}},

@@ -30,6 +30,10 @@ const std::vector<OptionChoice>& DurabilityOptions() {
       {"max_total_wal_size", {"1048576", "65536"}},   // small: WAL size forces flushes
       {"compression", {"kNoCompression", "kLZ4Compression", "kZSTD"}},  // default Snappy
       {"use_direct_io_for_flush_and_compaction", {"true"}},
+      // The error handling of issue 14: what RocksDB checks, and how it resumes by itself.
+      {"paranoid_checks", {"false"}},                 // default true
+      {"max_bgerror_resume_count", {"0", "2"}},       // default INT_MAX; 0: no auto-resume
+      {"bgerror_resume_retry_interval", {"100000"}},  // default 1 s, in microseconds
   };
   return kOptions;
 }

@@ -18,6 +18,7 @@
 #include "harness/run/controller.h"
 #include "harness/run/data_dir.h"
 #include "harness/run/evidence.h"
+#include "harness/run/writer_crash.h"
 #include "harness/run/writer_progress.h"
 #include "harness/writer/writer.h"
 #include "src/atomic_file.h"
@@ -45,6 +46,25 @@ std::set<std::string> Classes(const nlohmann::json& verdict) {
 }
 
 }  // namespace
+
+// Exit 0 when the replay's verdict is the report's (pass and classes), 1 otherwise.
+static int Agreement(const Verdict& v, const nlohmann::json& original) {
+  std::string classes;
+  std::set<std::string> now;
+  for (const auto& [k, n] : v.classes) {
+    classes += (classes.empty() ? "" : ",") + k;
+    now.insert(k);
+  }
+  const bool agrees = v.pass == original.at("pass").get<bool>() && now == Classes(original);
+  if (agrees) {
+    fmt::print("replay agrees with the report: {}\n", v.pass ? "PASS" : "FAIL " + classes);
+    return kExitPass;
+  }
+  fmt::print("replay disagrees with the report: it said {} {}, the replay says {} {}\n",
+             original.at("pass").get<bool>() ? "PASS" : "FAIL", original.at("classes").dump(),
+             v.pass ? "PASS" : "FAIL", classes);
+  return kExitFail;
+}
 
 int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::string& work_dir,
                   const std::string& writer_path, const std::string& shard) {
@@ -108,9 +128,16 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     w.hi = r.at("verify_hi").get<uint64_t>();
     w.checkpoints = r.at("verify_checkpoints").get<std::vector<uint64_t>>();
     w.ledger_dir = chain + "/ledger";
+    // The same injected I/O error, at the same call, with the same retries.
+    w.io_error = r.value("io_error", std::string());
+    w.io_error_retries = r.value("io_error_retries", uint32_t{0});
     // The same crash point; a timed kill lands where the acks stopped.
     w.crash_at = r.at("crash_at").get<std::string>();
-    if (w.crash_at.empty()) {
+    if (r.value("refused", false) || Classes(r.at("verdict")).count(kWriterCrash) > 0) {
+      // The writer stopped at op hi, which RocksDB refused or died in: run it again, op hi
+      // included.
+      w.crash_after_op = r.at("hi").get<uint64_t>();
+    } else if (w.crash_at.empty()) {
       w.crash_after_op = r.at("acked").get<uint64_t>();
       w.crash_in_flight = r.at("hi").get<uint64_t>() > w.crash_after_op;
     }
@@ -147,6 +174,12 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     progress.Absorb(line);
   }
   child->KillAndReap();
+  if (const int sig = WriterCrashSignal(*child); sig != 0) {  // RocksDB killed it again
+    const Verdict crash = Verdict::Failure(
+        kWriterCrash, WriterCrashDetail(sig, chain + "/writer.stderr"), w.lo, w.hi);
+    fmt::print("FAIL {}: {} [{}]\n", chain, crash.detail, kWriterCrash);
+    return Agreement(crash, r.at("verdict"));
+  }
   if (!progress.protocol_error.empty()) return Bad(progress.protocol_error);
   if (!progress.harness_error.empty()) return Bad(progress.harness_error);
   const uint64_t acked = progress.acked, hi = progress.hi;
@@ -208,17 +241,7 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
   }
   if (v.mismatches > kPrinted) fmt::print("  … {} keys in all\n", v.mismatches);
 
-  std::set<std::string> now;
-  for (const auto& [k, n] : v.classes) now.insert(k);
-  const bool agrees = v.pass == original.at("pass").get<bool>() && now == Classes(original);
-  if (agrees) {
-    fmt::print("replay agrees with the report: {}\n", v.pass ? "PASS" : "FAIL " + classes);
-    return kExitPass;
-  }
-  fmt::print("replay disagrees with the report: it said {} {}, the replay says {} {}\n",
-             original.at("pass").get<bool>() ? "PASS" : "FAIL", original.at("classes").dump(),
-             v.pass ? "PASS" : "FAIL", classes);
-  return kExitFail;
+  return Agreement(v, original);
 }
 
 namespace {

@@ -53,13 +53,24 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "values compress to about this fraction, 0 to 1, as db_bench's "
                   "--compression_ratio (default 0.5)");
   run->add_option("--fault", plan.fault,
-                  "kill, stall, power-cut, clean or mix (kill, stall, power-cut)")
+                  "kill, stall, power-cut, clean, io-error or mix (kill, stall, power-cut)")
       ->capture_default_str();
   run->add_option("--cut", plan.cut, "power cut mode: drop, torn or reorder")
       ->capture_default_str();
   run->add_option("--crash-at", plan.crash_at,
                   "power cuts crash at the seeded n-th event of this kind: wal-append, wal-sync, "
                   "sst-create, manifest-write, current-rename, dir-fsync");
+  run->add_option("--io-error-at", plan.io_error.at,
+                  "io-error cycles fail the seeded n-th call of this kind: wal-append, wal-sync, "
+                  "sst-write, sst-sync, manifest-write, manifest-sync, dir-fsync, file-create, "
+                  "rename, delete, close (default: seeded among them)");
+  run->add_option("--io-error", plan.io_error.status,
+                  "status of the injected error: retryable, fatal, nospace or mix")
+      ->capture_default_str();
+  run->add_option("--io-error-mode", plan.io_error.mode,
+                  "once (one call fails), sticky (every later call of that kind on that file), "
+                  "or mix")
+      ->capture_default_str();
   run->add_option(
       "--option-at", f->option_changes,
       "K:NAME=VALUE: from each chain's cycle K (0-based) on, add this option; repeatable");
@@ -83,6 +94,9 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--recovery-timeout-ms", plan.recovery_timeout_ms,
                   "open + verify longer than this is a recovery-hang")
       ->capture_default_str();
+  run->add_option("--close-timeout-ms", plan.close_timeout_ms,
+                  "a clean close whose DB::Close takes longer than this is a close-hang")
+      ->capture_default_str();
   run->add_option("--explore", f->explore,
                   "N or all: crash states of each writer run judged besides the one the chain "
                   "goes on from (process crashes and power cuts after any ledger event; 0: off)")
@@ -91,6 +105,7 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "judge processes per chain opening crash states side by side (0: one per core)")
       ->capture_default_str();
   run->add_flag("--test-lie-ack", plan.test_lie_ack, "")->group("");  // tests only
+  run->add_flag("--test-ack-failed", plan.test_ack_failed, "")->group("");
   run->add_option("--test-lose-when-wals", plan.test_lose_when_wals, "")->group("");
   run->add_flag("--test-drop-sync-record", plan.test_drop_sync_record, "")->group("");
   run->add_flag("--test-break-checkpoint", plan.test_break_checkpoint, "")->group("");
@@ -154,11 +169,16 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
 }
 
 Status CheckFaults(const RunPlan& plan) {
-  if (plan.fault != "mix") {
+  if (plan.fault != "mix" && plan.fault != "io-error") {
     Fault f;
     Status s = ParseFault(plan.fault, &f);
-    if (!s.ok()) return Status::BadInput("--fault: " + s.message());
+    if (!s.ok()) {
+      return Status::BadInput("--fault '" + plan.fault +
+                              "' is unknown: use kill, stall, power-cut, clean, io-error or mix");
+    }
   }
+  Status io = ValidateIoErrorSettings(plan.io_error);
+  if (!io.ok()) return io;
   faults::CutMode mode;
   Status s = faults::ParseCutMode(plan.cut, &mode);
   if (!s.ok()) return Status::BadInput("--cut: " + s.message());
@@ -214,6 +234,8 @@ Status CheckLimits(const RunPlan& plan) {
   }
   if (plan.recovery_timeout_ms < 100)
     return Status::BadInput("--recovery-timeout-ms must be at least 100");
+  if (plan.close_timeout_ms < 100 || plan.close_timeout_ms > 3'600'000)
+    return Status::BadInput("--close-timeout-ms must be 100 to 3600000");
   if (plan.judges > 64) return Status::BadInput("--judges must be 0 (one per core) to 64");
   return Status::Ok();
 }

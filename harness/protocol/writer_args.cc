@@ -29,6 +29,11 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
   }
   if (a.crash_in_flight) argv.push_back("--crash-in-flight");
   if (!a.store_json.empty()) argv.insert(argv.end(), {"--store", a.store_json});
+  if (!a.io_error.empty()) {
+    argv.insert(argv.end(), {"--io-error", a.io_error, "--io-error-retries",
+                             std::to_string(a.io_error_retries)});
+  }
+  if (a.ack_failed) argv.push_back("--test-ack-failed");
   if (a.lie_ack) argv.push_back("--test-lie-ack");
   if (!a.lose_when_wals.empty())
     argv.insert(argv.end(), {"--test-lose-when-wals", a.lose_when_wals});
@@ -53,6 +58,11 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--crash-after-op", args->crash_after_op, "SIGKILL self once this op is acked");
   app.add_flag("--crash-in-flight", args->crash_in_flight,
                "with --crash-after-op: issue the next op, then SIGKILL self before executing it");
+  app.add_option("--io-error", args->io_error,
+                 "with --ledger: site:n:status:mode, the I/O error injected in the writing");
+  app.add_option("--io-error-retries", args->io_error_retries,
+                 "retries of a failed idempotent op, each after DB::Resume()");
+  app.add_flag("--test-ack-failed", args->ack_failed, "TESTS ONLY: ack an op whose write failed");
   app.add_flag("--test-lie-ack", args->lie_ack, "TESTS ONLY: ack before writing, WAL off");
   app.add_option("--test-lose-when-wals", args->lose_when_wals,
                  "TESTS ONLY: KIND@N: ack ops of KIND unexecuted while N WALs are live");

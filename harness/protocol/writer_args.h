@@ -37,7 +37,14 @@ struct WriterArgs {
   // With a ledger: the chain's carried durability (faults/carried_durability.h), what earlier
   // cycles' kills left unsynced. Empty: every file on disk is durable.
   std::string carried_durability;
-  bool lie_ack = false;  // TESTS ONLY: ack before writing, with the WAL off
+  // With a ledger: "site:n:status:mode" (faults/io_error.h), the injected I/O error of this
+  // cycle's writing. The writer then behaves as a careful application: it retries a failed
+  // idempotent op `io_error_retries` times, calling DB::Resume() first, and when it gives up
+  // it stops writing and waits for its fault (nothing acked follows an op that failed).
+  std::string io_error;
+  uint32_t io_error_retries = 0;
+  bool ack_failed = false;  // TESTS ONLY: ack an op whose write failed (a planted false ack)
+  bool lie_ack = false;     // TESTS ONLY: ack before writing, with the WAL off
   // TESTS ONLY: "KIND@N" acks ops of kind KIND without executing them while the store has at
   // least N live WAL files: a bug planted in a rare state, for the hunt's tests.
   std::string lose_when_wals;

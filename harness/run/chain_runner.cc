@@ -19,7 +19,9 @@
 #include "harness/run/child_process.h"
 #include "harness/run/evidence.h"
 #include "harness/run/explorer.h"
+#include "harness/run/io_error_cycle.h"
 #include "harness/run/test_death.h"
+#include "harness/run/writer_crash.h"
 #include "harness/run/writer_progress.h"
 #include "harness/writer/writer.h"
 #include "reports/summary.h"
@@ -53,11 +55,15 @@ struct Pending {
   uint64_t hi = 0;
   uint64_t lo = 0;
   int64_t started_ms = 0;
-  std::string detail;      // what the fault did, e.g. "SIGKILL after 12 ms"
-  std::string failure;     // non-empty: the cycle failed while writing (class unrecoverable)
-  std::string ledger_dir;  // power cuts: the ledger the cut was applied from
-  uint64_t fs_events = 0;  // power cuts: file-system events the writer reached
-  std::string crash_at;    // power cuts: the seeded crash point "kind:n", if any
+  std::string detail;   // what the fault did, e.g. "SIGKILL after 12 ms"
+  std::string failure;  // non-empty: the cycle failed while writing, of failure_class
+  const char* failure_class = kUnrecoverable;
+  std::string ledger_dir;             // power cuts: the ledger the cut was applied from
+  uint64_t fs_events = 0;             // power cuts: file-system events the writer reached
+  std::string crash_at;               // power cuts: the seeded crash point "kind:n", if any
+  IoErrorCycle io_error;              // --fault io-error: the injected error (plan empty otherwise)
+  bool refused = false;               // the writer stopped writing at op hi, which RocksDB refused
+  uint64_t io_errors = 0;             // calls the ledger file system failed (io-error cycles)
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
   faults::CutStats cut;
   uint64_t cut_seed = 0;
@@ -154,6 +160,7 @@ class ChainRunner {
     bool more = false;    // false: only judge the previous fault, then close the chain
     uint64_t lo = 0, hi = 0;
     Fault fault = Fault::kKill;
+    IoErrorCycle io_error;  // --fault io-error: the injected error; fault is its ending
     std::string ledger;
     std::vector<uint64_t> checkpoints;  // the previous fault's acked checkpoints, to judge
     std::unique_ptr<ChildProcess> child;
@@ -186,6 +193,10 @@ class ChainRunner {
     // The fault is chosen before the writer starts: a power cut needs its ledger from the
     // open on.
     c->fault = PickFault(c->local);
+    if (plan_.fault == "io-error") {
+      c->io_error = PlanIoErrorCycle(plan_.io_error, seed_, c->local);
+      c->fault = c->io_error.ending;
+    }
     // Every writing cycle keeps a ledger, so a timed kill records the event it reached and a
     // replay can crash there; only a power cut is cut from it.
     c->ledger = c->more ? fmt::format("{}/ledger-{}", dir_, c->number) : "";
@@ -198,7 +209,7 @@ class ChainRunner {
   Step StartWriter(Cycle* c) {
     Status s = Spawn(c->lo, c->hi, !c->more, c->ledger,
                      c->fault == Fault::kPowerCut ? CrashAt(c->local) : "", c->checkpoints,
-                     c->local, StderrPath(c->more ? c->number : 0), &c->child);
+                     c->local, StderrPath(c->more ? c->number : 0), &c->child, &c->io_error);
     return s.ok() ? Step::kNext : Stop(s.message());
   }
 
@@ -213,7 +224,7 @@ class ChainRunner {
     if (state_->interrupted()) return Step::kStop;
     if (pending) {
       if (!pending->failure.empty())
-        c->verdict = Verdict::Failure(kUnrecoverable, pending->failure, c->lo, c->hi);
+        c->verdict = Verdict::Failure(pending->failure_class, pending->failure, c->lo, c->hi);
       Record(*pending, c->verdict, recovery_ms, std::move(metrics));
     } else if (!c->verdict.pass) {
       return Stop(
@@ -261,8 +272,8 @@ class ChainRunner {
 
   // This cycle's fault, and its line in the chain manifest.
   Step InjectAndRecordFault(std::optional<Pending>* pending, Cycle* c) {
-    *pending =
-        InjectFault(c->child.get(), c->number, c->local, c->fault, c->ledger, c->verdict.recovered);
+    *pending = InjectFault(c->child.get(), c->number, c->local, c->fault, c->ledger,
+                           c->verdict.recovered, c->io_error);
     Pending& p = **pending;
     p.verify_lo = c->lo;
     p.verify_hi = c->hi;
@@ -281,6 +292,7 @@ class ChainRunner {
                                                  {"detail", p.detail},
                                                  {"fs_events", p.fs_events},
                                                  {"crash_at", p.crash_at},
+                                                 {"io_error", p.io_error.plan},
                                                  {"checkpoints", p.checkpoints},
                                                  {"store", plan_.StoreAt(c->local).ToJson()}});
     if (!s.ok()) return Stop(s.message());
@@ -322,7 +334,9 @@ class ChainRunner {
     }
   }
 
-  bool PowerCutsPossible() const { return plan_.fault == "power-cut" || plan_.fault == "mix"; }
+  bool PowerCutsPossible() const {
+    return plan_.fault == "power-cut" || plan_.fault == "mix" || plan_.fault == "io-error";
+  }
 
   // What earlier cycles' faults left not durable, for the next writer's ledger.
   std::string CarriedPath() const { return dir_ + "/durability.json"; }
@@ -373,6 +387,9 @@ class ChainRunner {
                  {"hi", p.hi},
                  {"lo", p.lo},
                  {"crash_at", p.crash_at},
+                 {"io_error", p.io_error.plan},
+                 {"io_error_retries", p.io_error.retries},
+                 {"refused", p.refused},
                  {"fs_events", p.fs_events},
                  {"fault_after_ms", p.fault_after_ms},
                  {"cut", plan_.cut},
@@ -397,8 +414,8 @@ class ChainRunner {
 
   Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
                const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
-               uint64_t local, const std::string& stderr_path,
-               std::unique_ptr<ChildProcess>* child) {
+               uint64_t local, const std::string& stderr_path, std::unique_ptr<ChildProcess>* child,
+               const IoErrorCycle* io_error = nullptr) {
     WriterArgs w;
     w.chain_dir = dir_;
     w.lo = lo;
@@ -412,6 +429,11 @@ class ChainRunner {
       w.carried_durability = CarriedPath();
     }
     w.lie_ack = plan_.test_lie_ack;
+    w.ack_failed = plan_.test_ack_failed;
+    if (io_error != nullptr && !verify_only) {
+      w.io_error = io_error->plan;
+      w.io_error_retries = io_error->retries;
+    }
     w.lose_when_wals = plan_.test_lose_when_wals;
     w.store_json = plan_.StoreAt(local).ToJson().dump();
     std::error_code ec;
@@ -486,8 +508,9 @@ class ChainRunner {
 
   // Reads the writer's progress while the schedule's signals fire on time, then drains every
   // line the kernel still holds. False if the run was interrupted (the writer is reaped).
+  // *lingered: the writer was still alive when the drain gave up on it.
   bool DriveSchedule(ChildProcess* child, const std::vector<SignalStep>& steps, Fault fault,
-                     WriterProgress* progress) {
+                     WriterProgress* progress, bool* lingered) {
     const int64_t start = NowMs();
     std::string line;
     for (const SignalStep& step : steps) {
@@ -504,17 +527,22 @@ class ChainRunner {
       child->Signal(step.sig);
     }
     const int64_t drain_ms =
-        fault == Fault::kKill || fault == Fault::kStall ? kDrainTimeoutMs : kCleanCloseTimeoutMs;
-    while (child->ReadLine(&line, drain_ms) == ChildProcess::Read::kLine) progress->Absorb(line);
+        fault == Fault::kKill || fault == Fault::kStall ? kDrainTimeoutMs : plan_.close_timeout_ms;
+    ChildProcess::Read read;
+    while ((read = child->ReadLine(&line, drain_ms)) == ChildProcess::Read::kLine) {
+      progress->Absorb(line);
+    }
+    *lingered = read == ChildProcess::Read::kTimeout;
     child->KillAndReap();
     return true;
   }
 
   // Lets the writer run, fires the seeded fault, and reads every ack the kernel still holds.
   Pending InjectFault(ChildProcess* child, uint64_t cycle, uint64_t local, Fault fault,
-                      const std::string& ledger, uint64_t r) {
+                      const std::string& ledger, uint64_t r, const IoErrorCycle& io_error) {
     Pending p;
     p.cycle = cycle;
+    p.io_error = io_error;
     p.fault = fault;
     p.ledger_dir = ledger;
     p.crash_at = fault == Fault::kPowerCut ? CrashAt(local) : "";
@@ -524,7 +552,8 @@ class ChainRunner {
     p.started_ms = NowMs();
     const std::vector<SignalStep> steps = FaultSchedule(local, &p);
     WriterProgress progress(r);
-    if (!DriveSchedule(child, steps, p.fault, &progress)) {
+    bool lingered = false;
+    if (!DriveSchedule(child, steps, p.fault, &progress, &lingered)) {
       p.acked = p.hi = r;  // never recorded: the run ends here
       return p;
     }
@@ -535,12 +564,27 @@ class ChainRunner {
     // A store refusing an op for a full disk broke no promise: the op was not acked, the writer
     // tried none after it, and the cycle is judged on what was acked. Other errors fail it.
     if (!progress.error.empty()) p.failure = "writing failed: " + progress.error;
-    if (p.fault == Fault::kClean && !progress.closed && p.failure.empty() &&
-        progress.refused.empty()) {
+    if (const int sig = WriterCrashSignal(*child); sig != 0) {
+      p.failure = WriterCrashDetail(sig, StderrPath(cycle));
+      p.failure_class = kWriterCrash;
+    }
+    // A writer that stopped writing (a full disk, an I/O error) still closes on SIGTERM; one
+    // that does not return from DB::Close hangs the application.
+    if (p.fault == Fault::kClean && !progress.closed && p.failure.empty() && lingered) {
+      p.failure =
+          fmt::format("DB::Close did not return within {} ms of SIGTERM", plan_.close_timeout_ms);
+      p.failure_class = kCloseHang;
+    } else if (p.fault == Fault::kClean && !progress.closed && p.failure.empty() &&
+               progress.refused.empty()) {
       p.failure = "clean close did not complete";
     }
     DescribeCrash(&p);
-    if (!progress.refused.empty()) p.detail += "; disk full, writing stopped: " + progress.refused;
+    p.refused = !progress.refused.empty();
+    if (p.refused) {
+      p.detail += fmt::format("; {}, writing stopped: {}",
+                              p.io_error.plan.empty() ? "disk full" : "after the I/O error",
+                              progress.refused);
+    }
     p.on_disk_start = std::min(on_disk_, r);
     const Durability d =
         DurableAfter(p.contract, ops_, RecoveredReach(r, on_disk_), p.resume, p.acked);
@@ -559,6 +603,7 @@ class ChainRunner {
     if (s.ok()) s = faults::SummarizeLedger(p->ledger_dir, &summary);
     if (!s.ok()) return HarnessFailure(dir_ + ": power cut: " + s.message());
     p->fs_events = summary.events;
+    p->io_errors = summary.io_errors;
     if (!p->crash_at.empty()) {
       // Whether the writer reached its crash point, or the timed kill came first. The summary
       // counts the writing's events as the writer's crash point does (kAnyEvent included), and
@@ -572,6 +617,14 @@ class ChainRunner {
     }
     p->detail += fmt::format(" at fs event {} ({})", summary.events,
                              summary.has_last ? faults::DescribeRecord(summary.last) : "none");
+    if (!p->io_error.plan.empty()) {
+      p->detail = fmt::format("I/O error {} {}; {}", p->io_error.plan,
+                              summary.io_errors == 0
+                                  ? std::string("not reached")
+                                  : fmt::format("injected {} time(s), first {}", summary.io_errors,
+                                                faults::DescribeRecord(summary.first_io_error)),
+                              p->detail);
+    }
   }
 
   // Judges crash states of the dead writer's trace besides the one the chain goes on from
@@ -752,6 +805,7 @@ class ChainRunner {
     c.chain = chain_;
     c.cycle = p.cycle;
     c.fault = FaultName(p.fault);
+    c.io_error = p.io_error.plan;
     c.verdict = v.pass ? "PASS" : "FAIL";
     for (const auto& [klass, n] : v.classes) c.classes.push_back(klass);
     c.resume = p.resume;
@@ -776,6 +830,9 @@ class ChainRunner {
     metrics["ops_acked"] = static_cast<double>(p.acked >= p.resume ? p.acked - p.resume + 1 : 0);
     if (p.fault == Fault::kPowerCut) {
       metrics["fs_events"] = static_cast<double>(p.fs_events);
+    }
+    if (!p.io_error.plan.empty()) {
+      metrics["io_errors_injected"] = static_cast<double>(p.io_errors);
       metrics["cut_bytes"] = static_cast<double>(p.cut.bytes_dropped);
     }
     c.metrics = std::move(metrics);

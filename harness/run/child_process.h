@@ -41,6 +41,9 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
   bool exited() const { return reaped_; }
+  // Once reaped: how the child ended (waitpid's status). A child that died before
+  // KillAndReap's SIGKILL keeps its own cause of death.
+  int wait_status() const { return wait_status_; }
 
  private:
   ChildProcess() = default;

@@ -38,6 +38,8 @@ std::string ContractsOf(const RunPlan& plan) {
   std::vector<Fault> faults;
   if (plan.fault == "mix") {
     faults = {Fault::kKill, Fault::kStall, Fault::kPowerCut};
+  } else if (plan.fault == "io-error") {  // the faults that end an io-error cycle
+    faults = {Fault::kKill, Fault::kPowerCut, Fault::kClean};
   } else {
     Fault f = Fault::kKill;
     ParseFault(plan.fault, &f);

@@ -39,6 +39,9 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   add("--fault", fault);
   add("--cut", cut);
   if (!crash_at.empty()) add("--crash-at", crash_at);
+  if (!io_error.at.empty()) add("--io-error-at", io_error.at);
+  if (io_error.status != defaults.io_error.status) add("--io-error", io_error.status);
+  if (io_error.mode != defaults.io_error.mode) add("--io-error-mode", io_error.mode);
   for (const std::string& o : option_args) add("--option", o);
   for (const auto& [from, o] : option_changes) add("--option-at", fmt::format("{}:{}", from, o));
   if (expect_acked) add("--expect", "acked");
@@ -48,6 +51,8 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
     add("--fault-after-min-ms", std::to_string(write_min_ms));
   if (write_max_ms != defaults.write_max_ms)
     add("--fault-after-max-ms", std::to_string(write_max_ms));
+  if (close_timeout_ms != defaults.close_timeout_ms)
+    add("--close-timeout-ms", std::to_string(close_timeout_ms));
   if (recovery_timeout_ms != defaults.recovery_timeout_ms)
     add("--recovery-timeout-ms", std::to_string(recovery_timeout_ms));
   if (explore != defaults.explore)
@@ -57,6 +62,7 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   if (keep_going) a.push_back("--keep-going");
   if (max_failures != defaults.max_failures) add("--max-failures", std::to_string(max_failures));
   if (test_lie_ack) a.push_back("--test-lie-ack");
+  if (test_ack_failed) a.push_back("--test-ack-failed");
   if (!test_lose_when_wals.empty())
     a.insert(a.end(), {"--test-lose-when-wals", test_lose_when_wals});
   if (test_drop_sync_record) a.push_back("--test-drop-sync-record");
@@ -83,11 +89,13 @@ nlohmann::json RunPlan::ToJson() const {
           {"fault", fault},
           {"cut", cut},
           {"crash_at", crash_at},
+          {"io_error", {{"at", io_error.at}, {"status", io_error.status}, {"mode", io_error.mode}}},
           {"expect", expect_acked ? "acked" : "contract"},
           {"max_ops_per_cycle", max_ops_per_cycle},
           {"write_min_ms", write_min_ms},
           {"write_max_ms", write_max_ms},
           {"recovery_timeout_ms", recovery_timeout_ms},
+          {"close_timeout_ms", close_timeout_ms},
           {"explore", explore == kExploreAll ? nlohmann::json("all") : nlohmann::json(explore)}};
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/run/io_error_cycle.h"
 #include "src/store_config.h"
 #include "workloads/spec.h"
 
@@ -25,9 +26,10 @@ struct RunPlan {
   uint16_t metrics_port = 0;  // serve /metrics and /healthz on 127.0.0.1 while running; 0: off
   workloads::WorkloadSpec workload;
   StoreConfig store;
-  std::string fault = "mix";  // kill | stall | power-cut | clean | mix
+  std::string fault = "mix";  // kill | stall | power-cut | clean | io-error | mix
   std::string cut = "drop";   // drop | torn | reorder, for power cuts
   std::string crash_at;       // power cuts: crash at the seeded n-th event of this kind
+  IoErrorSettings io_error;   // --fault io-error: which error each cycle injects
   bool expect_acked = false;
   bool keep_going = false;     // after a FAIL, start a fresh chain and go on
   uint32_t max_failures = 10;  // failures whose evidence is kept
@@ -37,6 +39,7 @@ struct RunPlan {
   int64_t write_min_ms = 1;   // the fault fires this long after writing starts, at least …
   int64_t write_max_ms = 40;  // … and at most
   int64_t recovery_timeout_ms = 20'000;  // open + verify; beyond it: recovery-hang
+  int64_t close_timeout_ms = 60'000;     // a clean close's DB::Close; beyond it: close-hang
   // --explore: crash states judged per writer run besides the one the chain goes on from
   // (harness/run/explorer.h); 0 is off, kExploreAll every distinct state of the trace.
   static constexpr uint64_t kExploreAll = ~uint64_t{0};
@@ -44,6 +47,7 @@ struct RunPlan {
   uint64_t explore = kDefaultExplore;
   uint32_t judges = 0;                   // judge processes per chain at a time; 0: one per core
   bool test_lie_ack = false;             // TESTS ONLY, hidden flag
+  bool test_ack_failed = false;          // TESTS ONLY: the writer acks an op that failed
   std::string test_lose_when_wals;       // TESTS ONLY: KIND@N (harness/protocol/writer_args.h)
   std::string writer_path;               // powercut-writer, found beside the powercut binary
   std::vector<std::string> option_args;  // --option values as typed, for the reproduce line

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -53,16 +54,28 @@ void Say(const std::string& text) {
   }
 }
 
+// To the writer's stderr, best effort: a full disk (where the stderr file may live) must not
+// kill the writer, as an exception from fmt::print(stderr, …) would.
+void Log(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
 int Fail(int code, const std::string& what) {
   Say(ErrorLine(what));
-  fmt::print(stderr, "powercut-writer: {}\n", what);
+  Log(fmt::format("powercut-writer: {}\n", what));
   return code;
 }
 
 // A problem of the harness's own, not of the store: the controller stops with exit 2.
 int HarnessFail(int code, const std::string& what) {
   Say(HarnessErrorLine(what));
-  fmt::print(stderr, "powercut-writer: harness error: {}\n", what);
+  Log(fmt::format("powercut-writer: harness error: {}\n", what));
   return code;
 }
 
@@ -287,6 +300,10 @@ class Writer {
         return HarnessFail(kWriterBadArgs, "bad --crash-at " + args_.crash_at);
       lo.crash_at.nth = std::stoull(args_.crash_at.substr(colon + 1));
     }
+    if (!args_.io_error.empty()) {
+      s = faults::ParseIoErrorPlan(args_.io_error, &lo.io_error);
+      if (!s.ok()) return HarnessFail(kWriterBadArgs, "--io-error: " + s.message());
+    }
     ledger_fs_ = faults::NewLedgerFileSystem(base_fs_, lo, &s);
     if (ledger_fs_ == nullptr) return HarnessFail(kWriterHarnessError, s.message());
     env_ = rocksdb::NewCompositeEnv(ledger_fs_);
@@ -404,15 +421,57 @@ class Writer {
       Say(pending + IssuedLine(i));
       pending.clear();
       if (i > args_.crash_after_op) ::kill(::getpid(), SIGKILL);  // crash_in_flight
-      rocksdb::Status ws = PlantedLoss(op)
-                               ? rocksdb::Status::OK()
-                               : Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio,
-                                         wo_, args_.chain_dir);
+      rocksdb::Status ws = Attempt(op);
+      if (!ws.ok() && !args_.io_error.empty()) ws = RetryAfterError(i, op, ws);
+      if (!ws.ok() && args_.ack_failed) {  // TESTS ONLY: a planted false ack
+        Log(fmt::format("powercut-writer: acking failed op {}: {}\n", i, ws.ToString()));
+        ws = rocksdb::Status::OK();
+      }
       if (!ws.ok()) return OpFailed(i, op, ws);
       if (!args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending = AckedLine(i);
     }
     Say(pending + (g_stop.load() ? "" : DoneLine()));
     return kGoOn;
+  }
+
+  rocksdb::Status Attempt(const Op& op) {
+    if (PlantedLoss(op)) return rocksdb::Status::OK();
+    return Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio, wo_,
+                   args_.chain_dir);
+  }
+
+  // A careful application after an error (RocksDB's wiki, "Background Error Handling"):
+  // resume the store, then try the op again, a seeded number of times. Only ops that are
+  // idempotent are retried: a merge that failed may still be in the WAL (its sync failed),
+  // and applying it twice would be the application's bug, not the store's.
+  rocksdb::Status RetryAfterError(uint64_t i, const Op& op, rocksdb::Status ws) {
+    for (uint32_t attempt = 1; attempt <= args_.io_error_retries && !ws.ok(); ++attempt) {
+      Log(fmt::format("powercut-writer: op {} ({}) failed: {}\n", i, OpKindName(op.kind),
+                      ws.ToString()));
+      if (op.kind == OpKind::kMerge) break;
+      const rocksdb::Status resumed = ResumeStore();
+      Log(fmt::format("powercut-writer: DB::Resume(): {}; retry {} of {}\n", resumed.ToString(),
+                      attempt, args_.io_error_retries));
+      ws = Attempt(op);
+    }
+    return ws;
+  }
+
+  // DB::Resume(), waiting out an automatic recovery in progress (Resume is Busy meanwhile).
+  rocksdb::Status ResumeStore() {
+    constexpr int kMaxWaits = 50;
+    constexpr auto kWait = std::chrono::milliseconds(100);
+    rocksdb::Status s = db_->Resume();
+    for (int w = 0; w < kMaxWaits && s.IsBusy() && !g_stop.load(); ++w) {
+      std::this_thread::sleep_for(kWait);
+      s = db_->Resume();
+    }
+    return s;
+  }
+
+  // Whether an error RocksDB returned may come of the cycle's injected I/O error: one fired.
+  bool AfterInjectedError() const {
+    return !args_.io_error.empty() && faults::InjectedIoErrorCount() > 0;
   }
 
   // TESTS ONLY (--test-lose-when-wals KIND@N): true when `op` is to be acked unexecuted, a
@@ -431,15 +490,16 @@ class Writer {
     if (ledger_fs_ != nullptr) faults::RecordOpBoundary(ledger_fs_.get(), kind, op);
   }
 
-  // Op i was not acked. A full disk stops this cycle's writing (no op after it is tried, so
-  // nothing acked follows an op RocksDB refused) and the writer waits for its fault; any
-  // other error ends the writer with an `error` line the cycle is failed on.
+  // Op i was not acked. A full disk, or any error after an injected I/O error, stops this
+  // cycle's writing (no op after it is tried, so nothing acked follows an op RocksDB refused)
+  // and the writer waits for its fault; any other error ends the writer with an `error` line
+  // the cycle is failed on.
   int OpFailed(uint64_t i, const Op& op, const rocksdb::Status& ws) {
     const std::string what =
         fmt::format("op {} ({}) failed: {}", i, OpKindName(op.kind), ws.ToString());
-    if (!DiskFull(ws)) return Fail(kWriterOpFailed, what);
+    if (!DiskFull(ws) && !AfterInjectedError()) return Fail(kWriterOpFailed, what);
     Say(RefusedLine(what));
-    fmt::print(stderr, "powercut-writer: refused: {}\n", what);
+    Log(fmt::format("powercut-writer: refused: {}\n", what));
     return kGoOn;
   }
 
@@ -454,7 +514,7 @@ class Writer {
     while (!g_stop.load()) ::sigsuspend(&waiting);
     ::sigprocmask(SIG_UNBLOCK, &term, nullptr);
     rocksdb::Status rs = db_->Close();
-    if (!rs.ok() && DiskFull(rs)) {
+    if (!rs.ok() && (DiskFull(rs) || AfterInjectedError())) {
       Say(RefusedLine("close failed: " + rs.ToString()));
       return kWriterOk;
     }
