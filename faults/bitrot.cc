@@ -623,6 +623,13 @@ Status UnitsOf(RotTarget target, const std::string& db_dir, const Candidate& fil
 Status FlipInPlace(const std::string& path, uint64_t offset, uint8_t mask, uint8_t* before) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
+  // A file with another name (a hard link into a chain or its evidence) is not ours to damage.
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_nlink != 1) {
+    ::close(fd);
+    return Status::BadInput("bitrot: " + path +
+                            " is not a private copy (it has other hard links); damage a copy");
+  }
   unsigned char byte = 0;
   ssize_t n;
   do {

@@ -26,6 +26,7 @@ enum class RotTarget : uint8_t {
   kOptions,         // "options": an option line of the latest OPTIONS-* file with durable bytes
   kCurrent,         // "current": CURRENT
 };
+inline constexpr int kRotTargetCount = 6;
 
 // "sst-data" | "sst-meta" | "wal-record" | "manifest-record" | "options" | "current"; BadInput
 // naming the value and the choices otherwise.

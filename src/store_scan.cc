@@ -4,9 +4,9 @@
 
 namespace powercut {
 
-Status ScanStore(rocksdb::DB* db, StoreImage* image) {
+Status ScanStore(rocksdb::DB* db, StoreImage* image, bool verify_checksums) {
   rocksdb::ReadOptions ro;
-  ro.verify_checksums = true;
+  ro.verify_checksums = verify_checksums;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -14,9 +14,10 @@ namespace {
 
 // Small memtables and MANIFESTs and a longer fault window: flushes, SSTs, MANIFEST rolls and
 // obsolete-file deletions happen within a cycle, so every site has calls to fail.
-const std::string kBusyStore =
+const std::string kBusyOptions =
     " --chains 1 --option write_buffer_size=65536 --option max_manifest_file_size=4096"
-    " --fault-after-min-ms 50 --fault-after-max-ms 100 --close-timeout-ms 5000";
+    " --close-timeout-ms 5000";
+const std::string kBusyStore = kBusyOptions + " --fault-after-min-ms 50 --fault-after-max-ms 100";
 
 size_t CyclesInjected(const nlohmann::json& report) {
   size_t n = 0;
@@ -87,7 +88,7 @@ TEST_CASE("a writer that acks a failed write is caught; the same run without the
   const std::string plan =
       "run --seed 2 --cycles 6 --fault io-error --io-error-at sst-write --io-error fatal "
       "--io-error-mode sticky" +
-      kBusyStore;
+      kBusyOptions + " --fault-after-min-ms 200 --fault-after-max-ms 300";
   TempDir lie;
   const Result caught = Powercut(lie.path, plan + " --test-ack-failed");
   INFO(caught.out << caught.err);

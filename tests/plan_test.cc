@@ -133,6 +133,8 @@ TEST_CASE("a reproduce line names every flag that shapes a run") {
                                         "4322",
                                         "--io-error-at",
                                         "wal-sync",
+                                        "--bitrot-at",
+                                        "wal-record",
                                         "--io-error",
                                         "nospace",
                                         "--io-error-mode",

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/bitrot.h"
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
 #include "harness/cli/subcommand.h"
@@ -53,7 +54,7 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "values compress to about this fraction, 0 to 1, as db_bench's "
                   "--compression_ratio (default 0.5)");
   run->add_option("--fault", plan.fault,
-                  "kill, stall, power-cut, clean, io-error or mix (kill, stall, power-cut)")
+                  "kill, stall, power-cut, clean, io-error, bitrot or mix (kill, stall, power-cut)")
       ->capture_default_str();
   run->add_option("--cut", plan.cut, "power cut mode: drop, torn or reorder")
       ->capture_default_str();
@@ -64,6 +65,9 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "io-error cycles fail the seeded n-th call of this kind: wal-append, wal-sync, "
                   "sst-write, sst-sync, manifest-write, manifest-sync, dir-fsync, file-create, "
                   "rename, delete, close (default: seeded among them)");
+  run->add_option("--bitrot-at", plan.bitrot_at,
+                  "bitrot cycles damage this region: sst-data, sst-meta, wal-record, "
+                  "manifest-record, options, current (default: seeded among them)");
   run->add_option("--io-error", plan.io_error.status,
                   "status of the injected error: retryable, fatal, nospace or mix")
       ->capture_default_str();
@@ -169,16 +173,23 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
 }
 
 Status CheckFaults(const RunPlan& plan) {
-  if (plan.fault != "mix" && plan.fault != "io-error") {
+  if (plan.fault != "mix" && plan.fault != "io-error" && plan.fault != "bitrot") {
     Fault f;
     Status s = ParseFault(plan.fault, &f);
     if (!s.ok()) {
       return Status::BadInput("--fault '" + plan.fault +
-                              "' is unknown: use kill, stall, power-cut, clean, io-error or mix");
+                              "' is unknown: use kill, stall, power-cut, clean, io-error, bitrot "
+                              "or mix");
     }
   }
   Status io = ValidateIoErrorSettings(plan.io_error);
   if (!io.ok()) return io;
+  faults::RotTarget target;
+  if (!plan.bitrot_at.empty() && !faults::ParseRotTarget(plan.bitrot_at, &target).ok()) {
+    return Status::BadInput("--bitrot-at '" + plan.bitrot_at +
+                            "' is unknown: use sst-data, sst-meta, wal-record, manifest-record, "
+                            "options or current");
+  }
   faults::CutMode mode;
   Status s = faults::ParseCutMode(plan.cut, &mode);
   if (!s.ok()) return Status::BadInput("--cut: " + s.message());

@@ -16,6 +16,7 @@
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
 #include "harness/run/await_verdict.h"
+#include "harness/run/bitrot_state.h"
 #include "harness/run/child_process.h"
 #include "harness/run/evidence.h"
 #include "harness/run/explorer.h"
@@ -223,8 +224,12 @@ class ChainRunner {
     if (!s.ok()) return Stop(dir_ + ": " + s.message());
     if (state_->interrupted()) return Step::kStop;
     if (pending) {
-      if (!pending->failure.empty())
+      if (!pending->failure.empty()) {
+        // The judge passed the store but the cycle failed while writing: stop the judge before
+        // it writes on, so the evidence is the store as it recovered.
+        c->child->KillAndReap();
         c->verdict = Verdict::Failure(pending->failure_class, pending->failure, c->lo, c->hi);
+      }
       Record(*pending, c->verdict, recovery_ms, std::move(metrics));
     } else if (!c->verdict.pass) {
       return Stop(
@@ -630,7 +635,8 @@ class ChainRunner {
   // Judges crash states of the dead writer's trace besides the one the chain goes on from
   // (harness/run/explorer.h). A cycle whose writing failed has no trace worth exploring.
   void ExploreTrace(uint64_t local, Pending* p) {
-    if (plan_.explore == 0 || p->ledger_dir.empty() || !p->failure.empty()) return;
+    const bool rot = plan_.fault == "bitrot";
+    if ((plan_.explore == 0 && !rot) || p->ledger_dir.empty() || !p->failure.empty()) return;
     ExploreRequest req;
     req.chain_dir = dir_;
     req.ledger_dir = p->ledger_dir;
@@ -656,10 +662,61 @@ class ChainRunner {
     req.stop = [this] { return state_->interrupted(); };
     req.test_tamper = plan_.test_tamper_images;
     ExploreResult result;
-    Status s = Explore(req, &result);
+    Status s = plan_.explore > 0 ? Explore(req, &result) : Status::Ok();
+    if (s.ok() && rot) s = AddBitrotState(req, local, *p, &result);
     if (!s.ok())
       return HarnessFailure(fmt::format("{}: exploring cycle {}: {}", dir_, p->cycle, s.message()));
     p->explored = ExplorationReport(result, req.keep_dir, *p);
+  }
+
+  // --fault bitrot: one more state of the killed writer's store, a copy with bits flipped at
+  // rest (harness/run/bitrot_state.h), judged and counted as the explored states are.
+  Status AddBitrotState(const ExploreRequest& explore, uint64_t local, const Pending& p,
+                        ExploreResult* result) {
+    BitrotRequest req;
+    req.chain_dir = dir_;
+    req.ledger_dir = p.ledger_dir;
+    req.work_dir = dir_ + "/bitrot";
+    req.keep_dir = explore.keep_dir;
+    req.keep_index = result->failures.size() + 1000;  // apart from the explorer's state-K
+    Rng rng(seed_, "bitrot", local);
+    req.target = static_cast<faults::RotTarget>(rng.Uniform(faults::kRotTargetCount));
+    if (!plan_.bitrot_at.empty()) faults::ParseRotTarget(plan_.bitrot_at, &req.target);
+    req.seed = rng.Next();
+    req.lo = p.lo;
+    req.hi = p.hi;
+    req.oldest = oracle_.index();
+    req.judge_store_json = explore.judge_store_json;
+    req.writer_path = plan_.writer_path;
+    req.timeout_ms = plan_.recovery_timeout_ms;
+    BitrotResult rot;
+    Status s = JudgeBitrot(req, &rot);
+    if (!s.ok() || !rot.rot.applied) return s;
+    result->plan.points++;  // its own crash point: the killed writer's store, damaged
+    result->plan.candidates++;
+    result->plan.distinct++;
+    result->judged++;
+    const std::string outcome = rot.detected ? "detected" : rot.verdict.pass ? "valid" : "failed";
+    result->coverage[fmt::format("bitrot={} outcome={}", faults::RotTargetName(req.target),
+                                 outcome)]++;
+    if (rot.verdict.pass) {
+      result->passed++;
+      return Status::Ok();
+    }
+    for (const auto& [klass, n] : rot.verdict.classes) result->classes[klass]++;
+    ExploredFailure f;
+    f.state = rot.state;
+    f.window.lo = rot.verdict.lo;
+    f.window.hi = rot.verdict.hi;
+    f.verdict = rot.verdict;
+    f.kept_dir = rot.kept_dir;
+    f.narrative = fmt::format(
+        "bit rot at rest after the kill: bits 0x{:02x} of byte {} flipped in "
+        "{}; {}",
+        rot.rot.mask, rot.rot.offset, rot.rot.region, rot.verdict.detail);
+    f.features = "bitrot=" + std::string(faults::RotTargetName(req.target));
+    result->failures.push_back(std::move(f));
+    return Status::Ok();
   }
 
   // The explorer's result as the report holds it; failing states' images move to the report

@@ -40,6 +40,8 @@ std::string ContractsOf(const RunPlan& plan) {
     faults = {Fault::kKill, Fault::kStall, Fault::kPowerCut};
   } else if (plan.fault == "io-error") {  // the faults that end an io-error cycle
     faults = {Fault::kKill, Fault::kPowerCut, Fault::kClean};
+  } else if (plan.fault == "bitrot") {  // a kill, then damage at rest to a copy
+    faults = {Fault::kKill};
   } else {
     Fault f = Fault::kKill;
     ParseFault(plan.fault, &f);

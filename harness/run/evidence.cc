@@ -122,7 +122,7 @@ Status FindEvidence(const std::string& report_path, uint64_t cycle, const std::s
   return Status::Ok();
 }
 
-Status CopyStore(const std::string& from, const std::string& to) {
+Status CopyStore(const std::string& from, const std::string& to, bool link_ssts) {
   std::error_code ec;
   fs::create_directories(to, ec);
   if (ec) return Io("cannot create " + to, ec);
@@ -131,7 +131,7 @@ Status CopyStore(const std::string& from, const std::string& to) {
     const fs::path dst = fs::path(to) / rel;
     if (e.is_directory()) {
       fs::create_directories(dst, ec);
-    } else if (e.path().extension() == ".sst") {
+    } else if (link_ssts && e.path().extension() == ".sst") {
       fs::create_hard_link(e.path(), dst, ec);
       if (ec) fs::copy_file(e.path(), dst, fs::copy_options::overwrite_existing, ec);
     } else if (e.path().filename() != "LOCK") {

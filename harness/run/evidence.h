@@ -20,7 +20,9 @@ namespace powercut::harness {
 Status SnapshotChain(const std::string& chain_dir, const std::string& to);
 
 // Copies a store directory: SST files hard-linked (they are immutable), the rest copied.
-Status CopyStore(const std::string& from, const std::string& to);
+// SSTs are hard-linked (RocksDB never rewrites one) unless `link_ssts` is false: a copy that
+// will be damaged on purpose must own its bytes.
+Status CopyStore(const std::string& from, const std::string& to, bool link_ssts = true);
 
 struct EvidenceInput {
   std::string chain_dir;
