@@ -76,13 +76,7 @@ bool Detected(const Verdict& v) {
 // One verify-only writer on the copy (a judge server would linger a reap timeout after a
 // refused open, which is the common outcome here).
 Status JudgeCopy(const BitrotRequest& req, const JudgeJob& job, JudgeOutcome* out) {
-  WriterArgs w;
-  w.chain_dir = job.image_dir;
-  w.lo = job.lo;
-  w.hi = job.hi;
-  w.verify_only = true;
-  w.scratch = true;
-  w.store_json = job.store_json;
+  const WriterArgs w = JudgeWriterArgs(job);
   std::unique_ptr<ChildProcess> child;
   Status s =
       ChildProcess::Spawn(req.writer_path, WriterArgv(w), req.work_dir + "/judge.stderr", &child);

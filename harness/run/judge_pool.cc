@@ -41,10 +41,7 @@ JudgeOutcome JudgePool::JudgeOne(const JudgeJob& job) const {
   return JudgeOn(job, job.image_dir + "/judge.stderr", &server);
 }
 
-JudgeOutcome JudgePool::JudgeOn(const JudgeJob& job, const std::string& server_stderr,
-                                std::unique_ptr<ChildProcess>* server) const {
-  JudgeOutcome out;
-  const auto start = std::chrono::steady_clock::now();
+WriterArgs JudgeWriterArgs(const JudgeJob& job) {
   WriterArgs w;
   w.chain_dir = job.image_dir;
   w.lo = job.lo;
@@ -53,6 +50,14 @@ JudgeOutcome JudgePool::JudgeOn(const JudgeJob& job, const std::string& server_s
   w.scratch = true;
   w.checkpoints = job.checkpoints;
   w.store_json = job.store_json;
+  return w;
+}
+
+JudgeOutcome JudgePool::JudgeOn(const JudgeJob& job, const std::string& server_stderr,
+                                std::unique_ptr<ChildProcess>* server) const {
+  JudgeOutcome out;
+  const auto start = std::chrono::steady_clock::now();
+  const WriterArgs w = JudgeWriterArgs(job);
   Status s;
   if (*server == nullptr) {
     s = ChildProcess::Spawn(writer_path_, {"--judge-server"}, server_stderr, server, true);

@@ -26,6 +26,10 @@ struct JudgeJob {
   std::string store_json;             // the options the judging open uses
 };
 
+// The verify-only writer that judges `job`'s image (a throwaway: its syncs are skipped).
+struct WriterArgs;
+WriterArgs JudgeWriterArgs(const JudgeJob& job);
+
 struct JudgeOutcome {
   Verdict verdict;
   double recovery_ms = 0;     // RocksDB's open, as the judge timed it
