@@ -1,6 +1,7 @@
 #include "src/chain_manifest.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,11 +68,25 @@ Status ChainManifest::Append(const std::string& path, const nlohmann::json& entr
   const std::string line = entry.dump() + "\n";
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
-  ssize_t n = ::write(fd, line.data(), line.size());
-  const bool ok = n == static_cast<ssize_t>(line.size()) && ::fdatasync(fd) == 0;
-  const int err = errno;
+  struct stat st;
+  const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+  // A short write (a disk filling up) is written on until the kernel says why it stops.
+  size_t done = 0;
+  int err = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : ENOSPC;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (err == 0 && ::fdatasync(fd) != 0) err = errno;
+  // Nothing half-written: a line that did not fit is taken back whole.
+  if (err != 0 && before >= 0 && ::ftruncate(fd, before) != 0) err = errno;
   ::close(fd);
-  if (!ok) return Status::IoError("cannot append to " + path + ": " + std::strerror(err));
+  if (err != 0) return Status::IoError("cannot append to " + path + ": " + std::strerror(err));
   return Status::Ok();
 }
 

@@ -1,7 +1,9 @@
 // `--fault bitrot` end to end on real RocksDB: after each kill a copy of the store gets bits
 // flipped in synced bytes of one region and is judged beside the chain. RocksDB detecting the
 // damage (a refused open, a read error) passes; serving damaged bytes is a finding, kept with
-// its image and replayed exactly. The damage step itself is tested in bitrot_test.
+// its image and replayed exactly. Reads that fail or flip a bit while a copy is judged
+// (--read-error-one-in) are detected or harmless on RocksDB 7.8.3. The damage step itself is
+// tested in bitrot_test.
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -93,4 +95,19 @@ TEST_CASE("a bad --bitrot-at is one line with exit 2") {
   CHECK(CountLines(r.err) == 1);
   CHECK(r.err.find("--bitrot-at") != std::string::npos);
   CHECK(!fs::exists(t.path / "powercut-report"));
+}
+
+TEST_CASE("failing reads while judging are detected or harmless, never served as good") {
+  TempDir t;
+  const Result r = Powercut(t.path, "run --seed 2 --cycles 12 --chains 1 --read-error-one-in 300");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto outcomes = Outcomes(ReadJson(t.path / "powercut-report/report.json"));
+  size_t judged = 0;
+  for (const auto& [key, n] : outcomes) {
+    if (key.rfind("read-faults ", 0) == 0) judged += n;
+  }
+  CHECK(judged == 12);  // one copy of each cycle's store
+  CHECK(outcomes.count("read-faults outcome=detected") == 1);
+  CHECK(outcomes.count("read-faults outcome=failed") == 0);
 }

@@ -94,8 +94,10 @@ TEST_CASE("a writer that acks a failed write is caught; the same run without the
   INFO(caught.out << caught.err);
   REQUIRE(caught.exit_code == 1);
   const nlohmann::json failure = RunFailure(lie.path);
-  // The lie shows as an acked write the store lacks, or an acked checkpoint that is not there.
-  CHECK((HasClass(failure, "lost-ack") || HasClass(failure, "bad-checkpoint")));
+  // The lie shows as an acked write the store lacks (a put: lost-ack; a delete: resurrected),
+  // or an acked checkpoint that is not there.
+  CHECK((HasClass(failure, "lost-ack") || HasClass(failure, "resurrected") ||
+         HasClass(failure, "bad-checkpoint")));
   CHECK(failure.at("detail").get<std::string>().find("injected") != std::string::npos);
   TempDir honest;
   const Result passed = Powercut(honest.path, plan);

@@ -135,6 +135,8 @@ TEST_CASE("a reproduce line names every flag that shapes a run") {
                                         "wal-sync",
                                         "--bitrot-at",
                                         "wal-record",
+                                        "--read-error-one-in",
+                                        "50",
                                         "--io-error",
                                         "nospace",
                                         "--io-error-mode",

@@ -185,7 +185,10 @@ Status JudgeAfter(const Replaying& x, const std::string& writer_path, const Verd
     s = StoreConfig::FromJson(x.r.at("store"), &store);
     if (!s.ok()) return Status::BadInput(x.evidence.string() + ": " + s.message());
   }
-  const Contract contract = ContractFor(x.fault, store, x.r.value("expect_acked", false));
+  // The contract the cycle was judged under: a failed clean close is held to a kill's.
+  Fault judged_as = x.fault;
+  ParseFault(x.r.value("judged_as", std::string(FaultName(x.fault))), &judged_as);
+  const Contract contract = ContractFor(judged_as, store, x.r.value("expect_acked", false));
   // Where the chain's marks stood when the cycle began (the on-disk mark carries across
   // cycles; evidence from before it was recorded carries none).
   const Reach start =

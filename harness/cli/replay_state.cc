@@ -87,6 +87,8 @@ int ReplayStateCommand(const std::string& evidence_dir, const std::string& state
     job.hi = doc.at("hi").get<uint64_t>();
     job.checkpoints = doc.at("checkpoints").get<std::vector<uint64_t>>();
     job.store_json = doc.at("judge_store").dump();
+    job.read_error_one_in = doc.value("read_error_one_in", uint64_t{0});
+    job.read_error_seed = doc.value("read_error_seed", uint64_t{0});
     timeout_ms = doc.value("recovery_timeout_ms", timeout_ms);
     kept = doc.at("verdict");
     ClassesOf(kept);

@@ -106,6 +106,9 @@ std::string RunOnce(const Rerun& r, const std::string& chain, const std::string&
   w.hi = r.rerun.at("verify_hi").get<uint64_t>();
   w.checkpoints = r.rerun.at("verify_checkpoints").get<std::vector<uint64_t>>();
   w.ledger_dir = chain + "/ledger";
+  // The same injected I/O error: the writing reaches the state's event the way the cycle did.
+  w.io_error = r.rerun.value("io_error", std::string());
+  w.io_error_retries = r.rerun.value("io_error_retries", uint32_t{0});
   const uint64_t nth = r.state_doc.at("writing_event").get<uint64_t>();
   w.crash_at = fmt::format("event:{}", nth);
   const int64_t timeout_ms = r.rerun.value("recovery_timeout_ms", int64_t{20'000});

@@ -68,6 +68,10 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--bitrot-at", plan.bitrot_at,
                   "bitrot cycles damage this region: sst-data, sst-meta, wal-record, "
                   "manifest-record, options, current (default: seeded among them)");
+  run->add_option("--read-error-one-in", plan.read_error_one_in,
+                  "N: also judge a copy of each cycle's store with one read in N failing or "
+                  "returning a flipped bit (0: off)")
+      ->capture_default_str();
   run->add_option("--io-error", plan.io_error.status,
                   "status of the injected error: retryable, fatal, nospace or mix")
       ->capture_default_str();
@@ -248,6 +252,8 @@ Status CheckLimits(const RunPlan& plan) {
   if (plan.close_timeout_ms < 100 || plan.close_timeout_ms > 3'600'000)
     return Status::BadInput("--close-timeout-ms must be 100 to 3600000");
   if (plan.judges > 64) return Status::BadInput("--judges must be 0 (one per core) to 64");
+  if (plan.read_error_one_in > 1'000'000'000)
+    return Status::BadInput("--read-error-one-in must be 0 (off) to 1000000000");
   return Status::Ok();
 }
 

@@ -34,6 +34,10 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
                              std::to_string(a.io_error_retries)});
   }
   if (a.ack_failed) argv.push_back("--test-ack-failed");
+  if (a.read_error_one_in > 0) {
+    argv.insert(argv.end(), {"--read-error-one-in", std::to_string(a.read_error_one_in),
+                             "--read-error-seed", std::to_string(a.read_error_seed)});
+  }
   if (a.lie_ack) argv.push_back("--test-lie-ack");
   if (!a.lose_when_wals.empty())
     argv.insert(argv.end(), {"--test-lose-when-wals", a.lose_when_wals});
@@ -63,6 +67,9 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--io-error-retries", args->io_error_retries,
                  "retries of a failed idempotent op, each after DB::Resume()");
   app.add_flag("--test-ack-failed", args->ack_failed, "TESTS ONLY: ack an op whose write failed");
+  app.add_option("--read-error-one-in", args->read_error_one_in,
+                 "judges: one read in N fails or returns a flipped bit");
+  app.add_option("--read-error-seed", args->read_error_seed, "the seed of those reads");
   app.add_flag("--test-lie-ack", args->lie_ack, "TESTS ONLY: ack before writing, WAL off");
   app.add_option("--test-lose-when-wals", args->lose_when_wals,
                  "TESTS ONLY: KIND@N: ack ops of KIND unexecuted while N WALs are live");

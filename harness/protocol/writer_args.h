@@ -44,7 +44,11 @@ struct WriterArgs {
   std::string io_error;
   uint32_t io_error_retries = 0;
   bool ack_failed = false;  // TESTS ONLY: ack an op whose write failed (a planted false ack)
-  bool lie_ack = false;     // TESTS ONLY: ack before writing, with the WAL off
+  // Judges only: one read in N of the store fails or returns a flipped bit, drawn from the
+  // seed (harness/writer/read_fault_fs.h); 0 is off.
+  uint64_t read_error_one_in = 0;
+  uint64_t read_error_seed = 0;
+  bool lie_ack = false;  // TESTS ONLY: ack before writing, with the WAL off
   // TESTS ONLY: "KIND@N" acks ops of kind KIND without executing them while the store has at
   // least N live WAL files: a bug planted in a rare state, for the hunt's tests.
   std::string lose_when_wals;

@@ -64,6 +64,10 @@ Status BuildDamaged(const BitrotRequest& req, const std::string& image,
     struct stat st;
     return ::stat((db + "/" + rel).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   };
+  if (!req.rot) {  // read faults only: the copy stays as the kill left it
+    rot->applied = true;
+    return Status::Ok();
+  }
   return faults::ApplyBitrot(db, req.target, req.seed, durable_bytes, rot);
 }
 
@@ -106,6 +110,8 @@ Status Keep(const BitrotRequest& req, const JudgeJob& job,
       {"lo", job.lo},
       {"hi", job.hi},
       {"checkpoints", job.checkpoints},
+      {"read_error_one_in", job.read_error_one_in},
+      {"read_error_seed", job.read_error_seed},
       {"judge_store", nlohmann::json::parse(req.judge_store_json, nullptr, false)},
       {"recovery_timeout_ms", req.timeout_ms},
       {"verdict", result->verdict.ToJson()}};
@@ -124,11 +130,18 @@ Status JudgeBitrot(const BitrotRequest& req, BitrotResult* result) {
   if (s.ok()) s = BuildDamaged(req, image, durable, &result->rot);
   if (!s.ok() || !result->rot.applied) return s;
   const faults::RotResult& rot = result->rot;
-  result->state = fmt::format("bitrot:{}@{}+{}^0x{:02x}", faults::RotTargetName(req.target),
-                              rot.file, rot.offset, rot.mask);
   JudgeJob job;
   job.image_dir = image;
-  job.lo = req.target == faults::RotTarget::kWalRecord ? req.oldest : req.lo;
+  if (req.rot) {
+    result->state = fmt::format("bitrot:{}@{}+{}^0x{:02x}", faults::RotTargetName(req.target),
+                                rot.file, rot.offset, rot.mask);
+    job.lo = req.target == faults::RotTarget::kWalRecord ? req.oldest : req.lo;
+  } else {
+    result->state = fmt::format("read-faults:1-in-{}#{}", req.read_error_one_in, req.seed);
+    job.lo = req.oldest;  // any read may have been the WAL record the recovery stopped at
+    job.read_error_one_in = req.read_error_one_in;
+    job.read_error_seed = req.seed;
+  }
   job.hi = req.hi;
   job.store_json = req.judge_store_json;
   JudgeOutcome out;

@@ -17,7 +17,13 @@
 
 namespace powercut::harness {
 
+// The same judging of a copy serves reads that fail (`--read-error-one-in N`): then no bit
+// is flipped at rest; the copy's judge reads through harness/writer/read_fault_fs.h instead,
+// and any read may have been the WAL record the recovery stopped at.
 struct BitrotRequest {
+  bool rot = true;                 // flip bits at rest (false: read faults only)
+  uint64_t read_error_one_in = 0;  // > 0: the judge's reads fail or flip, one in N
+
   std::string chain_dir;   // the chain: db/, manifest.jsonl, oracle.bin
   std::string ledger_dir;  // the killed writer's ledger: which bytes are synced
   std::string work_dir;    // scratch, replaced
@@ -40,7 +46,8 @@ struct BitrotResult {
   std::string kept_dir;   // on FAIL: where its image and judge.json are
 };
 
-// Damages a copy, judges it, keeps it on FAIL. A harness problem is the returned status.
+// Damages a copy (or reads it through faults), judges it, keeps it on FAIL. A harness
+// problem is the returned status.
 Status JudgeBitrot(const BitrotRequest& req, BitrotResult* result);
 
 }  // namespace powercut::harness

@@ -65,6 +65,7 @@ struct Pending {
   IoErrorCycle io_error;              // --fault io-error: the injected error (plan empty otherwise)
   bool refused = false;               // the writer stopped writing at op hi, which RocksDB refused
   uint64_t io_errors = 0;             // calls the ledger file system failed (io-error cycles)
+  Fault judged_as = Fault::kKill;     // the contract's fault: `fault`, or a kill for a failed close
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
   faults::CutStats cut;
   uint64_t cut_seed = 0;
@@ -289,7 +290,7 @@ class ChainRunner {
     Status s = ChainManifest::Append(manifest_, {{"type", "cycle"},
                                                  {"cycle", p.cycle},
                                                  {"fault", FaultName(p.fault)},
-                                                 {"contract", p.contract.Describe(p.fault)},
+                                                 {"contract", p.contract.Describe(p.judged_as)},
                                                  {"resume", p.resume},
                                                  {"acked", p.acked},
                                                  {"hi", p.hi},
@@ -381,6 +382,7 @@ class ChainRunner {
                  {"cycle", p.cycle},
                  {"chain", chain_},
                  {"fault", FaultName(p.fault)},
+                 {"judged_as", FaultName(p.judged_as)},
                  {"expect_acked", plan_.expect_acked},
                  {"store", plan_.StoreAt(p.local).ToJson()},
                  {"judge_store", plan_.StoreAt(verifier_local).ToJson()},
@@ -583,7 +585,16 @@ class ChainRunner {
                progress.refused.empty()) {
       p.failure = "clean close did not complete";
     }
+    // No clean shutdown happened (DB::Close returned an error, after a full disk or an I/O
+    // error): the store keeps what a process kill keeps, and is held to that, no more.
+    p.judged_as = p.fault;
+    const bool close_failed = p.fault == Fault::kClean && !progress.closed && p.failure.empty();
+    if (close_failed) {
+      p.judged_as = Fault::kKill;
+      p.contract = ContractFor(Fault::kKill, plan_.StoreAt(local), plan_.expect_acked);
+    }
     DescribeCrash(&p);
+    if (close_failed) p.detail += "; DB::Close failed: judged as a process kill";
     p.refused = !progress.refused.empty();
     if (p.refused) {
       p.detail += fmt::format("; {}, writing stopped: {}",
@@ -636,7 +647,10 @@ class ChainRunner {
   // (harness/run/explorer.h). A cycle whose writing failed has no trace worth exploring.
   void ExploreTrace(uint64_t local, Pending* p) {
     const bool rot = plan_.fault == "bitrot";
-    if ((plan_.explore == 0 && !rot) || p->ledger_dir.empty() || !p->failure.empty()) return;
+    const bool reads = plan_.read_error_one_in > 0;
+    if ((plan_.explore == 0 && !rot && !reads) || p->ledger_dir.empty() || !p->failure.empty()) {
+      return;
+    }
     ExploreRequest req;
     req.chain_dir = dir_;
     req.ledger_dir = p->ledger_dir;
@@ -663,23 +677,27 @@ class ChainRunner {
     req.test_tamper = plan_.test_tamper_images;
     ExploreResult result;
     Status s = plan_.explore > 0 ? Explore(req, &result) : Status::Ok();
-    if (s.ok() && rot) s = AddBitrotState(req, local, *p, &result);
+    if (s.ok() && rot) s = AddDamagedCopy(req, local, *p, /*rot=*/true, &result);
+    if (s.ok() && reads) s = AddDamagedCopy(req, local, *p, /*rot=*/false, &result);
     if (!s.ok())
       return HarnessFailure(fmt::format("{}: exploring cycle {}: {}", dir_, p->cycle, s.message()));
     p->explored = ExplorationReport(result, req.keep_dir, *p);
   }
 
-  // --fault bitrot: one more state of the killed writer's store, a copy with bits flipped at
-  // rest (harness/run/bitrot_state.h), judged and counted as the explored states are.
-  Status AddBitrotState(const ExploreRequest& explore, uint64_t local, const Pending& p,
+  // --fault bitrot, --read-error-one-in: one more state of the dead writer's store, a copy
+  // with bits flipped at rest (`flip`) or judged through failing reads
+  // (harness/run/bitrot_state.h), counted as the explored states are.
+  Status AddDamagedCopy(const ExploreRequest& explore, uint64_t local, const Pending& p, bool flip,
                         ExploreResult* result) {
     BitrotRequest req;
+    req.rot = flip;
+    req.read_error_one_in = flip ? 0 : plan_.read_error_one_in;
     req.chain_dir = dir_;
     req.ledger_dir = p.ledger_dir;
     req.work_dir = dir_ + "/bitrot";
     req.keep_dir = explore.keep_dir;
-    req.keep_index = result->failures.size() + 1000;  // apart from the explorer's state-K
-    Rng rng(seed_, "bitrot", local);
+    req.keep_index = result->failures.size() + (flip ? 1000 : 2000);  // apart from state-K
+    Rng rng(seed_, flip ? "bitrot" : "read-faults", local);
     req.target = static_cast<faults::RotTarget>(rng.Uniform(faults::kRotTargetCount));
     if (!plan_.bitrot_at.empty()) faults::ParseRotTarget(plan_.bitrot_at, &req.target);
     req.seed = rng.Next();
@@ -697,8 +715,9 @@ class ChainRunner {
     result->plan.distinct++;
     result->judged++;
     const std::string outcome = rot.detected ? "detected" : rot.verdict.pass ? "valid" : "failed";
-    result->coverage[fmt::format("bitrot={} outcome={}", faults::RotTargetName(req.target),
-                                 outcome)]++;
+    const std::string what =
+        req.rot ? fmt::format("bitrot={}", faults::RotTargetName(req.target)) : "read-faults";
+    result->coverage[fmt::format("{} outcome={}", what, outcome)]++;
     if (rot.verdict.pass) {
       result->passed++;
       return Status::Ok();
@@ -710,11 +729,15 @@ class ChainRunner {
     f.window.hi = rot.verdict.hi;
     f.verdict = rot.verdict;
     f.kept_dir = rot.kept_dir;
-    f.narrative = fmt::format(
-        "bit rot at rest after the kill: bits 0x{:02x} of byte {} flipped in "
-        "{}; {}",
-        rot.rot.mask, rot.rot.offset, rot.rot.region, rot.verdict.detail);
-    f.features = "bitrot=" + std::string(faults::RotTargetName(req.target));
+    f.narrative = req.rot ? fmt::format(
+                                "bit rot at rest after the kill: bits 0x{:02x} of byte {} flipped "
+                                "in {}; {}",
+                                rot.rot.mask, rot.rot.offset, rot.rot.region, rot.verdict.detail)
+                          : fmt::format(
+                                "judged with one read in {} failing or returning a flipped bit "
+                                "(seed {}); {}",
+                                req.read_error_one_in, req.seed, rot.verdict.detail);
+    f.features = what;
     result->failures.push_back(std::move(f));
     return Status::Ok();
   }
@@ -797,6 +820,8 @@ class ChainRunner {
                                 {"verify_hi", p.verify_hi},
                                 {"verify_checkpoints", p.verify_checkpoints},
                                 {"on_disk_start", p.on_disk_start},
+                                {"io_error", p.io_error.plan},
+                                {"io_error_retries", p.io_error.retries},
                                 {"recovery_timeout_ms", plan_.recovery_timeout_ms}};
     if (s.ok()) s = WriteFileAtomically(states + "/rerun.json", doc.dump(2) + "\n");
     if (!s.ok()) state_->HarnessError(dir_ + ": keeping the crash states: " + s.message());

@@ -24,6 +24,8 @@ struct JudgeJob {
   uint64_t hi = 0;
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the state: each is checked
   std::string store_json;             // the options the judging open uses
+  uint64_t read_error_one_in = 0;     // > 0: its reads fail or flip (read_fault_fs.h)
+  uint64_t read_error_seed = 0;
 };
 
 // The verify-only writer that judges `job`'s image (a throwaway: its syncs are skipped).

@@ -41,6 +41,7 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   if (!crash_at.empty()) add("--crash-at", crash_at);
   if (!io_error.at.empty()) add("--io-error-at", io_error.at);
   if (!bitrot_at.empty()) add("--bitrot-at", bitrot_at);
+  if (read_error_one_in > 0) add("--read-error-one-in", std::to_string(read_error_one_in));
   if (io_error.status != defaults.io_error.status) add("--io-error", io_error.status);
   if (io_error.mode != defaults.io_error.mode) add("--io-error-mode", io_error.mode);
   for (const std::string& o : option_args) add("--option", o);
@@ -91,6 +92,7 @@ nlohmann::json RunPlan::ToJson() const {
           {"cut", cut},
           {"crash_at", crash_at},
           {"bitrot_at", bitrot_at},
+          {"read_error_one_in", read_error_one_in},
           {"io_error", {{"at", io_error.at}, {"status", io_error.status}, {"mode", io_error.mode}}},
           {"expect", expect_acked ? "acked" : "contract"},
           {"max_ops_per_cycle", max_ops_per_cycle},

@@ -31,6 +31,7 @@ struct RunPlan {
   std::string crash_at;       // power cuts: crash at the seeded n-th event of this kind
   IoErrorSettings io_error;   // --fault io-error: which error each cycle injects
   std::string bitrot_at;      // --fault bitrot: the region damaged (faults/bitrot.h), "" seeded
+  uint64_t read_error_one_in = 0;  // > 0: each cycle's store is also judged through bad reads
   bool expect_acked = false;
   bool keep_going = false;     // after a FAIL, start a fresh chain and go on
   uint32_t max_failures = 10;  // failures whose evidence is kept

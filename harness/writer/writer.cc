@@ -26,6 +26,7 @@
 #include "harness/protocol/lines.h"
 #include "harness/protocol/metrics_line.h"
 #include "harness/writer/info_log_fs.h"
+#include "harness/writer/read_fault_fs.h"
 #include "harness/writer/scratch_fs.h"
 #include "harness/writer/store_metrics.h"
 #include "src/chain_manifest.h"
@@ -331,7 +332,12 @@ class Writer {
       const int code = InstallLedger();
       if (code != kGoOn) return code;
     } else {
-      env_ = rocksdb::NewCompositeEnv(args_.scratch ? NewScratchFileSystem(base_fs_) : base_fs_);
+      std::shared_ptr<rocksdb::FileSystem> fs =
+          args_.scratch ? NewScratchFileSystem(base_fs_) : base_fs_;
+      if (args_.read_error_one_in > 0) {
+        fs = NewReadFaultFileSystem(fs, {args_.read_error_one_in, args_.read_error_seed});
+      }
+      env_ = rocksdb::NewCompositeEnv(fs);
       options_.env = env_.get();
     }
     // A crash image's judge reports no metrics (only its verdict counts): no statistics.
