@@ -149,3 +149,48 @@ TEST_CASE("bad io-error flags are one-line errors with exit 2") {
   }
   CHECK(!fs::exists(t.path / "powercut-report"));
 }
+
+TEST_CASE("a writer that dies of its own signal is writer-crash, with its last words") {
+  TempDir t;
+  const Result r =
+      Shell(t.path, "POWERCUT_TEST_ABORT_WRITING=1 '" + Env("POWERCUT_BIN") +
+                        "' run --seed 1 --cycles 2 --chains 1 --fault kill "
+                        "--explore 0 --fault-after-min-ms 200 --fault-after-max-ms 200");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  const nlohmann::json failure = RunFailure(t.path);
+  CHECK(HasClass(failure, "writer-crash"));
+  CHECK(failure.at("detail").get<std::string>().find("SIGABRT") != std::string::npos);
+  CHECK(failure.at("detail").get<std::string>().find("planted abort") != std::string::npos);
+  // The same run without the abort passes: a kill is the controller's, never a crash.
+  TempDir clean;
+  CHECK(Powercut(clean.path, "run --seed 1 --cycles 2 --chains 1 --fault kill").exit_code == 0);
+}
+
+TEST_CASE("a clean close that never returns is close-hang; one that fails is judged as a kill") {
+  TempDir hang;
+  const Result h = Shell(hang.path, "POWERCUT_TEST_HANG_CLOSE=1 '" + Env("POWERCUT_BIN") +
+                                        "' run --seed 1 --cycles 2 --chains 1 --fault clean "
+                                        "--explore 0 --close-timeout-ms 500");
+  INFO(h.out << h.err);
+  REQUIRE(h.exit_code == 1);
+  CHECK(HasClass(RunFailure(hang.path), "close-hang"));
+  // Without the WAL a store that was not closed keeps only what was flushed: held to the
+  // clean contract it would fail; as a kill (no clean shutdown happened) it passes …
+  const std::string plan =
+      "' run --seed 1 --cycles 3 --chains 1 --fault clean --explore 0 --option disableWAL=true";
+  TempDir failed;
+  const Result f = Shell(failed.path, "POWERCUT_TEST_FAIL_CLOSE=1 '" + Env("POWERCUT_BIN") + plan);
+  INFO(f.out << f.err);
+  CHECK(f.exit_code == 0);
+  const nlohmann::json report = ReadJson(failed.path / "powercut-report/report.json");
+  for (const auto& c : report.at("cycles")) {
+    CHECK(c.at("detail").get<std::string>().find("judged as a process kill") != std::string::npos);
+  }
+  // … and --expect acked, which holds every acked op, makes the same loss fail on purpose.
+  TempDir strict;
+  const Result s = Shell(
+      strict.path, "POWERCUT_TEST_FAIL_CLOSE=1 '" + Env("POWERCUT_BIN") + plan + " --expect acked");
+  INFO(s.out << s.err);
+  CHECK(s.exit_code == 1);
+}

@@ -437,6 +437,12 @@ class Writer {
       }
       if (!ws.ok()) return OpFailed(i, op, ws);
       if (!args_.lie_ack) RecordOp(faults::RecordKind::kAcked, i), pending = AckedLine(i);
+      // TESTS ONLY: a process that dies of its own signal while writing (writer-crash).
+      if (i == first && std::getenv("POWERCUT_TEST_ABORT_WRITING") != nullptr) {
+        Say(pending);
+        Log("powercut-writer: planted abort after op " + std::to_string(i) + "\n");
+        std::abort();
+      }
     }
     Say(pending + (g_stop.load() ? "" : DoneLine()));
     return kGoOn;
@@ -521,6 +527,15 @@ class Writer {
     sigdelset(&waiting, SIGTERM);
     while (!g_stop.load()) ::sigsuspend(&waiting);
     ::sigprocmask(SIG_UNBLOCK, &term, nullptr);
+    // TESTS ONLY: a DB::Close that never returns (close-hang), or one that fails (the cycle is
+    // then judged as a kill): the store is left unclosed, as a failed close leaves it.
+    if (std::getenv("POWERCUT_TEST_HANG_CLOSE") != nullptr) {
+      for (;;) ::pause();
+    }
+    if (std::getenv("POWERCUT_TEST_FAIL_CLOSE") != nullptr) {
+      Say(RefusedLine("close failed: planted"));
+      _exit(kWriterOk);
+    }
     rocksdb::Status rs = db_->Close();
     if (!rs.ok() && (DiskFull(rs) || AfterInjectedError())) {
       Say(RefusedLine("close failed: " + rs.ToString()));
