@@ -39,6 +39,19 @@ const char* NameAt(const std::array<const char*, N>& names, size_t index) {
   return index < N ? names[index] : "?";
 }
 
+// The enum value named `text` among `names` (in enum order); BadInput listing them otherwise.
+template <size_t N, typename Enum>
+Status ParseName(const std::array<const char*, N>& names, const char* what, const std::string& text,
+                 Enum* out) {
+  const int i = IndexOf(names, text);
+  if (i < 0) {
+    return Status::BadInput("unknown I/O error " + std::string(what) + " '" + text + "': use " +
+                            Alternatives(names));
+  }
+  *out = static_cast<Enum>(i);
+  return Status::Ok();
+}
+
 // A decimal count from 1 that fits in 64 bits.
 bool ParseNth(const std::string& text, uint64_t* nth) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
@@ -50,41 +63,20 @@ bool ParseNth(const std::string& text, uint64_t* nth) {
 }  // namespace
 
 Status ParseIoSite(const std::string& text, IoSite* site) {
-  const int i = IndexOf(kSiteNames, text);
-  if (i < 0) {
-    return Status::BadInput("unknown I/O error site '" + text + "': use " +
-                            Alternatives(kSiteNames));
-  }
-  *site = static_cast<IoSite>(i);
-  return Status::Ok();
+  return ParseName(kSiteNames, "site", text, site);
 }
-
 const char* IoSiteName(IoSite site) { return NameAt(kSiteNames, static_cast<size_t>(site)); }
 
 Status ParseIoErrorStatus(const std::string& text, IoErrorStatus* status) {
-  const int i = IndexOf(kStatusNames, text);
-  if (i < 0) {
-    return Status::BadInput("unknown I/O error status '" + text + "': use " +
-                            Alternatives(kStatusNames));
-  }
-  *status = static_cast<IoErrorStatus>(i);
-  return Status::Ok();
+  return ParseName(kStatusNames, "status", text, status);
 }
-
 const char* IoErrorStatusName(IoErrorStatus status) {
   return NameAt(kStatusNames, static_cast<size_t>(status));
 }
 
 Status ParseIoErrorMode(const std::string& text, IoErrorMode* mode) {
-  const int i = IndexOf(kModeNames, text);
-  if (i < 0) {
-    return Status::BadInput("unknown I/O error mode '" + text + "': use " +
-                            Alternatives(kModeNames));
-  }
-  *mode = static_cast<IoErrorMode>(i);
-  return Status::Ok();
+  return ParseName(kModeNames, "mode", text, mode);
 }
-
 const char* IoErrorModeName(IoErrorMode mode) {
   return NameAt(kModeNames, static_cast<size_t>(mode));
 }

@@ -551,11 +551,17 @@ class State {
     if (!io_error_.armed() || io.site != io_error_.site) return false;
     if (ledger_->writing_start() == LedgerWriter::kNotWriting) return false;
     const uint64_t nth = io_site_calls_.fetch_add(1, std::memory_order_relaxed) + 1;
-    const std::string key = StickyKey(io);
-    {
+    if (nth == io_error_.nth) {
+      if (io_error_.mode == IoErrorMode::kSticky) {
+        std::lock_guard<std::mutex> lock(io_mu_);
+        stuck_on_ = StickyKey(io);
+        stuck_.store(true, std::memory_order_release);
+      }
+    } else {
+      // Every other call of the site (WAL appends: one per write) pays one load, no string.
+      if (!stuck_.load(std::memory_order_acquire)) return false;
       std::lock_guard<std::mutex> lock(io_mu_);
-      if (nth == io_error_.nth && io_error_.mode == IoErrorMode::kSticky) stuck_on_ = key;
-      if (nth != io_error_.nth && stuck_on_ != key) return false;
+      if (*stuck_on_ != StickyKey(io)) return false;
     }
     std::string rel = io.rel;
     if (io.inode != nullptr) {
@@ -601,6 +607,7 @@ class State {
   std::atomic<uint64_t> io_site_calls_{0};  // calls of io_error_.site in the writing so far
   std::mutex io_mu_;                        // guards stuck_on_
   std::optional<std::string> stuck_on_;     // sticky mode, once fired: StickyKey of the file
+  std::atomic<bool> stuck_{false};          // stuck_on_ is set
   // Under ns_mu:
   std::unordered_map<std::string, std::shared_ptr<Inode>> names_;
   std::vector<std::weak_ptr<DirName>> dir_handles_;

@@ -36,10 +36,7 @@ using namespace powercut::faults;
 using unit::Pattern;
 using unit::ReadFile;
 
-// A scratch directory of this test.
-struct TempDir : unit::TempDir {
-  TempDir() : unit::TempDir("bitrot") {}
-};
+using unit::TempDir;
 
 std::string Key(int i) {
   char buf[32];

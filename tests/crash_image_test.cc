@@ -50,10 +50,7 @@ using namespace powercut::faults;
 using unit::Pattern;
 using unit::ReadFile;
 
-// A scratch directory of this test.
-struct TempDir : unit::TempDir {
-  TempDir() : unit::TempDir("crash-image") {}
-};
+using unit::TempDir;
 
 // Copies the trees `from[i]` to `to[i]` (which must not exist), files by content, keeping
 // hard links among all of them: a dead writer's keep folder links the store's inodes, and

@@ -44,10 +44,7 @@ using namespace powercut::faults;
 using unit::Pattern;
 using unit::ReadFile;
 
-// A scratch directory of this test.
-struct TempDir : unit::TempDir {
-  TempDir() : unit::TempDir("faults") {}
-};
+using unit::TempDir;
 
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

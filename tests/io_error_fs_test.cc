@@ -38,10 +38,7 @@ using namespace powercut::faults;
 using unit::Pattern;
 using unit::ReadFile;
 
-// A scratch directory of this test.
-struct TempDir : unit::TempDir {
-  TempDir() : unit::TempDir("io-error") {}
-};
+using unit::TempDir;
 
 // A file's bytes as runs of zeros and of data, e.g. "zeros 0..1000, data 1000..4000": what a
 // failed comparison shows instead of kilobytes of binary.

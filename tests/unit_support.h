@@ -14,11 +14,11 @@
 
 namespace unit {
 
-// A fresh directory /tmp/powercut-<tag>-XXXXXX, removed with everything in it.
+// A fresh directory /tmp/powercut-unit-XXXXXX, removed with everything in it.
 class TempDir {
  public:
-  explicit TempDir(const std::string& tag = "unit") {
-    std::string tmpl = "/tmp/powercut-" + tag + "-XXXXXX";
+  TempDir() {
+    std::string tmpl = "/tmp/powercut-unit-XXXXXX";
     const char* made = ::mkdtemp(tmpl.data());
     REQUIRE(made != nullptr);
     path_ = made;

@@ -189,11 +189,9 @@ Status CheckFaults(const RunPlan& plan) {
   Status io = ValidateIoErrorSettings(plan.io_error);
   if (!io.ok()) return io;
   faults::RotTarget target;
-  if (!plan.bitrot_at.empty() && !faults::ParseRotTarget(plan.bitrot_at, &target).ok()) {
-    return Status::BadInput("--bitrot-at '" + plan.bitrot_at +
-                            "' is unknown: use sst-data, sst-meta, wal-record, manifest-record, "
-                            "options or current");
-  }
+  Status rot =
+      plan.bitrot_at.empty() ? Status::Ok() : faults::ParseRotTarget(plan.bitrot_at, &target);
+  if (!rot.ok()) return Status::BadInput("--bitrot-at: " + rot.message());
   faults::CutMode mode;
   Status s = faults::ParseCutMode(plan.cut, &mode);
   if (!s.ok()) return Status::BadInput("--cut: " + s.message());

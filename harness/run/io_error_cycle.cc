@@ -5,24 +5,18 @@
 
 namespace powercut::harness {
 
+// The parsers' own messages name the value and its choices; the flag goes in front.
 Status ValidateIoErrorSettings(const IoErrorSettings& settings) {
   faults::IoSite site;
-  if (!settings.at.empty() && !faults::ParseIoSite(settings.at, &site).ok()) {
-    return Status::BadInput("--io-error-at '" + settings.at +
-                            "' is unknown: use wal-append, wal-sync, sst-write, sst-sync, "
-                            "manifest-write, manifest-sync, dir-fsync, file-create, rename, "
-                            "delete or close");
-  }
+  Status s = settings.at.empty() ? Status::Ok() : faults::ParseIoSite(settings.at, &site);
+  if (!s.ok()) return Status::BadInput("--io-error-at: " + s.message());
   faults::IoErrorStatus status;
-  if (settings.status != "mix" && !faults::ParseIoErrorStatus(settings.status, &status).ok()) {
-    return Status::BadInput("--io-error '" + settings.status +
-                            "' is unknown: use retryable, fatal, nospace or mix");
-  }
+  s = settings.status == "mix" ? Status::Ok()
+                               : faults::ParseIoErrorStatus(settings.status, &status);
+  if (!s.ok()) return Status::BadInput("--io-error: " + s.message() + ", or mix");
   faults::IoErrorMode mode;
-  if (settings.mode != "mix" && !faults::ParseIoErrorMode(settings.mode, &mode).ok()) {
-    return Status::BadInput("--io-error-mode '" + settings.mode +
-                            "' is unknown: use once, sticky or mix");
-  }
+  s = settings.mode == "mix" ? Status::Ok() : faults::ParseIoErrorMode(settings.mode, &mode);
+  if (!s.ok()) return Status::BadInput("--io-error-mode: " + s.message() + ", or mix");
   return Status::Ok();
 }
 
