@@ -6,10 +6,14 @@ documented contracts) every cycle must PASS and the harness must never fail itse
 these segments, each one `powercut run --keep-going` in a fresh directory (a FAIL starts a
 fresh chain, so one failure does not hide the next):
 
-  mix               --fault mix                                              20,000 cycles
+  mix               --fault power-cut,kill,stall                             20,000 cycles
   cut-drop|torn|reorder  --fault power-cut --cut MODE --option sync=true        5,000 each
   crash-at-KIND     --fault power-cut --crash-at KIND (every kind)           2,000 each
-  avoid-flush       --fault mix --option avoid_flush_during_recovery=true     2,000 cycles
+  avoid-flush       --fault power-cut,kill,stall
+                    --option avoid_flush_during_recovery=true               2,000 cycles
+
+The mix segments leave out the default mix's I/O errors: RocksDB 7.8.3 aborts under some
+of them (README, "Known findings"), and the soak asks whether the checker itself holds.
 
 and prints, per segment and in total, cycles, PASS, FAIL (by class), harness failures and wall
 time, then a JSON object (also to --json PATH). A FAIL's evidence and reproduce line stay in
@@ -39,13 +43,13 @@ CRASH_KINDS = ["wal-append", "wal-sync", "sst-create", "manifest-write", "curren
 
 
 def segments():
-    out = [("mix", ["--fault", "mix"], 20000)]
+    out = [("mix", ["--fault", "power-cut,kill,stall"], 20000)]
     for mode in ["drop", "torn", "reorder"]:
         out.append(("cut-" + mode, ["--fault", "power-cut", "--cut", mode, "--option", "sync=true"],
                     5000))
     for kind in CRASH_KINDS:
         out.append(("crash-at-" + kind, ["--fault", "power-cut", "--crash-at", kind], 2000))
-    out.append(("avoid-flush", ["--fault", "mix", "--option", "avoid_flush_during_recovery=true"],
+    out.append(("avoid-flush", ["--fault", "power-cut,kill,stall", "--option", "avoid_flush_during_recovery=true"],
                 2000))
     return out
 

@@ -38,6 +38,9 @@ Summary Summarize(const RunResult& run) {
     }
     for (const std::string& k : c.classes) ++s.verdicts_by_class[k];
     ++s.faults_seen[c.fault];
+    // An I/O error cycle counts under the fault that ended it and as io-error too, so a gate
+    // can require that the error paths were exercised.
+    if (!c.io_error.empty()) ++s.faults_seen["io-error"];
     recovery.push_back(c.recovery_ms);
     // The same filter as ToJson, so a summary recomputed from a parsed report agrees.
     for (const auto& [name, value] : WrittenMetrics(c)) metrics[name].push_back(value);

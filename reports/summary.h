@@ -33,7 +33,7 @@ struct Summary {
   uint64_t passed = 0;
   uint64_t failed = 0;
   std::map<std::string, uint64_t> verdicts_by_class;  // class -> cycles carrying it
-  std::map<std::string, uint64_t> faults_seen;        // fault kind -> cycles
+  std::map<std::string, uint64_t> faults_seen;        // fault kind (and io-error) -> cycles
   double cycles_per_second = 0;                       // 0 when duration_s is 0
   double recovery_ms_min = 0;                         // all 0 when there are no cycles
   double recovery_ms_median = 0;

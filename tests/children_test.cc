@@ -112,8 +112,9 @@ TEST_CASE("two shards merge into the totals of both, and the gate judges the mer
   CHECK(!fs::exists(t.path / "dz"));
   for (const char* shard : {"1/2", "2/2"}) {
     const std::string i(1, shard[0]);
-    const Result r = Powercut(t.path, std::string("run --seed 8 --cycles 10 --shard ") + shard +
-                                          " --data-dir d" + i + " --report-dir r" + i);
+    const Result r = Powercut(
+        t.path, std::string("run --seed 8 --cycles 10 --fault power-cut,kill,stall --shard ") +
+                    shard + " --data-dir d" + i + " --report-dir r" + i);
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
   }

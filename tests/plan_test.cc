@@ -1,6 +1,7 @@
 // The reproduce line a report carries is derived from the plan itself: parsed back, it gives
 // the same plan, whatever flags the run was given, and it names every flag that shapes a run.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,7 +10,11 @@
 #include <catch2/catch.hpp>
 
 #include "harness/cli/run.h"
+#include "harness/run/fault_mix.h"
 
+using powercut::Fault;
+using powercut::harness::CycleKind;
+using powercut::harness::FaultMix;
 using powercut::harness::ParseRunArgs;
 using powercut::harness::RunPlan;
 
@@ -49,7 +54,8 @@ std::vector<std::string> GenArgs() {
   maybe("--value-min-bytes", std::to_string(vmin));
   a.insert(a.end(), {"--value-max-bytes", std::to_string(vmin + *rc::gen::inRange(0, 300))});
   maybe("--value-compression-ratio", fmt::format("{}", *rc::gen::inRange(0, 101) / 100.0));
-  maybe("--fault", *rc::gen::element<std::string>("kill", "stall", "power-cut", "clean", "mix"));
+  maybe("--fault", *rc::gen::element<std::string>("kill", "stall", "power-cut", "clean", "mix",
+                                                  "kill,io-error", "bitrot,power-cut,clean"));
   maybe("--cut", *rc::gen::element<std::string>("drop", "torn", "reorder"));
   maybe("--crash-at",
         *rc::gen::element<std::string>("wal-append", "wal-sync", "sst-create", "manifest-write",
@@ -183,4 +189,39 @@ TEST_CASE("a reproduce line quotes what a shell would split") {
   RunPlan plan;
   REQUIRE(ParseRunArgs({"--option", "db_log_dir=/tmp/a b"}, &plan).ok());
   CHECK(plan.ReproduceLine().find("'db_log_dir=/tmp/a b'") != std::string::npos);
+}
+
+TEST_CASE("a fault list draws each named kind from the seed, in the default run's weights") {
+  FaultMix mix;
+  REQUIRE(FaultMix::Parse("mix", &mix).ok());
+  std::map<CycleKind, int> seen;
+  for (uint64_t local = 0; local < 6000; ++local) seen[mix.Pick(7, local)]++;
+  // mix is power-cut, kill, stall and io-error, weighted 2:2:1:1; nothing else.
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[CycleKind::kPowerCut] > 1700);
+  CHECK(seen[CycleKind::kKill] > 1700);
+  CHECK(seen[CycleKind::kStall] > 800);
+  CHECK(seen[CycleKind::kIoError] > 800);
+  CHECK(seen[CycleKind::kStall] < 1200);
+  CHECK(mix.CutsPower());
+  CHECK(mix.Endings() ==
+        std::vector<Fault>{Fault::kPowerCut, Fault::kKill, Fault::kStall, Fault::kClean});
+
+  // The order a list is typed in does not change the draw.
+  FaultMix a, b;
+  REQUIRE(FaultMix::Parse("clean,kill,bitrot", &a).ok());
+  REQUIRE(FaultMix::Parse("bitrot,clean,kill", &b).ok());
+  for (uint64_t local = 0; local < 200; ++local) CHECK(a.Pick(3, local) == b.Pick(3, local));
+  CHECK_FALSE(a.CutsPower());
+  CHECK(a.Endings() == std::vector<Fault>{Fault::kKill, Fault::kClean});
+
+  FaultMix one;
+  REQUIRE(FaultMix::Parse("io-error", &one).ok());
+  CHECK(one.Pick(1, 5) == CycleKind::kIoError);
+  CHECK(one.CutsPower());
+
+  for (const char* bad : {"", "kill,", "kill,kill", "kill,nope", "mix,kill"}) {
+    INFO(bad);
+    CHECK(FaultMix::Parse(bad, &mix).code() == powercut::Status::Code::kBadInput);
+  }
 }

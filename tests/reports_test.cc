@@ -169,6 +169,12 @@ TEST_CASE("summary derives counts, speed, recovery stats and status from the cyc
   CHECK(s.verdicts_by_class == std::map<std::string, uint64_t>{{"lost-ack", 1}, {"torn-batch", 1}});
   CHECK(s.faults_seen == std::map<std::string, uint64_t>{{"clean", 1}, {"kill", 2}, {"stall", 1}});
   CHECK(s.cycles_per_second == Approx(2.0));
+  // An I/O error cycle is seen as its ending and as io-error, for `gate --require-fault`.
+  RunResult io = FailedRun();
+  io.cycles[0].io_error = "wal-sync:2:fatal:once";
+  const Summary si = Summarize(io);
+  CHECK(si.faults_seen.at("io-error") == 1);
+  CHECK(si.faults_seen.at(io.cycles[0].fault) == s.faults_seen.at(io.cycles[0].fault));
   CHECK(s.recovery_ms_min == 10);
   CHECK(s.recovery_ms_median == Approx(35));  // 10, 30, 40, 40: mean of the middle two
   CHECK(s.recovery_ms_max == 40);

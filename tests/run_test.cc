@@ -1,13 +1,17 @@
 // End to end: `powercut run` with real writer processes on real RocksDB stores.
+#include <map>
+
 #include <catch2/catch.hpp>
 
 #include "tests/e2e_support.h"
 
 using namespace e2e;
 
+// Tests that want a PASS name the old mix, power-cut,kill,stall: the default mix also injects
+// I/O errors, under which RocksDB 7.8.3 sometimes aborts (README, "Known findings").
 TEST_CASE("a 30-cycle run passes and its three reports agree") {
   TempDir t;
-  const Result r = Powercut(t.path, "run --seed 7 --cycles 30");
+  const Result r = Powercut(t.path, "run --seed 7 --cycles 30 --fault power-cut,kill,stall");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
@@ -48,8 +52,9 @@ TEST_CASE("a 30-cycle run passes and its three reports agree") {
 
 TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contract passes") {
   TempDir t;
-  Result strict =
-      Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true --expect acked");
+  Result strict = Powercut(t.path,
+                           "run --seed 42 --cycles 50 --fault power-cut,kill,stall --option "
+                           "disableWAL=true --expect acked");
   INFO(strict.out << strict.err);
   REQUIRE(strict.exit_code == 1);
   const nlohmann::json failure = RunFailure(t.path);
@@ -64,7 +69,8 @@ TEST_CASE("WAL off: acked writes are lost, so --expect acked fails and the contr
   CHECK(strict.out.find("reproduce: powercut replay powercut-report/report.json --cycle") !=
         std::string::npos);
 
-  Result contract = Powercut(t.path, "run --seed 42 --cycles 50 --option disableWAL=true");
+  Result contract = Powercut(
+      t.path, "run --seed 42 --cycles 50 --fault power-cut,kill,stall --option disableWAL=true");
   INFO(contract.out << contract.err);
   CHECK(contract.exit_code == 0);
   CHECK(ReadJson(t.path / "powercut-report/report.json")
@@ -186,7 +192,9 @@ TEST_CASE("manual_wal_flush: SyncWAL alone promises nothing, as RocksDB document
 TEST_CASE("every profile runs every fault it is given and passes on default options") {
   for (const char* profile : {"puts", "ranges", "batches"}) {
     TempDir t;
-    const Result r = Powercut(t.path, std::string("run --seed 4 --cycles 16 --profile ") + profile);
+    const Result r = Powercut(
+        t.path,
+        std::string("run --seed 4 --cycles 16 --fault power-cut,kill,stall --profile ") + profile);
     INFO(profile << "\n" << r.out << r.err);
     CHECK(r.exit_code == 0);
   }
@@ -195,11 +203,34 @@ TEST_CASE("every profile runs every fault it is given and passes on default opti
 TEST_CASE(
     "--duration stops starting cycles when the budget is spent and writes a complete report") {
   TempDir t;
-  const Result r = Powercut(t.path, "run --seed 4 --duration 3s");
+  const Result r = Powercut(t.path, "run --seed 4 --duration 3s --fault power-cut,kill,stall");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
   CHECK(report.at("complete") == true);
   CHECK(report.at("cycles").size() > 3);
   CHECK(report.at("duration_s").get<double>() < 60);
+}
+
+TEST_CASE("the default mix gives I/O error cycles their share beside kills, stalls, power cuts") {
+  TempDir t;
+  const Result r = Powercut(t.path, "run --seed 7 --cycles 36 --explore 0");
+  INFO(r.out << r.err);
+  // A verdict either way: what 7.8.3 does under an injected error is a finding, not the
+  // harness's problem (README, "Known findings").
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  std::map<std::string, int> faults;
+  int io_errors = 0;
+  for (const auto& c : report.at("cycles")) {
+    faults[c.at("fault").get<std::string>()]++;
+    if (c.contains("io_error")) io_errors++;
+  }
+  CHECK(io_errors >= 2);
+  CHECK(faults["kill"] >= 6);
+  CHECK(faults["power-cut"] >= 6);
+  CHECK(faults["stall"] >= 2);
+  CHECK(report.at("contract").get<std::string>().find("clean: lo = last acked op") !=
+        std::string::npos);
+  CHECK(Slurp(t.path / "powercut-report/report.txt").find("io errors:") != std::string::npos);
 }

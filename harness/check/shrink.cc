@@ -48,6 +48,7 @@ std::vector<CheckCase> SmallerCases(const CheckCase& c) {
   if (c.fault == "mix") {
     with([](CheckCase* s) { s->fault = "power-cut"; });
     with([](CheckCase* s) { s->fault = "kill", s->cut.clear(); });
+    with([](CheckCase* s) { s->fault = "io-error"; });  // mix's one kind that is not simpler
   }
   if (c.fault == "stall") with([](CheckCase* s) { s->fault = "kill"; });
   return out;

@@ -15,6 +15,7 @@
 #include "harness/cli/subcommand.h"
 #include "harness/protocol/writer_args.h"
 #include "harness/run/controller.h"
+#include "harness/run/fault_mix.h"
 #include "src/contract.h"
 #include "workloads/spec.h"
 
@@ -54,7 +55,8 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "values compress to about this fraction, 0 to 1, as db_bench's "
                   "--compression_ratio (default 0.5)");
   run->add_option("--fault", plan.fault,
-                  "kill, stall, power-cut, clean, io-error, bitrot or mix (kill, stall, power-cut)")
+                  "kill, stall, power-cut, clean, io-error, bitrot, a comma list of them, or mix "
+                  "(power-cut, kill, stall, io-error)")
       ->capture_default_str();
   run->add_option("--cut", plan.cut, "power cut mode: drop, torn or reorder")
       ->capture_default_str();
@@ -177,15 +179,9 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
 }
 
 Status CheckFaults(const RunPlan& plan) {
-  if (plan.fault != "mix" && plan.fault != "io-error" && plan.fault != "bitrot") {
-    Fault f;
-    Status s = ParseFault(plan.fault, &f);
-    if (!s.ok()) {
-      return Status::BadInput("--fault '" + plan.fault +
-                              "' is unknown: use kill, stall, power-cut, clean, io-error, bitrot "
-                              "or mix");
-    }
-  }
+  FaultMix mix;
+  Status kinds = FaultMix::Parse(plan.fault, &mix);
+  if (!kinds.ok()) return Status::BadInput("--fault: " + kinds.message());
   Status io = ValidateIoErrorSettings(plan.io_error);
   if (!io.ok()) return io;
   faults::RotTarget target;

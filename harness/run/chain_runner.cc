@@ -20,6 +20,7 @@
 #include "harness/run/child_process.h"
 #include "harness/run/evidence.h"
 #include "harness/run/explorer.h"
+#include "harness/run/fault_mix.h"
 #include "harness/run/io_error_cycle.h"
 #include "harness/run/test_death.h"
 #include "harness/run/writer_crash.h"
@@ -122,7 +123,9 @@ class ChainRunner {
         dir_(generation == 0 ? fmt::format("{}/chain-{}", plan.data_dir, chain)
                              : fmt::format("{}/chain-{}.{}", plan.data_dir, chain, generation)),
         ops_(seed_, plan.workload),
-        oracle_(plan.workload.key_count) {}
+        oracle_(plan.workload.key_count) {
+    FaultMix::Parse(plan.fault, &mix_);  // validated by the command line
+  }
 
   // Runs cycles from the chain's local cycle index *next_local on; true if the chain ended in
   // a FAIL. *next_local is left at the first cycle index not run. Each cycle is the steps
@@ -194,8 +197,9 @@ class ChainRunner {
     c->hi = pending ? pending->hi : oracle_.index();
     // The fault is chosen before the writer starts: a power cut needs its ledger from the
     // open on.
-    c->fault = PickFault(c->local);
-    if (plan_.fault == "io-error") {
+    const CycleKind kind = mix_.Pick(seed_, c->local);
+    c->fault = EndingOf(kind);
+    if (kind == CycleKind::kIoError) {
       c->io_error = PlanIoErrorCycle(plan_.io_error, seed_, c->local);
       c->fault = c->io_error.ending;
     }
@@ -340,9 +344,7 @@ class ChainRunner {
     }
   }
 
-  bool PowerCutsPossible() const {
-    return plan_.fault == "power-cut" || plan_.fault == "mix" || plan_.fault == "io-error";
-  }
+  bool PowerCutsPossible() const { return mix_.CutsPower(); }
 
   // What earlier cycles' faults left not durable, for the next writer's ledger.
   std::string CarriedPath() const { return dir_ + "/durability.json"; }
@@ -461,16 +463,21 @@ class ChainRunner {
     return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), stderr_path, child);
   }
 
-  Fault PickFault(uint64_t local) const {
-    if (plan_.fault != "mix") {
-      Fault f = Fault::kKill;
-      ParseFault(plan_.fault, &f);
-      return f;
+  // The fault a cycle of this kind is judged by; an io-error cycle's comes from its plan.
+  static Fault EndingOf(CycleKind kind) {
+    switch (kind) {
+      case CycleKind::kPowerCut:
+        return Fault::kPowerCut;
+      case CycleKind::kStall:
+        return Fault::kStall;
+      case CycleKind::kClean:
+        return Fault::kClean;
+      case CycleKind::kKill:
+      case CycleKind::kIoError:
+      case CycleKind::kBitrot:
+        return Fault::kKill;
     }
-    Rng rng(seed_, "fault-kind", local);
-    // The default run's mix: power cuts and process kills in equal share, stalls between.
-    const uint64_t pick = rng.Uniform(5);
-    return pick < 2 ? Fault::kPowerCut : pick < 4 ? Fault::kKill : Fault::kStall;
+    return Fault::kKill;
   }
 
   // A signal of a fault's schedule, at_ms after writing starts.
@@ -646,7 +653,7 @@ class ChainRunner {
   // Judges crash states of the dead writer's trace besides the one the chain goes on from
   // (harness/run/explorer.h). A cycle whose writing failed has no trace worth exploring.
   void ExploreTrace(uint64_t local, Pending* p) {
-    const bool rot = plan_.fault == "bitrot";
+    const bool rot = mix_.Pick(seed_, local) == CycleKind::kBitrot;
     const bool reads = plan_.read_error_one_in > 0;
     if ((plan_.explore == 0 && !rot && !reads) || p->ledger_dir.empty() || !p->failure.empty()) {
       return;
@@ -940,6 +947,7 @@ class ChainRunner {
   }
 
   const RunPlan& plan_;
+  FaultMix mix_;
   const uint32_t chain_;
   RunState* state_;
   const uint64_t seed_;

@@ -16,6 +16,7 @@
 #include "harness/run/chain_runner.h"
 #include "harness/run/child_process.h"
 #include "harness/run/data_dir.h"
+#include "harness/run/fault_mix.h"
 #include "harness/run/metrics_server.h"
 #include "harness/run/progress.h"
 #include "harness/run/run_state.h"
@@ -35,20 +36,10 @@ std::string NowIso8601() {
 }
 
 std::string ContractsOf(const RunPlan& plan) {
-  std::vector<Fault> faults;
-  if (plan.fault == "mix") {
-    faults = {Fault::kKill, Fault::kStall, Fault::kPowerCut};
-  } else if (plan.fault == "io-error") {  // the faults that end an io-error cycle
-    faults = {Fault::kKill, Fault::kPowerCut, Fault::kClean};
-  } else if (plan.fault == "bitrot") {  // a kill, then damage at rest to a copy
-    faults = {Fault::kKill};
-  } else {
-    Fault f = Fault::kKill;
-    ParseFault(plan.fault, &f);
-    faults = {f};
-  }
+  FaultMix mix;
+  FaultMix::Parse(plan.fault, &mix);  // validated by the command line
   std::string out;
-  for (Fault f : faults) {
+  for (Fault f : mix.Endings()) {
     if (!out.empty()) out += "; ";
     out += ContractFor(f, plan.store, plan.expect_acked).Describe(f);
   }
