@@ -3,6 +3,7 @@
 // release on a finding; its corpus favours the rarest states and mutates near them. Whether
 // that finds a planted bug sooner than unguided cases is a measurement on real RocksDB, whose
 // flush timing decides the planted state: bench/bench_hunt.py --plant.
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -175,4 +176,31 @@ TEST_CASE("the corpus favours the parent that reached the rarest state, and muta
   powercut::Rng r1(3, "same"), r2(3, "same");
   Corpus first = again;
   for (int i = 0; i < 50; ++i) CHECK(first.Pick(&r1).cycles == again.Pick(&r2).cycles);
+}
+
+TEST_CASE("rarity is of single feature values: a new mix of common values is not a rare state") {
+  using powercut::harness::CheckCase;
+  using powercut::harness::Corpus;
+  Corpus corpus;
+  // Ten runs, each a combination no other run reached (its own order of the values), all of
+  // values every run reaches.
+  std::vector<std::string> values = {"op=write", "state=drop", "unsynced=wal", "wals=1"};
+  for (int i = 0; i < 10; ++i) {
+    std::next_permutation(values.begin(), values.end());
+    CheckCase c;
+    c.cycles = 2;
+    corpus.Observe(c, {values[0] + " " + values[1] + " " + values[2] + " " + values[3]});
+  }
+  CheckCase rare;
+  rare.cycles = 2;
+  rare.profile = "ranges";
+  corpus.Observe(rare, {"wals=1 unsynced=wal op=write record=spans"});  // one value none had
+  REQUIRE(corpus.size() == 11);
+  powercut::Rng rng(11, "rarity-test");
+  int rare_picks = 0;
+  for (int i = 0; i < 300; ++i) rare_picks += corpus.Pick(&rng).profile == "ranges" ? 1 : 0;
+  // Counted by combinations, every parent would be as rare as any other: about 300 / 11 = 27
+  // picks. By values the rare one is ten times rarer; picks decay as 1 / (1 + picked), so it
+  // gets about sqrt(10) = 3.2 times a common parent's share: about 75.
+  CHECK(rare_picks > 50);
 }

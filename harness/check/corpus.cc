@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <set>
 
 #include "src/value_codec.h"
 
@@ -94,21 +95,38 @@ uint64_t CostOf(const CheckCase& c) {
   return std::max<uint64_t>(1, c.cycles * (window_ms + judge_ms) / 1000);
 }
 
+// The feature values of a run's keys ("wals=2", "record=spans", ...), each once.
+std::set<std::string> FeatureValues(const std::vector<std::string>& keys) {
+  std::set<std::string> out;
+  for (const std::string& k : keys) {
+    for (size_t from = 0; from < k.size();) {
+      const size_t space = std::min(k.find(' ', from), k.size());
+      if (space > from) out.insert(k.substr(from, space - from));
+      from = space + 1;
+    }
+  }
+  return out;
+}
+
 void Corpus::Observe(const CheckCase& c, const std::vector<std::string>& keys) {
   bool fresh = false;
   for (const std::string& k : keys) fresh |= hits_[k]++ == 0;
-  if (fresh) entries_.push_back({c, keys, CostOf(c), 0});
+  const std::set<std::string> values = FeatureValues(keys);
+  for (const std::string& v : values) fresh |= value_hits_[v]++ == 0;
+  if (fresh) entries_.push_back({c, {values.begin(), values.end()}, CostOf(c), 0});
 }
 
 const CheckCase& Corpus::Pick(Rng* rng) {
   assert(!entries_.empty());
-  // Weight: 1 / (cases that reached its rarest key), over 1 + the times it was picked, over
-  // its cost; in integer millionths, so no float rounding differs between machines.
+  // Weight: 1 / (cases that reached its rarest feature value), over 1 + the times it was
+  // picked, over its cost; in integer millionths, so no float rounding differs between
+  // machines. Rarity counts single values, not combinations: almost every run reaches some
+  // combination no other run did, so combinations would make every parent equally rare.
   std::vector<uint64_t> weights;
   uint64_t total = 0;
   for (const Entry& e : entries_) {
     uint64_t rarity = 0;
-    for (const std::string& k : e.keys) rarity = std::max(rarity, 1'000'000 / hits_.at(k));
+    for (const std::string& v : e.values) rarity = std::max(rarity, 1'000'000 / value_hits_.at(v));
     weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked) / e.cost));
     total += weights.back();
   }

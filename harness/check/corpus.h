@@ -17,30 +17,31 @@ namespace powercut::harness {
 
 class Corpus {
  public:
-  // A case's run reached `keys` (its feature keys); it joins the corpus when one of them was
-  // new. Every case is counted, so the corpus knows how rare each key is.
+  // A case's run reached `keys` (its feature keys, each a combination of feature values
+  // such as "wals=2 record=spans ..."); it joins the corpus when a combination or a single
+  // value was new. Every case is counted, so the corpus knows how rare each value is.
   void Observe(const CheckCase& c, const std::vector<std::string>& keys);
 
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
 
-  // A parent, favouring those whose rarest key fewest cases reached, those picked least, and
-  // cheap ones (the rare-branch targeting of FairFuzz, on AFL's energy, which also favours
-  // fast inputs): a rare state's neighbourhood is where the states no case has reached yet
-  // are likeliest, and a slow parent's children spend the budget slowly. The cost is
-  // estimated from the plan (cycles times fault window), not measured, so the same results
-  // give the same picks.
+  // A parent, favouring those whose rarest feature value fewest cases reached, those picked least,
+  // and cheap ones (the rare-branch targeting of FairFuzz, on AFL's energy, which also favours fast
+  // inputs): a rare state's neighbourhood is where the states no case has reached yet are
+  // likeliest, and a slow parent's children spend the budget slowly. The cost is estimated from the
+  // plan (cycles times fault window), not measured, so the same results give the same picks.
   const CheckCase& Pick(Rng* rng);
 
  private:
   struct Entry {
     CheckCase c;
-    std::vector<std::string> keys;
-    uint64_t cost = 1;  // CostOf(c)
+    std::vector<std::string> values;  // the feature values its run reached
+    uint64_t cost = 1;                // CostOf(c)
     uint64_t picked = 0;
   };
   std::vector<Entry> entries_;
-  std::map<std::string, uint64_t> hits_;  // key -> cases that reached it
+  std::map<std::string, uint64_t> hits_;        // combination key -> cases that reached it
+  std::map<std::string, uint64_t> value_hits_;  // feature value -> cases that reached it
 };
 
 // A child of `parent`: one to three of its aspects (size, values, options (all, or one more or
