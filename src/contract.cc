@@ -111,8 +111,9 @@ Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach sta
   for (uint64_t i = resume; i <= acked; ++i) {
     const Op op = ops.Get(i);
     reach = contract.Advance(reach, op);
-    // A checkpoint that returned OK is also judged on its own: it must open as its state.
-    if (op.kind == OpKind::kCheckpoint) d.checkpoints.push_back(i);
+    // A checkpoint or backup that returned OK is also judged on its own: it must open (a
+    // backup: restore) as its state.
+    if (op.kind == OpKind::kCheckpoint || op.kind == OpKind::kBackup) d.checkpoints.push_back(i);
   }
   switch (contract.rule) {
     case Rule::kAcked:

@@ -20,8 +20,9 @@ enum class OpKind {
   kFlushWal,      // FlushWAL(sync = op.sync); no state change
   kCompactRange,  // no state change
   kCheckpoint,    // Checkpoint::CreateCheckpoint; no state change, checked on its own
+  kBackup,        // BackupEngine::CreateNewBackup; no state change, restored and checked on its own
 };
-inline constexpr int kOpKindCount = 10;
+inline constexpr int kOpKindCount = 11;
 
 const char* OpKindName(OpKind kind);
 
@@ -65,6 +66,8 @@ inline const char* OpKindName(OpKind kind) {
       return "merge";
     case OpKind::kCheckpoint:
       return "checkpoint";
+    case OpKind::kBackup:
+      return "backup";
   }
   return "?";
 }

@@ -22,6 +22,7 @@ inline constexpr const char* kTornBatch = "torn-batch";
 inline constexpr const char* kCorruptValue = "corrupt-value";
 inline constexpr const char* kSilentCorruption = "silent-corruption";
 inline constexpr const char* kBadCheckpoint = "bad-checkpoint";
+inline constexpr const char* kBadBackup = "bad-backup";
 inline constexpr const char* kUnrecoverable = "unrecoverable";
 inline constexpr const char* kRecoveryHang = "recovery-hang";
 // Beyond DESIGN.md's ten (issue 14): RocksDB killed the writing process from inside a call

@@ -10,7 +10,7 @@ namespace {
 constexpr OpKind kAllKinds[] = {OpKind::kPut,         OpKind::kDelete,   OpKind::kBatch,
                                 OpKind::kDeleteRange, OpKind::kMerge,    OpKind::kFlush,
                                 OpKind::kSyncWal,     OpKind::kFlushWal, OpKind::kCompactRange,
-                                OpKind::kCheckpoint};
+                                OpKind::kCheckpoint,  OpKind::kBackup};
 static_assert(std::size(kAllKinds) == kOpKindCount);
 
 }  // namespace
@@ -130,8 +130,18 @@ Status ProfileSpec(const std::string& name, WorkloadSpec* spec) {
     s.batch_min_writes = 8;
     s.batch_max_writes = 128;
     s.sync_one_in = 50;
+  } else if (name == "backup") {
+    // Backups taken while writes go on, each restored and judged at the next open.
+    set({{OpKind::kPut, 600},
+         {OpKind::kDelete, 100},
+         {OpKind::kBatch, 200},
+         {OpKind::kFlush, 20},
+         {OpKind::kSyncWal, 20},
+         {OpKind::kCheckpoint, 8},
+         {OpKind::kBackup, 12}});
   } else {
-    return Status::BadInput("unknown profile '" + name + "': use default, puts, ranges or batches");
+    return Status::BadInput("unknown profile '" + name +
+                            "': use default, puts, ranges, batches or backup");
   }
   *spec = s;
   return Status::Ok();

@@ -101,7 +101,7 @@ CheckCase Draw(const GenLimits& l) {
   CheckCase c;
   DrawSizes(l, &c);
   DrawOptions(l, &c);
-  c.profile = Pick({"puts", "default", "ranges", "batches"});
+  c.profile = Pick({"puts", "default", "ranges", "batches", "backup"});
   c.fault = Pick({"kill", "stall", "power-cut", "mix", "io-error"});
   c.cut = Pick({"drop", "torn", "reorder"});
   if (!c.CutsPower()) c.cut.clear();
@@ -136,7 +136,7 @@ CheckCase SampleCase(const GenLimits& limits, uint64_t seed) {
 nlohmann::json GeneratedJson(const GenLimits& l) {
   nlohmann::json options = nlohmann::json::object();
   for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
-  return {{"profiles", {"puts", "default", "ranges", "batches"}},
+  return {{"profiles", {"puts", "default", "ranges", "batches", "backup"}},
           {"faults", {"kill", "stall", "power-cut", "mix", "io-error"}},
           {"cuts", {"drop", "torn", "reorder"}},
           {"cycles", {1, l.max_cycles}},

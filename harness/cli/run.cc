@@ -46,7 +46,8 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   fmt::format("faults to inject across all chains (default {})", kDefaultCycles));
   run->add_option("--duration", f->duration, "time budget instead of --cycles, e.g. 90s, 30m, 2h");
   run->add_option("--chains", plan.chains, "chains run side by side")->capture_default_str();
-  run->add_option("--profile", f->profile, "workload profile: default, puts, ranges, batches")
+  run->add_option("--profile", f->profile,
+                  "workload profile: default, puts, ranges, batches, backup")
       ->capture_default_str();
   run->add_option("--keys", f->keys, "key space size (default: the profile's, 10000)");
   run->add_option("--value-min-bytes", f->value_min, "smallest value (default: the profile's, 32)");

@@ -458,7 +458,11 @@ class ChainRunner {
     for (const auto& p : stale) std::filesystem::remove_all(p, ec);
     if (plan_.test_break_checkpoint) {
       // TESTS ONLY: an acked checkpoint that no longer opens must fail the cycle.
-      for (uint64_t op : checkpoints) std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT");
+      // A checkpoint loses its CURRENT, a backup its metadata.
+      for (uint64_t op : checkpoints) {
+        std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT", ec);
+        std::filesystem::remove_all(CheckpointDir(dir_, op) + "/meta", ec);
+      }
     }
     return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), stderr_path, child);
   }

@@ -25,6 +25,7 @@
 #include "faults/ledger_fs.h"
 #include "harness/protocol/lines.h"
 #include "harness/protocol/metrics_line.h"
+#include "harness/writer/backup.h"
 #include "harness/writer/info_log_fs.h"
 #include "harness/writer/read_fault_fs.h"
 #include "harness/writer/scratch_fs.h"
@@ -132,13 +133,7 @@ rocksdb::Status CreateCheckpoint(rocksdb::DB* db, rocksdb::FileSystem* fs, const
   if (!s.ok()) return s;
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   s = checkpoint->CreateCheckpoint(dir);
-  if (!s.ok()) return s;
-  std::unique_ptr<rocksdb::FSDirectory> parent;
-  rocksdb::IOStatus io = fs->NewDirectory(std::filesystem::path(dir).parent_path().string(),
-                                          rocksdb::IOOptions(), &parent, nullptr);
-  if (io.ok())
-    io = parent->FsyncWithDirOptions(rocksdb::IOOptions(), nullptr, rocksdb::DirFsyncOptions());
-  return io;
+  return s.ok() ? SyncParentDir(fs, dir) : s;
 }
 
 rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double compression_ratio,
@@ -186,36 +181,48 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double com
     case OpKind::kCheckpoint:
       return CreateCheckpoint(db, db->GetEnv()->GetFileSystem().get(),
                               CheckpointDir(chain_dir, op.index));
+    case OpKind::kBackup:
+      return CreateBackup(db, CheckpointDir(chain_dir, op.index), wo.disableWAL);
   }
   return rocksdb::Status::NotSupported("unknown op kind");
 }
 
-// A checkpoint acked at op `op` must open as a store equal to the state after op − 1: the
-// writer is sequential, so exactly the ops before it were acked when it began.
+// A checkpoint (or backup) acked at op `op` must open (be restored) as a store equal to the
+// state after op − 1: the writer is sequential, so exactly the ops before it were acked when
+// it began.
 void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uint64_t op,
                      const Oracle& base, const OpSource& ops, Verdict* verdict) {
+  const bool backup = ops.Get(op).kind == OpKind::kBackup;
+  const char* klass = backup ? kBadBackup : kBadCheckpoint;
   const std::string dir = CheckpointDir(chain_dir, op);
+  const std::string open_dir = backup ? RestoreDirFor(dir) : dir;
   options.env = rocksdb::Env::Default();  // a checkpoint is judged after the cut, never cut again
   options.create_if_missing = false;
   // Read-only: judging a checkpoint must not change it (a read-write open would write a new
   // MANIFEST and delete files in a directory this cycle's ledger is tracking).
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+  rocksdb::Status rs = backup ? RestoreBackup(dir, open_dir) : rocksdb::Status::OK();
+  if (!rs.ok()) rs = rocksdb::Status::Corruption("restore failed", rs.ToString());
+  if (rs.ok()) rs = rocksdb::DB::OpenForReadOnly(options, open_dir, &raw);
   Verdict cv;
   if (!rs.ok()) {
-    cv = Verdict::Failure(kBadCheckpoint, "open failed: " + rs.ToString(), op - 1, op - 1);
+    cv = Verdict::Failure(klass, "open failed: " + rs.ToString(), op - 1, op - 1);
   } else {
     std::unique_ptr<rocksdb::DB> db(raw);
     StoreImage image(base.key_count());
     Status s = ScanStore(db.get(), &image);
     cv = s.ok() ? Verify(image, base, op - 1, op - 1, ops)
-                : Verdict::Failure(kBadCheckpoint, s.message(), op - 1, op - 1);
+                : Verdict::Failure(klass, s.message(), op - 1, op - 1);
+  }
+  if (backup && cv.pass) {  // a failed restore stays, as evidence; a good one is a full copy
+    std::error_code ec;
+    std::filesystem::remove_all(open_dir, ec);
   }
   if (cv.pass) return;
   verdict->pass = false;
-  verdict->detail = fmt::format("checkpoint of op {} ({}) is not the state after op {}: {}", op,
-                                dir, op - 1, cv.detail);
-  Finding f{dir, kBadCheckpoint, fmt::format("the store after op {}", op - 1), cv.detail};
+  verdict->detail = fmt::format("{} of op {} ({}) is not the state after op {}: {}",
+                                backup ? "backup" : "checkpoint", op, dir, op - 1, cv.detail);
+  Finding f{dir, klass, fmt::format("the store after op {}", op - 1), cv.detail};
   if (!cv.findings.empty()) {
     f.key = dir + " " + cv.findings.front().key;
     f.expected = cv.findings.front().expected;
