@@ -113,7 +113,9 @@ Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach sta
     reach = contract.Advance(reach, op);
     // A checkpoint or backup that returned OK is also judged on its own: it must open (a
     // backup: restore) as its state.
-    if (op.kind == OpKind::kCheckpoint || op.kind == OpKind::kBackup) d.checkpoints.push_back(i);
+    if (op.kind == OpKind::kCheckpoint || op.kind == OpKind::kBackup ||
+        op.kind == OpKind::kLiveCopy)
+      d.checkpoints.push_back(i);
   }
   switch (contract.rule) {
     case Rule::kAcked:

@@ -21,8 +21,9 @@ enum class OpKind {
   kCompactRange,  // no state change
   kCheckpoint,    // Checkpoint::CreateCheckpoint; no state change, checked on its own
   kBackup,        // BackupEngine::CreateNewBackup; no state change, restored and checked on its own
+  kLiveCopy,  // GetLiveFiles(flush) and a copy of the files; no state change, checked on its own
 };
-inline constexpr int kOpKindCount = 11;
+inline constexpr int kOpKindCount = 12;
 
 const char* OpKindName(OpKind kind);
 
@@ -68,6 +69,8 @@ inline const char* OpKindName(OpKind kind) {
       return "checkpoint";
     case OpKind::kBackup:
       return "backup";
+    case OpKind::kLiveCopy:
+      return "live-copy";
   }
   return "?";
 }

@@ -1,9 +1,11 @@
 // End to end: `powercut run` with real writer processes on real RocksDB stores.
 #include <map>
+#include <optional>
 
 #include <catch2/catch.hpp>
 
 #include "tests/e2e_support.h"
+#include "workloads/generator.h"
 
 using namespace e2e;
 
@@ -245,27 +247,38 @@ TEST_CASE("backup profile: acked backups restore to their state; a broken one is
                                           fault);
     INFO(fault << "\n" << r.out << r.err);
     CHECK(r.exit_code == 0);
-    uint64_t backups_judged = 0;
+    // The ops each cycle judged on their own, by kind: the chain's op stream says which.
+    std::map<std::string, int> judged;
     std::istringstream in(Slurp(t.path / "powercut-data/chain-0/manifest.jsonl"));
+    std::optional<powercut::workloads::OpGenerator> ops;
     for (std::string line; std::getline(in, line);) {
       const nlohmann::json j = nlohmann::json::parse(line);
-      if (j.at("type") == "cycle") backups_judged += j.at("checkpoints").size();
+      if (j.at("type") == "chain") {
+        powercut::workloads::WorkloadSpec spec;
+        REQUIRE(powercut::workloads::WorkloadSpec::FromJson(j.at("workload"), &spec).ok());
+        ops.emplace(j.at("seed").get<uint64_t>(), spec);
+      }
+      if (j.at("type") != "cycle") continue;
+      REQUIRE(ops.has_value());
+      for (const auto& op : j.at("checkpoints"))
+        judged[powercut::OpKindName(ops->Get(op.get<uint64_t>()).kind)]++;
     }
-    CHECK(backups_judged > 0);  // checkpoints and backups both
-    bool any_backup = false;
-    for (const auto& e : fs::directory_iterator(t.path / "powercut-data/chain-0/checkpoints"))
-      any_backup |= fs::exists(e.path() / "meta");
-    CHECK(any_backup);
+    CHECK(judged["backup"] + judged["live-copy"] > 0);
   }
   TempDir t;
-  // TESTS ONLY: every acked backup loses its metadata (and checkpoint its CURRENT) before the
-  // next open judges it.
+  // TESTS ONLY: every acked backup loses its metadata (a checkpoint or live copy its CURRENT)
+  // before the next open judges it. Longer cycles, so each takes several of each kind.
   const Result broken = Powercut(t.path,
                                  "run --seed 3 --cycles 8 --chains 1 --profile backup --fault kill "
+                                 "--fault-after-min-ms 100 --fault-after-max-ms 200 --keep-going "
                                  "--test-break-checkpoint");
   INFO(broken.out << broken.err);
   CHECK(broken.exit_code == 1);
-  const nlohmann::json failure = RunFailure(t.path);
-  CHECK((HasClass(failure, "bad-backup") || HasClass(failure, "bad-checkpoint")));
-  CHECK(Slurp(t.path / "powercut-report/report.txt").find("bad-backup") != std::string::npos);
+  CHECK(HasClass(RunFailure(t.path), "bad-backup"));
+  // Each broken one is named: BackupEngine backups and GetLiveFiles copies both.
+  std::string details;
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  for (const auto& c : report.at("cycles")) details += c.at("detail").get<std::string>();
+  CHECK(details.find("backup of op") != std::string::npos);
+  CHECK(details.find("live-copy of op") != std::string::npos);
 }

@@ -75,6 +75,7 @@ Op OpGenerator::Get(uint64_t index) const {
     case OpKind::kCompactRange:
     case OpKind::kCheckpoint:
     case OpKind::kBackup:
+    case OpKind::kLiveCopy:
       break;
   }
   if (op.ChangesState() && spec_.sync_one_in > 0) op.sync = rng.Uniform(spec_.sync_one_in) == 0;

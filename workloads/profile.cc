@@ -10,7 +10,7 @@ namespace {
 constexpr OpKind kAllKinds[] = {OpKind::kPut,         OpKind::kDelete,   OpKind::kBatch,
                                 OpKind::kDeleteRange, OpKind::kMerge,    OpKind::kFlush,
                                 OpKind::kSyncWal,     OpKind::kFlushWal, OpKind::kCompactRange,
-                                OpKind::kCheckpoint,  OpKind::kBackup};
+                                OpKind::kCheckpoint,  OpKind::kBackup,   OpKind::kLiveCopy};
 static_assert(std::size(kAllKinds) == kOpKindCount);
 
 }  // namespace
@@ -138,7 +138,8 @@ Status ProfileSpec(const std::string& name, WorkloadSpec* spec) {
          {OpKind::kFlush, 20},
          {OpKind::kSyncWal, 20},
          {OpKind::kCheckpoint, 8},
-         {OpKind::kBackup, 12}});
+         {OpKind::kBackup, 8},
+         {OpKind::kLiveCopy, 8}});
   } else {
     return Status::BadInput("unknown profile '" + name +
                             "': use default, puts, ranges, batches or backup");

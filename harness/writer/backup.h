@@ -17,6 +17,16 @@ namespace powercut::harness {
 // RocksDB's header asks: true when the WAL is off, since the memtable is then nowhere else.
 rocksdb::Status CreateBackup(rocksdb::DB* db, const std::string& backup_dir, bool wal_disabled);
 
+// The classic online backup: with file deletions held off, GetLiveFiles(flush_memtable=true)
+// and a copy of each listed file into `copy_dir` through the DB's own file system (the MANIFEST
+// only up to the size GetLiveFiles gave, CURRENT written to name it), each file synced, then
+// `copy_dir` and the folder that holds it. Judged as a checkpoint is: opened read-only, it must
+// be the state after the ops acked before it began.
+rocksdb::Status CreateLiveCopy(rocksdb::DB* db, const std::string& copy_dir);
+
+// Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
+rocksdb::IOStatus RemoveTree(rocksdb::FileSystem* fs, const std::string& dir);
+
 // Fsyncs the folder that holds `path`, so `path`'s own entry is durable: what RocksDB 7.8.3
 // leaves to the application after CreateCheckpoint and CreateNewBackup.
 rocksdb::Status SyncParentDir(rocksdb::FileSystem* fs, const std::string& path);

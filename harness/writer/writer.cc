@@ -103,22 +103,6 @@ class SilentLogger : public rocksdb::Logger {
   void Logv(const char*, va_list) override {}
 };
 
-// Removes a directory tree through `fs`, so that a ledger sees every deletion it must undo.
-rocksdb::IOStatus RemoveTree(rocksdb::FileSystem* fs, const std::string& dir) {
-  const rocksdb::IOOptions io;
-  if (!fs->FileExists(dir, io, nullptr).ok()) return rocksdb::IOStatus::OK();
-  std::vector<std::string> children;
-  rocksdb::IOStatus s = fs->GetChildren(dir, io, &children, nullptr);
-  for (const std::string& c : children) {
-    if (!s.ok()) break;
-    const std::string path = dir + "/" + c;
-    bool is_dir = false;
-    s = fs->IsDirectory(path, io, &is_dir, nullptr);
-    if (s.ok()) s = is_dir ? RemoveTree(fs, path) : fs->DeleteFile(path, io, nullptr);
-  }
-  return s.ok() ? fs->DeleteDir(dir, io, nullptr) : s;
-}
-
 // RocksDB 7.8.3's CreateCheckpoint fsyncs the checkpoint directory but never its parent, so
 // the checkpoint's own name is not durable when it returns: a power cut then loses the whole
 // checkpoint. An application must fsync the parent itself, and the writer does, before it
@@ -183,6 +167,8 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double com
                               CheckpointDir(chain_dir, op.index));
     case OpKind::kBackup:
       return CreateBackup(db, CheckpointDir(chain_dir, op.index), wo.disableWAL);
+    case OpKind::kLiveCopy:
+      return CreateLiveCopy(db, CheckpointDir(chain_dir, op.index));
   }
   return rocksdb::Status::NotSupported("unknown op kind");
 }
@@ -192,8 +178,9 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double com
 // it began.
 void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uint64_t op,
                      const Oracle& base, const OpSource& ops, Verdict* verdict) {
-  const bool backup = ops.Get(op).kind == OpKind::kBackup;
-  const char* klass = backup ? kBadBackup : kBadCheckpoint;
+  const bool backup = ops.Get(op).kind == OpKind::kBackup;  // restored before it opens
+  const OpKind kind = ops.Get(op).kind;
+  const char* klass = kind == OpKind::kCheckpoint ? kBadCheckpoint : kBadBackup;
   const std::string dir = CheckpointDir(chain_dir, op);
   const std::string open_dir = backup ? RestoreDirFor(dir) : dir;
   options.env = rocksdb::Env::Default();  // a checkpoint is judged after the cut, never cut again
@@ -219,9 +206,10 @@ void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uin
     std::filesystem::remove_all(open_dir, ec);
   }
   if (cv.pass) return;
+  verdict->detail = fmt::format("{}{} of op {} ({}) is not the state after op {}: {}",
+                                verdict->pass ? "" : verdict->detail + "; ", OpKindName(kind), op,
+                                dir, op - 1, cv.detail);
   verdict->pass = false;
-  verdict->detail = fmt::format("{} of op {} ({}) is not the state after op {}: {}",
-                                backup ? "backup" : "checkpoint", op, dir, op - 1, cv.detail);
   Finding f{dir, klass, fmt::format("the store after op {}", op - 1), cv.detail};
   if (!cv.findings.empty()) {
     f.key = dir + " " + cv.findings.front().key;
@@ -387,8 +375,10 @@ class Writer {
     Verdict verdict = Verify(image, args_.checkpoints.empty() ? std::move(base_) : base_, args_.lo,
                              args_.hi, *ops_);
     image = StoreImage(0);
+    // Every checkpoint and backup is judged, so the report names each bad one.
+    const bool store_passed = verdict.pass;
     for (uint64_t cp : args_.checkpoints) {
-      if (!verdict.pass) break;
+      if (!store_passed) break;
       CheckCheckpoint(options_, args_.chain_dir, cp, base_, *ops_, &verdict);
     }
     // Metrics first: a failed store reports them too, and the writer exits after its verdict.
