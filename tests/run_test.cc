@@ -9,6 +9,31 @@
 
 using namespace e2e;
 
+namespace {
+
+// The ops chain 0's cycles acked to be judged on their own at the next open (checkpoints,
+// backups, live copies), counted by kind: the chain's op stream, from its manifest, says which.
+std::map<std::string, int> JudgedOnTheirOwn(const fs::path& dir) {
+  std::map<std::string, int> judged;
+  std::istringstream in(Slurp(dir / "powercut-data/chain-0/manifest.jsonl"));
+  std::optional<powercut::workloads::OpGenerator> ops;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (j.at("type") == "chain") {
+      powercut::workloads::WorkloadSpec spec;
+      REQUIRE(powercut::workloads::WorkloadSpec::FromJson(j.at("workload"), &spec).ok());
+      ops.emplace(j.at("seed").get<uint64_t>(), spec);
+    }
+    if (j.at("type") != "cycle") continue;
+    REQUIRE(ops.has_value());
+    for (const auto& op : j.at("checkpoints"))
+      judged[powercut::OpKindName(ops->Get(op.get<uint64_t>()).kind)]++;
+  }
+  return judged;
+}
+
+}  // namespace
+
 // Tests that want a PASS name the old mix, power-cut,kill,stall: the default mix also injects
 // I/O errors, under which RocksDB 7.8.3 sometimes aborts (README, "Known findings").
 TEST_CASE("a 30-cycle run passes and its three reports agree") {
@@ -129,13 +154,7 @@ TEST_CASE("checkpoints are checked: acked ones open as their state, a broken one
   const Result ok = Powercut(t.path, "run --seed 12 --cycles 60 --chains 1 --fault kill");
   INFO(ok.out << ok.err);
   REQUIRE(ok.exit_code == 0);
-  uint64_t checked = 0;
-  std::istringstream in(Slurp(t.path / "powercut-data/chain-0/manifest.jsonl"));
-  for (std::string line; std::getline(in, line);) {
-    const nlohmann::json j = nlohmann::json::parse(line);
-    if (j.at("type") == "cycle") checked += j.at("checkpoints").size();
-  }
-  REQUIRE(checked > 0);
+  REQUIRE(JudgedOnTheirOwn(t.path)["checkpoint"] > 0);
   const Result broken =
       Powercut(t.path, "run --seed 12 --cycles 60 --chains 1 --fault kill --test-break-checkpoint");
   INFO(broken.out << broken.err);
@@ -247,22 +266,7 @@ TEST_CASE("backup profile: acked backups restore to their state; a broken one is
                                           fault);
     INFO(fault << "\n" << r.out << r.err);
     CHECK(r.exit_code == 0);
-    // The ops each cycle judged on their own, by kind: the chain's op stream says which.
-    std::map<std::string, int> judged;
-    std::istringstream in(Slurp(t.path / "powercut-data/chain-0/manifest.jsonl"));
-    std::optional<powercut::workloads::OpGenerator> ops;
-    for (std::string line; std::getline(in, line);) {
-      const nlohmann::json j = nlohmann::json::parse(line);
-      if (j.at("type") == "chain") {
-        powercut::workloads::WorkloadSpec spec;
-        REQUIRE(powercut::workloads::WorkloadSpec::FromJson(j.at("workload"), &spec).ok());
-        ops.emplace(j.at("seed").get<uint64_t>(), spec);
-      }
-      if (j.at("type") != "cycle") continue;
-      REQUIRE(ops.has_value());
-      for (const auto& op : j.at("checkpoints"))
-        judged[powercut::OpKindName(ops->Get(op.get<uint64_t>()).kind)]++;
-    }
+    std::map<std::string, int> judged = JudgedOnTheirOwn(t.path);
     CHECK(judged["backup"] + judged["live-copy"] > 0);
   }
   TempDir t;

@@ -4,7 +4,19 @@
 
 #include <fmt/format.h>
 
+#include "harness/run/fault_mix.h"
+
 namespace powercut::harness {
+
+bool CheckCase::CutsPower() const {
+  FaultMix mix;
+  return FaultMix::Parse(fault, &mix).ok() && mix.CutsPower();
+}
+
+bool CheckCase::InjectsIoErrors() const {
+  FaultMix mix;
+  return FaultMix::Parse(fault, &mix).ok() && mix.Has(CycleKind::kIoError);
+}
 
 std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forced,
                                             const std::vector<std::string>& extra) const {
@@ -13,8 +25,7 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
   a.insert(a.end(), {"--explore", std::to_string(explore)});
   // A hang is found as surely in 10 s as in run's 20, and a hunt's cases end sooner.
   a.insert(a.end(), {"--recovery-timeout-ms", std::to_string(kCaseRecoveryTimeoutMs)});
-  if (fault.find("io-error") != std::string::npos ||
-      fault == "mix") {  // where DB::Close hangs (README, "Known findings")
+  if (InjectsIoErrors()) {  // where DB::Close hangs (README, "Known findings")
     a.insert(a.end(), {"--close-timeout-ms", std::to_string(kCaseCloseTimeoutMs)});
   }
   a.insert(a.end(), {"--profile", profile, "--fault", fault});

@@ -54,7 +54,9 @@ struct CheckCase {
   int64_t TimeoutMs() const;
 
   // True for the faults under which run applies a power cut (mix includes power-cut).
-  bool CutsPower() const { return fault == "power-cut" || fault == "mix" || fault == "io-error"; }
+  bool CutsPower() const;
+  // True when some cycle of the case injects an I/O error.
+  bool InjectsIoErrors() const;
 
   // `run ...` arguments, without the binary, --data-dir and --report-dir: `forced` options
   // (NAME=VALUE) go before the generated ones, `extra` arguments at the end.

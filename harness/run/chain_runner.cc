@@ -467,23 +467,6 @@ class ChainRunner {
     return ChildProcess::Spawn(plan_.writer_path, WriterArgv(w), stderr_path, child);
   }
 
-  // The fault a cycle of this kind is judged by; an io-error cycle's comes from its plan.
-  static Fault EndingOf(CycleKind kind) {
-    switch (kind) {
-      case CycleKind::kPowerCut:
-        return Fault::kPowerCut;
-      case CycleKind::kStall:
-        return Fault::kStall;
-      case CycleKind::kClean:
-        return Fault::kClean;
-      case CycleKind::kKill:
-      case CycleKind::kIoError:
-      case CycleKind::kBitrot:
-        return Fault::kKill;
-    }
-    return Fault::kKill;
-  }
-
   // A signal of a fault's schedule, at_ms after writing starts.
   struct SignalStep {
     int64_t at_ms;

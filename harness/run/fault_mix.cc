@@ -85,31 +85,32 @@ bool FaultMix::Has(CycleKind kind) const {
   return std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end();
 }
 
+Fault EndingOf(CycleKind kind) {
+  switch (kind) {
+    case CycleKind::kPowerCut:
+      return Fault::kPowerCut;
+    case CycleKind::kStall:
+      return Fault::kStall;
+    case CycleKind::kClean:
+      return Fault::kClean;
+    case CycleKind::kKill:
+    case CycleKind::kIoError:
+    case CycleKind::kBitrot:
+      return Fault::kKill;
+  }
+  return Fault::kKill;
+}
+
 std::vector<Fault> FaultMix::Endings() const {
   std::vector<Fault> out;
   auto add = [&](Fault f) {
     if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
   };
   for (CycleKind k : kinds_) {
-    switch (k) {
-      case CycleKind::kPowerCut:
-        add(Fault::kPowerCut);
-        break;
-      case CycleKind::kKill:
-      case CycleKind::kBitrot:
-        add(Fault::kKill);
-        break;
-      case CycleKind::kStall:
-        add(Fault::kStall);
-        break;
-      case CycleKind::kClean:
-        add(Fault::kClean);
-        break;
-      case CycleKind::kIoError:  // the faults that end an io-error cycle
-        add(Fault::kKill);
-        add(Fault::kPowerCut);
-        add(Fault::kClean);
-        break;
+    add(EndingOf(k));
+    if (k == CycleKind::kIoError) {  // the other faults that end an io-error cycle
+      add(Fault::kPowerCut);
+      add(Fault::kClean);
     }
   }
   return out;

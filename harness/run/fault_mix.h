@@ -19,6 +19,10 @@ enum class CycleKind { kPowerCut, kKill, kStall, kIoError, kClean, kBitrot };
 
 const char* CycleKindName(CycleKind kind);
 
+// The fault a cycle of this kind is judged by; an io-error cycle's own ending is drawn by its
+// plan (harness/run/io_error_cycle.h), kill until then.
+Fault EndingOf(CycleKind kind);
+
 class FaultMix {
  public:
   // `text`: "mix", one kind, or kinds joined by commas, each at most once. BadInput names

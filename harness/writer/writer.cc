@@ -178,8 +178,8 @@ rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double com
 // it began.
 void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uint64_t op,
                      const Oracle& base, const OpSource& ops, Verdict* verdict) {
-  const bool backup = ops.Get(op).kind == OpKind::kBackup;  // restored before it opens
   const OpKind kind = ops.Get(op).kind;
+  const bool backup = kind == OpKind::kBackup;  // restored before it opens
   const char* klass = kind == OpKind::kCheckpoint ? kBadCheckpoint : kBadBackup;
   const std::string dir = CheckpointDir(chain_dir, op);
   const std::string open_dir = backup ? RestoreDirFor(dir) : dir;
