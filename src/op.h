@@ -21,9 +21,14 @@ enum class OpKind {
   kCompactRange,  // no state change
   kCheckpoint,    // Checkpoint::CreateCheckpoint; no state change, checked on its own
   kBackup,        // BackupEngine::CreateNewBackup; no state change, restored and checked on its own
-  kLiveCopy,  // GetLiveFiles(flush) and a copy of the files; no state change, checked on its own
+  kLiveCopy,     // GetLiveFiles(flush) and a copy of the files; no state change, checked on its own
+  kFlushFamily,  // Flush of column family op.family alone, waited for; no state change
+  kRecreateFamily,  // DropColumnFamily then CreateColumnFamily of op.family (never the default):
+                    // every key of the family is gone
+  kTxn,             // a transaction of puts, deletes and merges, committed: all or nothing
+  kTxnRollback,     // a transaction of op.rolled_back's writes, rolled back: it leaves no trace
 };
-inline constexpr int kOpKindCount = 12;
+inline constexpr int kOpKindCount = 16;
 
 const char* OpKindName(OpKind kind);
 
@@ -41,8 +46,15 @@ struct Op {
   OpKind kind = OpKind::kPut;
   bool sync = false;          // WriteOptions::sync for writes; FlushWAL(sync) for kFlushWal
   std::vector<Write> writes;  // empty for ops that change no key
+  uint32_t family = 0;        // kFlushFamily, kRecreateFamily: the column family (src/families.h)
+  // kTxnRollback: the writes the transaction made before it was rolled back. They are never
+  // an effect of the op; the verifier holds any trace of them against the store.
+  std::vector<Write> rolled_back;
+  bool two_phase = false;  // kTxn, kTxnRollback: Prepare before Commit or Rollback (2PC)
 
   bool ChangesState() const { return !writes.empty(); }
+  // Whether the op's writes are one atomic step that a recovery may not split.
+  bool Atomic() const { return kind == OpKind::kBatch || kind == OpKind::kTxn; }
 };
 
 inline const char* OpKindName(OpKind kind) {
@@ -71,6 +83,14 @@ inline const char* OpKindName(OpKind kind) {
       return "backup";
     case OpKind::kLiveCopy:
       return "live-copy";
+    case OpKind::kFlushFamily:
+      return "flush-family";
+    case OpKind::kRecreateFamily:
+      return "recreate-family";
+    case OpKind::kTxn:
+      return "txn";
+    case OpKind::kTxnRollback:
+      return "txn-rollback";
   }
   return "?";
 }

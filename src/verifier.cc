@@ -6,15 +6,27 @@
 
 #include <fmt/format.h>
 
+#include "src/families.h"
 #include "src/key.h"
 
 namespace powercut {
 
-void StoreImage::Add(std::string_view key, std::string_view value) {
+void StoreImage::Add(std::string_view key, std::string_view value, uint32_t family) {
   std::optional<uint32_t> id = KeyId(key);
-  if (!id || *id >= keys.size()) {
+  const bool ours =
+      id && *id < keys.size() &&
+      (families == 1
+           ? family == 0
+           : family < families &&
+                 FamilyLayout(static_cast<uint32_t>(keys.size()), families).Of(*id) == family);
+  if (!ours) {
     foreign_count++;
-    if (foreign_samples.size() < kMaxFindings) foreign_samples.emplace_back(key);
+    if (foreign_samples.size() < kMaxFindings) {
+      foreign_samples.push_back(family == 0 ? std::string(key)
+                                : family < families
+                                    ? fmt::format("{} in column family {}", key, FamilyName(family))
+                                    : fmt::format("{} in a column family not the chain's", key));
+    }
     return;
   }
   DecodedValue d = DecodeValue(*id, value);
@@ -183,7 +195,7 @@ class Search {
       if (last == 0 || last > hi_ || !OpWrites(last, k, o.slot)) return kPhantom;
       if (last > lo_) {
         // A state no whole prefix produces: inside one batch, or merges kept out of order.
-        return ops_.Get(last).kind == OpKind::kBatch ? kTornBatch : kHole;
+        return ops_.Get(last).Atomic() ? kTornBatch : kHole;
       }
       if (TornBatch(at_lo.op)) return kTornBatch;
       return at_lo.present() ? kLostAck : kResurrected;
@@ -203,15 +215,18 @@ class Search {
     return false;
   }
 
-  // Batch op b applied to some of its keys and not to others.
+  // Atomic op b (a batch, a transaction) applied to some of its keys and not to others.
   bool TornBatch(uint64_t b) const {
     if (b == 0 || b > hi_) return false;
     const Op op = ops_.Get(b);
-    if (op.kind != OpKind::kBatch) return false;
+    if (!op.Atomic()) return false;
     std::unordered_map<uint32_t, Slot> after;  // last write of the batch wins
-    // Batches hold puts and deletes only, whose result does not depend on the state before.
+    // Only puts and deletes are evidence: their result does not depend on the state before. A
+    // key a transaction also merges into is left out.
     for (const Write& w : op.writes)
       ForEachKeyWritten(w, [&](uint32_t k) { after[k] = Next(Slot{}, w, b); });
+    for (const Write& w : op.writes)
+      if (w.kind == Write::Kind::kMerge) after.erase(w.key_id);
     // Only a value naming op b proves the batch applied to a key: an absent key may have
     // been absent before the batch deleted it.
     bool reflected = false, missed = false;

@@ -4,35 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/chain_ops.h"
 #include "tests/e2e_support.h"
-#include "workloads/generator.h"
 
 using namespace e2e;
-
-namespace {
-
-// The ops chain 0's cycles acked to be judged on their own at the next open (checkpoints,
-// backups, live copies), counted by kind: the chain's op stream, from its manifest, says which.
-std::map<std::string, int> JudgedOnTheirOwn(const fs::path& dir) {
-  std::map<std::string, int> judged;
-  std::istringstream in(Slurp(dir / "powercut-data/chain-0/manifest.jsonl"));
-  std::optional<powercut::workloads::OpGenerator> ops;
-  for (std::string line; std::getline(in, line);) {
-    const nlohmann::json j = nlohmann::json::parse(line);
-    if (j.at("type") == "chain") {
-      powercut::workloads::WorkloadSpec spec;
-      REQUIRE(powercut::workloads::WorkloadSpec::FromJson(j.at("workload"), &spec).ok());
-      ops.emplace(j.at("seed").get<uint64_t>(), spec);
-    }
-    if (j.at("type") != "cycle") continue;
-    REQUIRE(ops.has_value());
-    for (const auto& op : j.at("checkpoints"))
-      judged[powercut::OpKindName(ops->Get(op.get<uint64_t>()).kind)]++;
-  }
-  return judged;
-}
-
-}  // namespace
 
 // Tests that want a PASS name the old mix, power-cut,kill,stall: the default mix also injects
 // I/O errors, under which RocksDB 7.8.3 sometimes aborts (README, "Known findings").

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cmath>
 
+#include "src/families.h"
 #include "src/rng.h"
 
 namespace powercut::workloads {
@@ -30,6 +31,24 @@ OpKind PickKind(Rng& rng, const WorkloadSpec& spec) {
   return OpKind::kPut;
 }
 
+// A write batch's or a transaction's writes: puts and deletes, and merges when `merges`.
+std::vector<Write> GroupWrites(Rng& rng, const WorkloadSpec& spec, bool merges) {
+  std::vector<Write> writes;
+  const uint64_t n = rng.Between(spec.batch_min_writes, spec.batch_max_writes);
+  for (uint64_t j = 0; j < n; ++j) {
+    const bool del = rng.Uniform(100) < spec.batch_delete_percent;
+    const bool merge = merges && !del && rng.Uniform(4) == 0;
+    const uint32_t key = PickKey(rng, spec);
+    if (del) {
+      writes.push_back({Write::Kind::kDelete, key, 0, 0});
+    } else {
+      writes.push_back(
+          {merge ? Write::Kind::kMerge : Write::Kind::kPut, key, 0, ValueBytes(rng, spec)});
+    }
+  }
+  return writes;
+}
+
 }  // namespace
 
 Op OpGenerator::Get(uint64_t index) const {
@@ -48,16 +67,28 @@ Op OpGenerator::Get(uint64_t index) const {
     case OpKind::kMerge:
       op.writes.push_back({Write::Kind::kMerge, PickKey(rng, spec_), 0, ValueBytes(rng, spec_)});
       break;
-    case OpKind::kBatch: {
+    case OpKind::kBatch:
       // Puts and deletes only: their effect does not depend on the state before, which keeps
       // a torn batch recognisable.
-      const uint64_t n = rng.Between(spec_.batch_min_writes, spec_.batch_max_writes);
-      for (uint64_t j = 0; j < n; ++j) {
-        const bool del = rng.Uniform(100) < spec_.batch_delete_percent;
-        const uint32_t key = PickKey(rng, spec_);
-        op.writes.push_back(del ? Write{Write::Kind::kDelete, key, 0, 0}
-                                : Write{Write::Kind::kPut, key, 0, ValueBytes(rng, spec_)});
-      }
+      op.writes = GroupWrites(rng, spec_, false);
+      break;
+    case OpKind::kTxn:
+      op.writes = GroupWrites(rng, spec_, true);
+      op.two_phase = rng.Uniform(2) == 0;
+      break;
+    case OpKind::kTxnRollback:
+      op.rolled_back = GroupWrites(rng, spec_, true);
+      op.two_phase = rng.Uniform(2) == 0;
+      break;
+    case OpKind::kFlushFamily:
+      op.family = static_cast<uint32_t>(rng.Uniform(spec_.column_families));
+      break;
+    case OpKind::kRecreateFamily: {
+      // Never the default family, which RocksDB does not drop (Validate: there is another).
+      op.family = 1 + static_cast<uint32_t>(rng.Uniform(spec_.column_families - 1));
+      const FamilyLayout layout(spec_.key_count, spec_.column_families);
+      op.writes.push_back(
+          {Write::Kind::kDeleteRange, layout.Begin(op.family), layout.End(op.family), 0});
       break;
     }
     case OpKind::kDeleteRange: {
@@ -78,7 +109,9 @@ Op OpGenerator::Get(uint64_t index) const {
     case OpKind::kLiveCopy:
       break;
   }
-  if (op.ChangesState() && spec_.sync_one_in > 0) op.sync = rng.Uniform(spec_.sync_one_in) == 0;
+  // A family's drop and create are MANIFEST writes, synced whatever the op says.
+  if (op.ChangesState() && op.kind != OpKind::kRecreateFamily && spec_.sync_one_in > 0)
+    op.sync = rng.Uniform(spec_.sync_one_in) == 0;
   return op;
 }
 

@@ -10,6 +10,7 @@
 
 #include "src/op.h"
 #include "src/status.h"
+#include "src/store_config.h"
 
 namespace powercut::workloads {
 
@@ -32,6 +33,12 @@ struct WorkloadSpec {
   // store's options force sync for all writes). Sync writes are what a power cut's contract
   // counts on; `--option sync=false` sets this to 0.
   uint32_t sync_one_in = 200;
+  // Column families the keys are spread over (src/families.h); 1 is the default family alone.
+  uint32_t column_families = 1;
+  // How the writer opens the store: "none" (a DB), "pessimistic" (a TransactionDB,
+  // write-committed) or "optimistic" (an OptimisticTransactionDB). Ops txn and txn-rollback
+  // need one of the last two.
+  std::string txn = "none";
 
   uint32_t& weight(OpKind kind) { return weights[static_cast<size_t>(kind)]; }
   uint32_t weight(OpKind kind) const { return weights[static_cast<size_t>(kind)]; }
@@ -39,9 +46,14 @@ struct WorkloadSpec {
   nlohmann::json ToJson() const;
   static Status FromJson(const nlohmann::json& j, WorkloadSpec* spec);
   Status Validate() const;  // BadInput naming the field and its allowed range
+  // Whether the store's options can run this workload and be judged exactly: BadInput naming
+  // the conflict and the fix otherwise (families without a WAL, options a TransactionDB
+  // refuses).
+  Status FitsStore(const StoreConfig& store) const;
 };
 
-// The built-in profiles: default, puts, ranges, batches. BadInput listing them otherwise.
+// The built-in profiles: default, puts, ranges, batches, backup, cf, txn. BadInput listing
+// them otherwise.
 Status ProfileSpec(const std::string& name, WorkloadSpec* spec);
 
 }  // namespace powercut::workloads

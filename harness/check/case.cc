@@ -29,6 +29,7 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
     a.insert(a.end(), {"--close-timeout-ms", std::to_string(kCaseCloseTimeoutMs)});
   }
   a.insert(a.end(), {"--profile", profile, "--fault", fault});
+  if (!txn.empty()) a.insert(a.end(), {"--txn", txn});
   // A cut mode means nothing to kill or stall: leaving it out keeps equal cases equal.
   if (CutsPower() && !cut.empty()) a.insert(a.end(), {"--cut", cut});
   a.insert(a.end(), {"--keys", std::to_string(keys)});
@@ -61,6 +62,7 @@ nlohmann::json CheckCase::ToJson() const {
   for (const auto& [name, value] : options) opts[name] = value;
   nlohmann::json j = {{"seed", seed},
                       {"profile", profile},
+                      {"txn", txn},
                       {"keys", keys},
                       {"cycles", cycles},
                       {"fault", fault},

@@ -66,6 +66,7 @@ void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
       break;
     case 4:
       to->profile = from.profile;
+      to->txn = from.txn;
       break;
     case 5:
       to->fault = from.fault;

@@ -101,7 +101,10 @@ CheckCase Draw(const GenLimits& l) {
   CheckCase c;
   DrawSizes(l, &c);
   DrawOptions(l, &c);
-  c.profile = Pick({"puts", "default", "ranges", "batches", "backup"});
+  c.profile = Pick({"puts", "default", "ranges", "batches", "backup", "cf", "txn"});
+  // Drawn for every case, so that every case makes the same draws and shrinks alike.
+  const std::string txn = Pick({"pessimistic", "optimistic"});
+  if (c.profile == "txn") c.txn = txn;
   c.fault = Pick({"kill", "stall", "power-cut", "mix", "io-error"});
   c.cut = Pick({"drop", "torn", "reorder"});
   if (!c.CutsPower()) c.cut.clear();
@@ -136,7 +139,8 @@ CheckCase SampleCase(const GenLimits& limits, uint64_t seed) {
 nlohmann::json GeneratedJson(const GenLimits& l) {
   nlohmann::json options = nlohmann::json::object();
   for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
-  return {{"profiles", {"puts", "default", "ranges", "batches", "backup"}},
+  return {{"profiles", {"puts", "default", "ranges", "batches", "backup", "cf", "txn"}},
+          {"txn", {"pessimistic", "optimistic"}},
           {"faults", {"kill", "stall", "power-cut", "mix", "io-error"}},
           {"cuts", {"drop", "torn", "reorder"}},
           {"cycles", {1, l.max_cycles}},

@@ -5,6 +5,9 @@
 
 #include <filesystem>
 
+#include "src/store_config.h"
+#include "workloads/spec.h"
+
 namespace powercut::harness {
 
 const std::vector<OptionChoice>& DurabilityOptions() {
@@ -54,6 +57,20 @@ std::string Value(const CheckCase& c, const std::vector<std::string>& forced,
 
 bool On(const std::string& v) { return v == "true" || v == "1"; }
 
+// What run's WorkloadSpec::FitsStore would refuse in this case, or "".
+std::string WorkloadMisfit(const CheckCase& c, const std::vector<std::string>& forced) {
+  workloads::WorkloadSpec spec;
+  if (!workloads::ProfileSpec(c.profile, &spec).ok()) return "unknown profile " + c.profile;
+  spec.key_count = c.keys;
+  if (!c.txn.empty()) spec.txn = c.txn;
+  if (Status v = spec.Validate(); !v.ok()) return v.message();
+  StoreConfig store;
+  for (const std::string& f : forced) store.Add(f);
+  for (const auto& [name, value] : c.options) store.Add(name + "=" + value);
+  const Status fits = spec.FitsStore(store);
+  return fits.ok() ? "" : fits.message();
+}
+
 }  // namespace
 
 std::string Incompatibility(const CheckCase& c, const std::vector<std::string>& forced,
@@ -92,6 +109,8 @@ std::string Incompatibility(const CheckCase& c, const std::vector<std::string>& 
   if (mode == "kAbsoluteConsistency")
     return "wal_recovery_mode=kAbsoluteConsistency: RocksDB documents refusing to open after a "
            "crash that leaves an incomplete trailing WAL record";
+  // Families without a WAL, options a TransactionDB refuses: run says so as bad input.
+  if (std::string why = WorkloadMisfit(c, forced); !why.empty()) return why;
   if (On(value("use_direct_io_for_flush_and_compaction")) && !ctx.direct_io)
     return "use_direct_io_for_flush_and_compaction: the work directory refuses O_DIRECT";
   return "";

@@ -121,12 +121,21 @@ void WriterArgsOf(const nlohmann::json& r, const std::string& chain, WriterArgs*
   // The same injected I/O error, at the same call, with the same retries.
   w->io_error = r.value("io_error", std::string());
   w->io_error_retries = r.value("io_error_retries", uint32_t{0});
+  // TESTS ONLY: the planted writer faults of the run.
+  w->lie_ack = r.value("test_lie_ack", false);
+  w->ack_failed = r.value("test_ack_failed", false);
+  w->lose_when_wals = r.value("test_lose_when_wals", std::string());
   // The same crash point; a timed kill lands where the acks stopped.
   w->crash_at = r.at("crash_at").get<std::string>();
   if (r.value("refused", false) || Classes(r.at("verdict")).count(kWriterCrash) > 0) {
     // The writer stopped at op hi, which RocksDB refused or died in: run it again, op hi
     // included.
     w->crash_after_op = r.at("hi").get<uint64_t>();
+  } else if (w->crash_at.empty() && w->lie_ack && r.at("acked").get<uint64_t>() > 0) {
+    // A writer that acks before it writes: the one loss it can show is its last acked op
+    // unwritten, so the replay dies after acking that op and before writing it.
+    w->crash_after_op = r.at("acked").get<uint64_t>() - 1;
+    w->crash_in_flight = true;
   } else if (w->crash_at.empty()) {
     w->crash_after_op = r.at("acked").get<uint64_t>();
     w->crash_in_flight = r.at("hi").get<uint64_t>() > w->crash_after_op;

@@ -33,7 +33,8 @@ struct RunFlags {
   std::string seed = "1", profile = "default", expect = "contract", duration, shard;
   std::vector<std::string> options, option_changes;
   uint64_t cycles = 0;
-  uint32_t keys = 0, value_min = 0, value_max = 0;
+  uint32_t keys = 0, value_min = 0, value_max = 0, column_families = 0;
+  std::string txn;                                // empty: the profile's
   std::optional<double> value_compression_ratio;  // absent: the profile's
   std::string explore = std::to_string(RunPlan::kDefaultExplore);
 };
@@ -47,8 +48,14 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--duration", f->duration, "time budget instead of --cycles, e.g. 90s, 30m, 2h");
   run->add_option("--chains", plan.chains, "chains run side by side")->capture_default_str();
   run->add_option("--profile", f->profile,
-                  "workload profile: default, puts, ranges, batches, backup")
+                  "workload profile: default, puts, ranges, batches, backup, cf, txn")
       ->capture_default_str();
+  run->add_option("--column-families", f->column_families,
+                  "column families the keys are spread over, 1 to 16 (default: the profile's; "
+                  "cf has 4)");
+  run->add_option("--txn", f->txn,
+                  "open a TransactionDB (pessimistic) or an OptimisticTransactionDB (optimistic); "
+                  "none: a DB (default: the profile's; txn is pessimistic)");
   run->add_option("--keys", f->keys, "key space size (default: the profile's, 10000)");
   run->add_option("--value-min-bytes", f->value_min, "smallest value (default: the profile's, 32)");
   run->add_option("--value-max-bytes", f->value_max, "largest value (default: the profile's, 256)");
@@ -168,9 +175,13 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
   if (f.value_max > 0) plan->workload.value_max_bytes = f.value_max;
   if (f.value_compression_ratio)
     plan->workload.value_compression_ratio = *f.value_compression_ratio;
+  if (f.column_families > 0) plan->workload.column_families = f.column_families;
+  if (!f.txn.empty()) plan->workload.txn = f.txn;
   s = plan->workload.Validate();
   if (!s.ok()) {
     const std::string& m = s.message();
+    if (m.rfind("--", 0) == 0 || m.rfind("op ", 0) == 0 || m.rfind("profile", 0) == 0)
+      return s;  // names its flag already
     const char* flag = m.rfind("value sizes", 0) == 0 ? "--value-min-bytes/--value-max-bytes: "
                        : m.rfind("value compression", 0) == 0 ? "--value-compression-ratio: "
                                                               : "--keys: ";
@@ -280,6 +291,12 @@ Status Validate(const CLI::App& run, RunFlags* f) {
   if (s.ok()) s = CheckWorkload(*f, &plan);
   if (s.ok()) s = CheckFaults(plan);
   if (s.ok()) s = CheckStoreOptions(*f, &plan);
+  if (s.ok()) s = plan.workload.FitsStore(plan.store);
+  for (const auto& [from, change] : plan.option_changes) {
+    if (!s.ok()) break;
+    s = plan.workload.FitsStore(plan.StoreAt(from));
+    if (!s.ok()) s = Status::BadInput("--option-at " + std::to_string(from) + ": " + s.message());
+  }
   if (s.ok()) s = CheckLimits(plan);
   if (s.ok()) s = CheckExplore(f->explore, &plan);
   if (s.ok() && !plan.test_lose_when_wals.empty()) {

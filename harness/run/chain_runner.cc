@@ -405,6 +405,10 @@ class ChainRunner {
                  {"cut_seed", p.cut_seed},
                  {"on_disk_start", p.on_disk_start},
                  {"recovery_timeout_ms", plan_.recovery_timeout_ms},
+                 // TESTS ONLY: the writer's planted faults, so a replay plants them again.
+                 {"test_lie_ack", plan_.test_lie_ack},
+                 {"test_ack_failed", plan_.test_ack_failed},
+                 {"test_lose_when_wals", plan_.test_lose_when_wals},
                  {"verdict", v.ToJson()},
                  {"reproduce", ReplayLine(p.cycle)},
                  {"run", plan_.ReproduceLine()}};

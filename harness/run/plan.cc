@@ -36,6 +36,9 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
     add("--value-max-bytes", std::to_string(workload.value_max_bytes));
   if (workload.value_compression_ratio != profile_spec.value_compression_ratio)
     add("--value-compression-ratio", fmt::format("{}", workload.value_compression_ratio));
+  if (workload.column_families != profile_spec.column_families)
+    add("--column-families", std::to_string(workload.column_families));
+  if (workload.txn != profile_spec.txn) add("--txn", workload.txn);
   add("--fault", fault);
   add("--cut", cut);
   if (!crash_at.empty()) add("--crash-at", crash_at);

@@ -19,16 +19,16 @@
 #include <rocksdb/env.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/transaction_log.h>
-#include <rocksdb/utilities/checkpoint.h>
-#include <rocksdb/write_batch.h>
 
 #include "faults/ledger_fs.h"
 #include "harness/protocol/lines.h"
 #include "harness/protocol/metrics_line.h"
 #include "harness/writer/backup.h"
+#include "harness/writer/execute.h"
 #include "harness/writer/info_log_fs.h"
 #include "harness/writer/read_fault_fs.h"
 #include "harness/writer/scratch_fs.h"
+#include "harness/writer/store.h"
 #include "harness/writer/store_metrics.h"
 #include "src/chain_manifest.h"
 #include "src/key.h"
@@ -103,81 +103,12 @@ class SilentLogger : public rocksdb::Logger {
   void Logv(const char*, va_list) override {}
 };
 
-// RocksDB 7.8.3's CreateCheckpoint fsyncs the checkpoint directory but never its parent, so
-// the checkpoint's own name is not durable when it returns: a power cut then loses the whole
-// checkpoint. An application must fsync the parent itself, and the writer does, before it
-// acks the op (see README, "The power cut").
-rocksdb::Status CreateCheckpoint(rocksdb::DB* db, rocksdb::FileSystem* fs, const std::string& dir) {
-  // An earlier cycle may have died creating this very checkpoint: it was never acked.
-  rocksdb::Status s = RemoveTree(fs, dir);
-  if (s.ok()) s = RemoveTree(fs, dir + ".tmp");
-  if (!s.ok()) return s;
-  rocksdb::Checkpoint* raw = nullptr;
-  s = rocksdb::Checkpoint::Create(db, &raw);
-  if (!s.ok()) return s;
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  s = checkpoint->CreateCheckpoint(dir);
-  return s.ok() ? SyncParentDir(fs, dir) : s;
-}
-
-rocksdb::Status Execute(rocksdb::DB* db, const Op& op, uint64_t seed, double compression_ratio,
-                        rocksdb::WriteOptions wo, const std::string& chain_dir) {
-  // RocksDB refuses a sync write without a WAL; with the WAL off only a flush is durable.
-  wo.sync = (wo.sync || op.sync) && !wo.disableWAL;
-  switch (op.kind) {
-    case OpKind::kPut: {
-      const Write& w = op.writes.front();
-      return db->Put(wo, KeyFor(w.key_id),
-                     EncodeValue(seed, w.key_id, op.index, w.value_bytes, compression_ratio));
-    }
-    case OpKind::kDelete:
-      return db->Delete(wo, KeyFor(op.writes.front().key_id));
-    case OpKind::kMerge: {
-      const Write& w = op.writes.front();
-      return db->Merge(
-          wo, KeyFor(w.key_id),
-          EncodeMergeOperand(seed, w.key_id, op.index, w.value_bytes, compression_ratio));
-    }
-    case OpKind::kBatch: {
-      rocksdb::WriteBatch batch;
-      for (const Write& w : op.writes) {
-        rocksdb::Status s =
-            w.kind == Write::Kind::kPut
-                ? batch.Put(KeyFor(w.key_id),
-                            EncodeValue(seed, w.key_id, op.index, w.value_bytes, compression_ratio))
-                : batch.Delete(KeyFor(w.key_id));
-        if (!s.ok()) return s;
-      }
-      return db->Write(wo, &batch);
-    }
-    case OpKind::kDeleteRange: {
-      const Write& w = op.writes.front();
-      return db->DeleteRange(wo, db->DefaultColumnFamily(), KeyFor(w.key_id), KeyFor(w.end_key_id));
-    }
-    case OpKind::kFlush:
-      return db->Flush(rocksdb::FlushOptions());
-    case OpKind::kSyncWal:
-      return db->SyncWAL();
-    case OpKind::kFlushWal:
-      return db->FlushWAL(op.sync);
-    case OpKind::kCompactRange:
-      return db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
-    case OpKind::kCheckpoint:
-      return CreateCheckpoint(db, db->GetEnv()->GetFileSystem().get(),
-                              CheckpointDir(chain_dir, op.index));
-    case OpKind::kBackup:
-      return CreateBackup(db, CheckpointDir(chain_dir, op.index), wo.disableWAL);
-    case OpKind::kLiveCopy:
-      return CreateLiveCopy(db, CheckpointDir(chain_dir, op.index));
-  }
-  return rocksdb::Status::NotSupported("unknown op kind");
-}
-
 // A checkpoint (or backup) acked at op `op` must open (be restored) as a store equal to the
 // state after op − 1: the writer is sequential, so exactly the ops before it were acked when
 // it began.
-void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uint64_t op,
-                     const Oracle& base, const OpSource& ops, Verdict* verdict) {
+void CheckCheckpoint(rocksdb::Options options, const StoreShape& shape,
+                     const std::string& chain_dir, uint64_t op, const Oracle& base,
+                     const OpSource& ops, Verdict* verdict) {
   const OpKind kind = ops.Get(op).kind;
   const bool backup = kind == OpKind::kBackup;  // restored before it opens
   const char* klass = kind == OpKind::kCheckpoint ? kBadCheckpoint : kBadBackup;
@@ -187,19 +118,19 @@ void CheckCheckpoint(rocksdb::Options options, const std::string& chain_dir, uin
   options.create_if_missing = false;
   // Read-only: judging a checkpoint must not change it (a read-write open would write a new
   // MANIFEST and delete files in a directory this cycle's ledger is tracking).
-  rocksdb::DB* raw = nullptr;
+  std::unique_ptr<Store> store;
   rocksdb::Status rs = backup ? RestoreBackup(dir, open_dir) : rocksdb::Status::OK();
   if (!rs.ok()) rs = rocksdb::Status::Corruption("restore failed", rs.ToString());
-  if (rs.ok()) rs = rocksdb::DB::OpenForReadOnly(options, open_dir, &raw);
+  if (rs.ok()) rs = Store::OpenForReadOnly(options, open_dir, shape, &store);
   Verdict cv;
   if (!rs.ok()) {
     cv = Verdict::Failure(klass, "open failed: " + rs.ToString(), op - 1, op - 1);
   } else {
-    std::unique_ptr<rocksdb::DB> db(raw);
-    StoreImage image(base.key_count());
-    Status s = ScanStore(db.get(), &image);
+    StoreImage image(base.key_count(), shape.families);
+    Status s = ScanStore(store->db(), store->families(), store->foreign(), &image);
     cv = s.ok() ? Verify(image, base, op - 1, op - 1, ops)
                 : Verdict::Failure(klass, s.message(), op - 1, op - 1);
+    store.reset();
   }
   if (backup && cv.pass) {  // a failed restore stays, as evidence; a good one is a full copy
     std::error_code ec;
@@ -344,8 +275,7 @@ class Writer {
       options_.stats_dump_period_sec = 0;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Status rs = rocksdb::DB::Open(options_, args_.chain_dir + "/db", &raw);
+    rocksdb::Status rs = Store::Open(options_, args_.chain_dir + "/db", Shape(), &store_);
     if (!rs.ok() && DiskFull(rs)) {
       // The recovery could not write its MANIFEST, WAL or flush: the disk decided, not the store.
       return HarnessFail(kWriterHarnessError,
@@ -354,7 +284,6 @@ class Writer {
                                      args_.chain_dir, rs.ToString()));
     }
     if (!rs.ok()) return Fail(kWriterOpenFailed, "open failed: " + rs.ToString());
-    db_.reset(raw);
     const auto open_us =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
             .count();
@@ -367,10 +296,10 @@ class Writer {
   int Judge() {
     ops_ = std::make_unique<workloads::OpGenerator>(header_.seed, spec_);
     const auto verify_start = std::chrono::steady_clock::now();
-    StoreImage image(spec_.key_count);
+    StoreImage image(spec_.key_count, spec_.column_families);
     // TESTS ONLY: a store that serves damaged bytes without an error (bit rot "served").
     const bool verify = std::getenv("POWERCUT_TEST_SKIP_READ_CHECKSUMS") == nullptr;
-    Status s = ScanStore(db_.get(), &image, verify);
+    Status s = ScanStore(store_->db(), store_->families(), store_->foreign(), &image, verify);
     if (!s.ok()) return Fail(kWriterScanFailed, s.message());
     Verdict verdict = Verify(image, args_.checkpoints.empty() ? std::move(base_) : base_, args_.lo,
                              args_.hi, *ops_);
@@ -379,11 +308,11 @@ class Writer {
     const bool store_passed = verdict.pass;
     for (uint64_t cp : args_.checkpoints) {
       if (!store_passed) break;
-      CheckCheckpoint(options_, args_.chain_dir, cp, base_, *ops_, &verdict);
+      CheckCheckpoint(options_, Shape(), args_.chain_dir, cp, base_, *ops_, &verdict);
     }
     // Metrics first: a failed store reports them too, and the writer exits after its verdict.
     if (!args_.scratch) {
-      nlohmann::json metrics = CollectStoreMetrics(db_.get(), options_.statistics.get());
+      nlohmann::json metrics = CollectStoreMetrics(store_->db(), options_.statistics.get());
       metrics["verify_ms"] =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - verify_start)
               .count();
@@ -395,10 +324,20 @@ class Writer {
     // compactions its recovery scheduled.
     if (args_.verify_only && args_.scratch) _exit(kWriterOk);
     if (args_.verify_only) {
-      db_.reset();
+      store_.reset();
       return kWriterOk;
     }
     recovered_ = verdict.recovered;
+    // A transaction recovered prepared was never acked (its op is after the recovered point,
+    // or the judge would have seen it committed): it is issued again, from the start.
+    size_t rolled_back = 0;
+    rocksdb::Status rs = store_->RollbackRecovered(&rolled_back);
+    if (!rs.ok())
+      return Fail(kWriterOpFailed, "rolling back recovered transactions: " + rs.ToString());
+    if (rolled_back > 0) {
+      Log(fmt::format("powercut-writer: rolled back {} transaction(s) recovered prepared\n",
+                      rolled_back));
+    }
     return kGoOn;
   }
 
@@ -447,8 +386,10 @@ class Writer {
 
   rocksdb::Status Attempt(const Op& op) {
     if (PlantedLoss(op)) return rocksdb::Status::OK();
-    return Execute(db_.get(), op, header_.seed, spec_.value_compression_ratio, wo_,
-                   args_.chain_dir);
+    ExecuteContext context{header_.seed, spec_.value_compression_ratio,
+                           FamilyLayout(spec_.key_count, spec_.column_families), wo_,
+                           args_.chain_dir};
+    return Execute(*store_, op, context);
   }
 
   // A careful application after an error (RocksDB's wiki, "Background Error Handling"):
@@ -472,10 +413,10 @@ class Writer {
   rocksdb::Status ResumeStore() {
     constexpr int kMaxWaits = 50;
     constexpr auto kWait = std::chrono::milliseconds(100);
-    rocksdb::Status s = db_->Resume();
+    rocksdb::Status s = store_->db()->Resume();
     for (int w = 0; w < kMaxWaits && s.IsBusy() && !g_stop.load(); ++w) {
       std::this_thread::sleep_for(kWait);
-      s = db_->Resume();
+      s = store_->db()->Resume();
     }
     return s;
   }
@@ -490,12 +431,14 @@ class Writer {
   bool PlantedLoss(const Op& op) {
     if (!plant_ || op.kind != plant_->first) return false;
     rocksdb::VectorLogPtr files;
-    if (!db_->GetSortedWalFiles(files).ok()) return false;
+    if (!store_->db()->GetSortedWalFiles(files).ok()) return false;
     const auto live = std::count_if(files.begin(), files.end(), [](const auto& f) {
       return f->Type() == rocksdb::kAliveLogFile;
     });
     return live >= static_cast<long>(plant_->second);
   }
+
+  StoreShape Shape() const { return StoreShape{spec_.column_families, spec_.txn}; }
 
   void RecordOp(faults::RecordKind kind, uint64_t op) {
     if (ledger_fs_ != nullptr) faults::RecordOpBoundary(ledger_fs_.get(), kind, op);
@@ -533,13 +476,13 @@ class Writer {
       Say(RefusedLine("close failed: planted"));
       _exit(kWriterOk);
     }
-    rocksdb::Status rs = db_->Close();
+    rocksdb::Status rs = store_->Close();
     if (!rs.ok() && (DiskFull(rs) || AfterInjectedError())) {
       Say(RefusedLine("close failed: " + rs.ToString()));
       return kWriterOk;
     }
     if (!rs.ok()) return Fail(kWriterOpFailed, "close failed: " + rs.ToString());
-    db_.reset();
+    store_.reset();
     Say(ClosedLine());
     return kWriterOk;
   }
@@ -554,8 +497,8 @@ class Writer {
   const std::shared_ptr<rocksdb::FileSystem> base_fs_ =
       NewInfoLogTolerantFileSystem(rocksdb::FileSystem::Default());
   std::shared_ptr<rocksdb::FileSystem> ledger_fs_;  // writing cycles: the ledger over base_fs_
-  std::unique_ptr<rocksdb::Env> env_;               // outlives db_: declared first, destroyed last
-  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<rocksdb::Env> env_;  // outlives store_: declared first, destroyed last
+  std::unique_ptr<Store> store_;
   std::unique_ptr<workloads::OpGenerator> ops_;
   uint64_t recovered_ = 0;
   // --test-lose-when-wals, parsed once (run validated it): the kind and the live WAL count.
