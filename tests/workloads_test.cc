@@ -39,6 +39,17 @@ Result WithHook(const fs::path& dir, const std::string& hook, const std::string&
   return Shell(dir, hook + "=1 '" + Env("POWERCUT_BIN") + "' " + WithoutExploration(args));
 }
 
+// Six kill cycles of `profile` with a planted writer fault: the run must fail with `klass`.
+void CheckPlantedFailure(const char* hook, const char* profile, const char* klass) {
+  TempDir t;
+  const Result r =
+      WithHook(t.path, hook,
+               std::string("run --seed 5 --cycles 6 --chains 1 --fault kill --profile ") + profile);
+  INFO(hook << " " << profile << "\n" << r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(HasClass(RunFailure(t.path), klass));
+}
+
 }  // namespace
 
 TEST_CASE("cf profile: four families, batches across them, one flushed or dropped at a time") {
@@ -62,13 +73,8 @@ TEST_CASE("cf profile: four families, batches across them, one flushed or droppe
 }
 
 TEST_CASE("a batch torn across column families is torn-batch") {
-  TempDir t;
   // TESTS ONLY: each batch keeps only its writes to the family of its first write, acked whole.
-  const Result r = WithHook(t.path, "POWERCUT_TEST_TEAR_ATOMIC",
-                            "run --seed 5 --cycles 6 --chains 1 --profile cf --fault kill");
-  INFO(r.out << r.err);
-  CHECK(r.exit_code == 1);
-  CHECK(HasClass(RunFailure(t.path), "torn-batch"));
+  CheckPlantedFailure("POWERCUT_TEST_TEAR_ATOMIC", "cf", "torn-batch");
 }
 
 TEST_CASE("without a WAL, families need atomic_flush and whole-store flushes: else bad input") {
@@ -138,21 +144,10 @@ TEST_CASE("a transaction recovered prepared is rolled back, and its op is issued
 
 TEST_CASE(
     "half a committed transaction is torn-batch; a rolled-back write that survives is caught") {
-  {
-    TempDir t;
-    const Result r = WithHook(t.path, "POWERCUT_TEST_TEAR_ATOMIC",
-                              "run --seed 5 --cycles 6 --chains 1 --profile txn --fault kill");
-    INFO(r.out << r.err);
-    CHECK(r.exit_code == 1);
-    CHECK(HasClass(RunFailure(t.path), "torn-batch"));
-  }
-  TempDir t;
+  // TESTS ONLY: each transaction commits the first half of its writes.
+  CheckPlantedFailure("POWERCUT_TEST_TEAR_ATOMIC", "txn", "torn-batch");
   // TESTS ONLY: rolled-back transactions are committed instead.
-  const Result r = WithHook(t.path, "POWERCUT_TEST_COMMIT_ROLLBACKS",
-                            "run --seed 5 --cycles 6 --chains 1 --profile txn --fault kill");
-  INFO(r.out << r.err);
-  CHECK(r.exit_code == 1);
-  CHECK(HasClass(RunFailure(t.path), "phantom"));
+  CheckPlantedFailure("POWERCUT_TEST_COMMIT_ROLLBACKS", "txn", "phantom");
 }
 
 TEST_CASE("transactions and families: bad combinations are one-line errors, exit 2") {
