@@ -59,6 +59,22 @@ TEST_CASE("combinations RocksDB refuses or silently changes are filtered before 
   CHECK(!Incompatibility(c, {}, ctx).empty());
   c.options = {{"enable_pipelined_write", "true"}, {"two_write_queues", "true"}};
   CHECK(!Incompatibility(c, {}, ctx).empty());
+  c.options = {{"unordered_write", "true"}, {"manual_wal_flush", "true"}};  // deadlocks (#15097)
+  CHECK(!Incompatibility(c, {}, ctx).empty());
+  c.options.emplace_back("two_write_queues", "true");  // the path that does not deadlock
+  CHECK(Incompatibility(c, {}, ctx).empty());
+  // Workload and store together: run's own refusals (WorkloadSpec::FitsStore) are filtered too.
+  c.options = {{"disableWAL", "true"}};
+  c.profile = "cf";
+  CHECK(!Incompatibility(c, {}, ctx).empty());
+  c.profile = "txn";
+  c.txn = "pessimistic";
+  c.options = {{"unordered_write", "true"}};
+  CHECK(!Incompatibility(c, {}, ctx).empty());
+  c.txn = "optimistic";
+  CHECK(Incompatibility(c, {}, ctx).empty());
+  c.profile = "puts";
+  c.txn.clear();
   c.options = {{"recycle_log_file_num", "1"}};  // RocksDB 7.8 would turn recycling off
   CHECK(!Incompatibility(c, {}, ctx).empty());
   c.options.emplace_back("wal_recovery_mode", "kSkipAnyCorruptedRecords");

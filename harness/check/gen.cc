@@ -165,7 +165,11 @@ nlohmann::json NotGeneratedJson(const GenLimits& l) {
       "wal_recovery_mode kAbsoluteConsistency under any crash (documented to refuse an incomplete "
       "trailing record)",
       "wal_recovery_mode kTolerateCorruptedTailRecords under reordered power cuts (documented to "
-      "refuse a corruption before the last record)"};
+      "refuse a corruption before the last record)",
+      "unordered_write with manual_wal_flush and without two_write_queues (every write "
+      "deadlocks: RocksDB #15097)",
+      "column families without a WAL unless atomic_flush and whole-store flushes, and options a "
+      "TransactionDB refuses (run refuses them as bad input)"};
   if (!l.value_sizes)
     n.push_back("value sizes: powercut run has no " + std::string(kValueSizeFlag));
   return n;
