@@ -1,5 +1,6 @@
 // `powercut verify` on a chain's real store, tampered with by another tool (RocksDB's own
 // ldb): every class a tamper should produce, and a pass on the untampered store.
+#include <optional>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -8,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "src/chain_manifest.h"
+#include "src/families.h"
 #include "src/key.h"
 #include "src/oracle.h"
 #include "src/value_codec.h"
@@ -26,13 +28,15 @@ struct Chain {
   ChainHeader header;
   std::unique_ptr<workloads::OpGenerator> ops;
 
-  Chain() {
+  // `profile` e.g. " --profile cf".
+  explicit Chain(const std::string& profile = "") {
     // Each cycle writes its 300 ops well before its kill (250 ms), so the chain's op stream,
     // and so every key the tests below look for, does not depend on the machine's speed.
     const Result r = Powercut(t.path,
                               "run --seed 11 --cycles 4 --chains 1 --fault kill "
                               "--max-ops-per-cycle 300 --fault-after-min-ms 250 "
-                              "--fault-after-max-ms 250");
+                              "--fault-after-max-ms 250" +
+                                  profile);
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     dir = t.path / "powercut-data/chain-0";
@@ -238,4 +242,42 @@ TEST_CASE("verify: a later write surviving an earlier lost one is a hole, on a r
   CHECK(v.exit_code == 1);
   CHECK(c.Classes("hole") == 1);
   CHECK(v.out.find(KeyFor(c.ops->Get(lost).writes[0].key_id)) != std::string::npos);
+}
+
+TEST_CASE("verify: a batch across column families, undone in one family with ldb, is torn-batch") {
+  Chain c(" --profile cf");
+  workloads::WorkloadSpec spec;
+  REQUIRE(workloads::WorkloadSpec::FromJson(c.header.workload, &spec).ok());
+  const FamilyLayout layout(spec.key_count, spec.column_families);
+  // A batch whose values are live in two families: the store holds all of it.
+  std::optional<uint32_t> victim;
+  for (uint32_t k = 0; k < c.oracle.key_count() && !victim; ++k) {
+    const Slot& s = c.oracle.at(k);
+    if (!s.present() || s.merge_count > 0 || c.ops->Get(s.op).kind != OpKind::kBatch) continue;
+    for (const Write& w : c.ops->Get(s.op).writes) {
+      const Slot& other = c.oracle.at(w.key_id);
+      if (layout.Of(w.key_id) != layout.Of(k) && other.present() && other.op == s.op) victim = k;
+    }
+  }
+  REQUIRE(victim.has_value());
+  const uint32_t f = layout.Of(*victim);
+  const std::string family = f == 0 ? "" : " --column_family=" + FamilyName(f);
+  REQUIRE(c.Ldb("delete" + family + " " + KeyFor(*victim)).exit_code == 0);
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("torn-batch") == 1);
+}
+
+TEST_CASE(
+    "verify: a key written with ldb into a family whose range does not hold it is a phantom") {
+  Chain c(" --profile cf");
+  REQUIRE(c.Verify().exit_code == 0);
+  // Key 0 belongs to the default family; cf3 holds the last quarter of the key space.
+  REQUIRE(c.Ldb("put --column_family=cf3 " + KeyFor(0) + " stray").exit_code == 0);
+  const Result r = c.Verify();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(c.Classes("phantom") == 1);
+  CHECK(r.out.find("in column family cf3") != std::string::npos);
 }
