@@ -11,6 +11,8 @@ fresh chain, so one failure does not hide the next):
   crash-at-KIND     --fault power-cut --crash-at KIND (every kind)           2,000 each
   avoid-flush       --fault power-cut,kill,stall
                     --option avoid_flush_during_recovery=true               2,000 cycles
+  profile-P         --profile P (backup, cf, txn) --fault power-cut,kill,clean
+                    --option sync=true                                      2,000 each
 
 The mix segments leave out the default mix's I/O errors: RocksDB 7.8.3 aborts under some
 of them (README, "Known findings"), and the soak asks whether the checker itself holds.
@@ -51,6 +53,11 @@ def segments():
         out.append(("crash-at-" + kind, ["--fault", "power-cut", "--crash-at", kind], 2000))
     out.append(("avoid-flush", ["--fault", "power-cut,kill,stall", "--option", "avoid_flush_during_recovery=true"],
                 2000))
+    # The workloads of issue 15, every write synced (README: the txn profile finds a RocksDB
+    # recovery abort there).
+    for profile in ["backup", "cf", "txn"]:
+        out.append(("profile-" + profile, ["--profile", profile, "--fault", "power-cut,kill,clean",
+                                           "--option", "sync=true"], 2000))
     return out
 
 
