@@ -63,11 +63,24 @@ std::string StateFeature(const CrashState& state) {
 
 std::string OpFeature(const OpSource* ops, const OpsAt& at) {
   if (ops == nullptr || at.issued <= at.acked) return "none";
-  const Op op = ops->Get(at.issued);
-  return op.ChangesState() ? "write" : OpKindName(op.kind);
+  return OpInFlightFeature(ops->Get(at.issued));
 }
 
 }  // namespace
+
+std::string OpInFlightFeature(const Op& op) {
+  switch (op.kind) {
+    // Prepare, commit and rollback markers, and MANIFEST records for a family: states in
+    // flight there recover through other code than a plain write's, so they count apart.
+    case OpKind::kTxn:
+    case OpKind::kTxnRollback:
+      return std::string(OpKindName(op.kind)) + (op.two_phase ? "-2pc" : "");
+    case OpKind::kRecreateFamily:
+      return OpKindName(op.kind);
+    default:
+      return op.ChangesState() ? "write" : OpKindName(op.kind);
+  }
+}
 
 std::string StateFeatures::Key() const {
   std::string k = "wals=" + (live_wals >= 4 ? std::string("4+") : std::to_string(live_wals));

@@ -11,7 +11,9 @@
 //   manifest-rolled  a MANIFEST was created after the writer started writing
 //   wal-recycled     a WAL was renamed onto a new log number (recycle_log_file_num)
 //   op=K          the op issued and not yet acked: "write" for an op that changes keys, its
-//                 kind otherwise (flush, sync-wal, checkpoint, ...), or "none"
+//                 kind otherwise (flush, sync-wal, checkpoint, ...), or "none"; transactions
+//                 and family drops are named (txn, txn-2pc, txn-rollback[-2pc],
+//                 recreate-family): they take their own paths through RocksDB
 //   option-changed   this cycle runs with options other than the cycle before it
 //   record=B      the largest WAL append so far against the 32 KiB log block: small
 //                 (< 4 KiB), large (< 32 KiB) or spans (a record fragmented over blocks)
@@ -50,6 +52,9 @@ struct StateFeatures {
   // state=power-cut:keep": equal for equal vectors, and what coverage counts.
   std::string Key() const;
 };
+
+// The op=K value of an op in flight.
+std::string OpInFlightFeature(const Op& op);
 
 // "point" | "tail" | "absolute" | "skip" for a wal_recovery_mode option value ("" = default).
 std::string RecoveryModeFeature(const std::string& option_value);

@@ -34,6 +34,7 @@
 #include "faults/ledger_fs.h"
 #include "faults/power_cut.h"
 #include "faults/replay.h"
+#include "faults/state_features.h"
 #include "tests/unit_support.h"
 
 namespace {
@@ -1498,4 +1499,28 @@ TEST_CASE("a narrower directory fsync finishing late does not take back a wider 
   REQUIRE(replay.names.count("000001.sst") == 1);
   CHECK(replay.names.at("000001.sst") == 1);
   CHECK(replay.inodes.at(1).durable == 4);
+}
+
+TEST_CASE("the op in flight names transactions, two-phase ones and family drops apart") {
+  using powercut::faults::OpInFlightFeature;
+  powercut::Op op;
+  op.kind = powercut::OpKind::kPut;
+  op.writes.push_back({});
+  CHECK(OpInFlightFeature(op) == "write");
+  op.kind = powercut::OpKind::kBatch;
+  CHECK(OpInFlightFeature(op) == "write");
+  op.kind = powercut::OpKind::kTxn;
+  CHECK(OpInFlightFeature(op) == "txn");
+  op.two_phase = true;
+  CHECK(OpInFlightFeature(op) == "txn-2pc");
+  op.kind = powercut::OpKind::kRecreateFamily;
+  CHECK(OpInFlightFeature(op) == "recreate-family");
+  powercut::Op rollback;
+  rollback.kind = powercut::OpKind::kTxnRollback;
+  CHECK(OpInFlightFeature(rollback) == "txn-rollback");
+  rollback.two_phase = true;
+  CHECK(OpInFlightFeature(rollback) == "txn-rollback-2pc");
+  powercut::Op flush;
+  flush.kind = powercut::OpKind::kFlushFamily;
+  CHECK(OpInFlightFeature(flush) == "flush-family");
 }
