@@ -395,12 +395,15 @@ class Writer {
   // A careful application after an error (RocksDB's wiki, "Background Error Handling"):
   // resume the store, then try the op again, a seeded number of times. Only ops that are
   // idempotent are retried: a merge that failed may still be in the WAL (its sync failed),
-  // and applying it twice would be the application's bug, not the store's.
+  // and applying it twice would be the application's bug, not the store's. Nor is a
+  // transaction: it may hold merges, and a failed two-phase one may have left its prepare
+  // (under its name) in the WAL.
   rocksdb::Status RetryAfterError(uint64_t i, const Op& op, rocksdb::Status ws) {
     for (uint32_t attempt = 1; attempt <= args_.io_error_retries && !ws.ok(); ++attempt) {
       Log(fmt::format("powercut-writer: op {} ({}) failed: {}\n", i, OpKindName(op.kind),
                       ws.ToString()));
-      if (op.kind == OpKind::kMerge) break;
+      if (op.kind == OpKind::kMerge || op.kind == OpKind::kTxn || op.kind == OpKind::kTxnRollback)
+        break;
       const rocksdb::Status resumed = ResumeStore();
       Log(fmt::format("powercut-writer: DB::Resume(): {}; retry {} of {}\n", resumed.ToString(),
                       attempt, args_.io_error_retries));
