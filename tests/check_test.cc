@@ -189,8 +189,10 @@ TEST_CASE("the lying-ack writer is caught and shrunk too") {
 TEST_CASE("a small clean check passes, and the same seed generates the same cases") {
   TempDir t;
   CheckOptions o = Options(t, 3, 3, 3);
-  // Every write synced: what RocksDB 7.8.3 keeps through every fault the cases draw.
-  o.forced_options = {"sync=true"};
+  // Every write synced: what RocksDB 7.8.3 keeps through every fault the cases draw, except
+  // with two_write_queues, whose sync writes can leave a new WAL's name unsynced (README,
+  // "Known findings"): held off, so the test asks about the checker, not that bug.
+  o.forced_options = {"sync=true", "two_write_queues=false"};
   REQUIRE(CheckCommand(o) == 0);
   const nlohmann::json report = ReadJson(t.path / "report/check-report.json");
   CHECK(report.at("status") == "pass");
