@@ -13,12 +13,7 @@ namespace powercut {
 
 void StoreImage::Add(std::string_view key, std::string_view value, uint32_t family) {
   std::optional<uint32_t> id = KeyId(key);
-  const bool ours =
-      id && *id < keys.size() &&
-      (families == 1
-           ? family == 0
-           : family < families &&
-                 FamilyLayout(static_cast<uint32_t>(keys.size()), families).Of(*id) == family);
+  const bool ours = id && *id < keys.size() && family < families && layout.Of(*id) == family;
   if (!ours) {
     foreign_count++;
     if (foreign_samples.size() < kMaxFindings) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/families.h"
 #include "src/op.h"
 #include "src/oracle.h"
 #include "src/value_codec.h"
@@ -29,13 +30,16 @@ struct Observed {
 // The whole store as read back, one Observed per key id plus keys that are not ours.
 struct StoreImage {
   explicit StoreImage(uint32_t key_count, uint32_t families = 1)
-      : keys(key_count), families(key_count == 0 ? 1 : families) {}
+      : keys(key_count),
+        families(key_count == 0 ? 1 : families),
+        layout(key_count == 0 ? 1 : key_count, this->families) {}
   // A key read from column family `family` (src/families.h); a key of another family's range,
   // or of a family that is not the chain's (any `family` >= families), is foreign.
   void Add(std::string_view key, std::string_view value, uint32_t family = 0);
 
   std::vector<Observed> keys;
   uint32_t families = 1;
+  FamilyLayout layout;                       // built once: Add runs for every key of the store
   uint64_t foreign_count = 0;                // keys outside the format or the key space
   std::vector<std::string> foreign_samples;  // at most kMaxFindings of them
 };

@@ -39,7 +39,8 @@ struct RunFlags {
   std::string explore = std::to_string(RunPlan::kDefaultExplore);
 };
 
-void AddFlags(CLI::App* run, RunFlags* f) {
+// The budget and the workload: what is run, and for how long.
+void AddWorkloadFlags(CLI::App* run, RunFlags* f) {
   RunPlan& plan = f->plan;
   run->add_option("--seed", f->seed, "run seed: every op, option and fault derives from it")
       ->capture_default_str();
@@ -62,6 +63,11 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--value-compression-ratio", f->value_compression_ratio,
                   "values compress to about this fraction, 0 to 1, as db_bench's "
                   "--compression_ratio (default 0.5)");
+}
+
+// The faults: which kinds, and where they land.
+void AddFaultFlags(CLI::App* run, RunPlan* p) {
+  RunPlan& plan = *p;
   run->add_option("--fault", plan.fault,
                   "kill, stall, power-cut, clean, io-error, bitrot, a comma list of them, or mix "
                   "(power-cut, kill, stall, io-error)")
@@ -89,6 +95,10 @@ void AddFlags(CLI::App* run, RunFlags* f) {
                   "once (one call fails), sticky (every later call of that kind on that file), "
                   "or mix")
       ->capture_default_str();
+}
+
+// The store's options and the contract it is held to.
+void AddStoreFlags(CLI::App* run, RunFlags* f) {
   run->add_option(
       "--option-at", f->option_changes,
       "K:NAME=VALUE: from each chain's cycle K (0-based) on, add this option; repeatable");
@@ -97,6 +107,11 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--expect", f->expect,
                   "contract (what the options promise) or acked (every acked op)")
       ->capture_default_str();
+}
+
+// Where a run lives, its limits, exploration, and the flags for tests only.
+void AddRunFlags(CLI::App* run, RunFlags* f) {
+  RunPlan& plan = f->plan;
   run->add_option("--data-dir", plan.data_dir, "where chains live")->capture_default_str();
   run->add_option("--report-dir", plan.report_dir, "where report.json, report.txt, junit.xml go")
       ->capture_default_str();
@@ -139,6 +154,13 @@ void AddFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--metrics-port", plan.metrics_port,
                   "serve /metrics, /summary and /healthz on 127.0.0.1:PORT while running (0: off)")
       ->capture_default_str();
+}
+
+void AddFlags(CLI::App* run, RunFlags* f) {
+  AddWorkloadFlags(run, f);
+  AddFaultFlags(run, &f->plan);
+  AddStoreFlags(run, f);
+  AddRunFlags(run, f);
 }
 
 Status CheckShard(const std::string& shard, RunPlan* plan) {

@@ -18,6 +18,11 @@
 namespace powercut::harness {
 namespace {
 
+// TESTS ONLY: planted writer faults, read once (Execute runs for every op).
+const bool kTearAtomic = std::getenv("POWERCUT_TEST_TEAR_ATOMIC") != nullptr;
+const bool kCommitRollbacks = std::getenv("POWERCUT_TEST_COMMIT_ROLLBACKS") != nullptr;
+const bool kDiePrepared = std::getenv("POWERCUT_TEST_DIE_PREPARED") != nullptr;
+
 // RocksDB 7.8.3's CreateCheckpoint fsyncs the checkpoint directory but never its parent, so
 // the checkpoint's own name is not durable when it returns: a power cut then loses the whole
 // checkpoint. An application must fsync the parent itself, and the writer does, before it
@@ -175,10 +180,10 @@ class Executor {
       if (!s.ok()) return s;
       // TESTS ONLY: the writer dies between Prepare and Commit, so the next open recovers a
       // prepared transaction.
-      if (std::getenv("POWERCUT_TEST_DIE_PREPARED") != nullptr) ::kill(::getpid(), SIGKILL);
+      if (kDiePrepared) ::kill(::getpid(), SIGKILL);
     }
     // TESTS ONLY: a rolled-back transaction that leaves its writes behind.
-    if (!commit && std::getenv("POWERCUT_TEST_COMMIT_ROLLBACKS") != nullptr) return txn->Commit();
+    if (!commit && kCommitRollbacks) return txn->Commit();
     return commit ? txn->Commit() : txn->Rollback();
   }
 
@@ -186,8 +191,7 @@ class Executor {
   // several families only the writes to its first write's family are kept (a torn cross-family
   // batch), otherwise the first half.
   std::vector<Write> Torn(const std::vector<Write>& writes) const {
-    if (writes.size() < 2 || !op_.Atomic() || std::getenv("POWERCUT_TEST_TEAR_ATOMIC") == nullptr)
-      return writes;
+    if (writes.size() < 2 || !op_.Atomic() || !kTearAtomic) return writes;
     if (c_.layout.count() == 1) return {writes.begin(), writes.begin() + writes.size() / 2};
     std::vector<Write> kept;
     const uint32_t family = c_.layout.Of(writes.front().key_id);
