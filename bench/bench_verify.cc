@@ -72,6 +72,7 @@ struct Args {
   std::string json_path;
   uint32_t batch_ops = 10'000;
   bool cold = false;
+  uint32_t threads = 1;  // the op stream's writer threads (workloads/lanes.h)
 };
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -149,14 +150,18 @@ void DropCache(const std::string& db_dir) {
 // `puts` profile's, keys uniform over the key space. A pure function of (seed, keys, i).
 class BenchOps final : public OpSource {
  public:
-  BenchOps(uint64_t seed, uint32_t keys) : keys_(keys), gen_(seed, Spec(keys)) {}
+  BenchOps(uint64_t seed, uint32_t keys, uint32_t threads)
+      : keys_(keys), threads_(threads), gen_(seed, Spec(keys, threads)) {}
+  uint32_t threads() const { return threads_; }
 
-  static workloads::WorkloadSpec Spec(uint32_t keys) {
+  // Op i ≤ N puts key i − 1 (consecutive ops, distinct keys: lanes.h's invariant holds).
+  static workloads::WorkloadSpec Spec(uint32_t keys, uint32_t threads) {
     workloads::WorkloadSpec spec;
     Status s = workloads::ProfileSpec("puts", &spec);
     if (!s.ok()) Die(s.message());
     spec.key_count = keys;
     spec.key_skew = 0;  // uniform: touches the most distinct keys, the verifier's hard case
+    spec.threads = threads;
     s = spec.Validate();
     if (!s.ok()) Die(s.message());
     return spec;
@@ -173,6 +178,7 @@ class BenchOps final : public OpSource {
 
  private:
   uint64_t keys_;
+  uint32_t threads_;
   workloads::OpGenerator gen_;
 };
 
@@ -394,7 +400,9 @@ json Verdict1(const Args& a, const BenchOps& ops, const std::string& dir, uint64
   const uint64_t rss_before = CurrentRssBytes();
   const bool reset = ResetPeakRss();
   t0 = Clock::now();
-  const Verdict v = Verify(image, base, lo, hi, ops);
+  Concurrency concurrency;
+  concurrency.threads = ops.threads();
+  const Verdict v = Verify(image, base, lo, hi, ops, concurrency);
   const double verify_s = Since(t0);
   const double total_s = Since(start);
   const uint64_t verify_peak = PeakRssBytes();
@@ -610,7 +618,7 @@ json GoalJudgement(const Args& a, const Worst& worst) {
 int Run(const Args& a) {
   const uint64_t m = *std::max_element(a.spans.begin(), a.spans.end());
   const uint64_t total = a.keys + m;
-  const BenchOps ops(a.seed, a.keys);
+  const BenchOps ops(a.seed, a.keys, a.threads);
   json out = {{"bench", "verify"},
               {"version", POWERCUT_VERSION},
               {"cores", Cores()},
@@ -708,6 +716,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 1'000'000u));
   app.add_flag("--cold", a.cold, "drop the store's page cache before each timed phase");
+  app.add_option("--threads", a.threads,
+                 "writer threads of the op stream: the verifier searches states of concurrent "
+                 "ops (src/verifier.h Concurrency)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 16u));
   CLI11_PARSE(app, argc, argv);
   if (a.spans.empty()) {
     std::fprintf(stderr, "bench_verify: --spans is empty: give at least one hi - lo\n");

@@ -55,7 +55,7 @@ def segments():
                 2000))
     # The workloads of issue 15, every write synced (README: the txn profile finds a RocksDB
     # recovery abort there).
-    for profile in ["backup", "cf", "txn"]:
+    for profile in ["backup", "cf", "txn", "threads"]:
         out.append(("profile-" + profile, ["--profile", profile, "--fault", "power-cut,kill,clean",
                                            "--option", "sync=true"], 2000))
     return out

@@ -1,5 +1,7 @@
 #include "faults/crash_image.h"
 
+#include "src/acked_ops.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,9 +194,19 @@ Status Trace::Load(const std::string& ledger_dir, const std::string& db_dir, Tra
   }
   trace->FindUntouched(at_death);
   OpsAt ops;
+  AckedOps acks;
+  bool first = true;
   for (const LedgerRecord& r : trace->records_) {
+    const bool boundary = r.kind == RecordKind::kIssued || r.kind == RecordKind::kAcked;
+    // The ledger's first boundary is the cycle's first op (ops are issued in index order; a
+    // lying writer acks each before issuing it): every op below it was recovered.
+    if (boundary && first) acks = AckedOps(r.a - 1), first = false;
     if (r.kind == RecordKind::kIssued) ops.issued = std::max(ops.issued, r.a);
-    if (r.kind == RecordKind::kAcked) ops.acked = std::max(ops.acked, r.a);
+    // With concurrent writers acks come out of order: what lies above a gap is kept apart.
+    if (r.kind == RecordKind::kAcked && acks.Add(r.a)) {
+      ops.acked = acks.prefix;
+      ops.acked_above = acks.above;
+    }
     if (r.kind == RecordKind::kIssued || r.kind == RecordKind::kAcked) {
       trace->op_marks_.push_back({r.ordinal, ops});
     }

@@ -48,7 +48,9 @@ struct ImageStats {
 // The highest op issued and acked by some point of a ledger; 0 when none.
 struct OpsAt {
   uint64_t issued = 0;
-  uint64_t acked = 0;
+  uint64_t acked = 0;  // every op up to here is acked
+  // Concurrent writers (workloads/lanes.h) ack out of order: acked ops above `acked`.
+  std::vector<uint64_t> acked_above;
 };
 
 class Trace {

@@ -71,7 +71,7 @@ std::string Covering(const Contract& c) {
 
 }  // namespace
 
-Reach Contract::Advance(Reach reach, const Op& op) const {
+Reach Contract::Advance(Reach reach, const Op& op, uint64_t in_file_before) const {
   const uint64_t i = op.index;
   reach.acked = i;
   if (FlushesMemtable(op)) {
@@ -89,7 +89,7 @@ Reach Contract::Advance(Reach reach, const Op& op) const {
     if (sync_write || (op.kind == OpKind::kFlushWal && op.sync)) reach.on_disk = i;
     // DBImpl::SyncWAL syncs the WAL files without flushing the buffer (SyncWithoutFlush): it
     // makes durable what an earlier op handed to the file, no more (RocksDB PR 15191).
-    if (op.kind == OpKind::kSyncWal) reach.on_disk = std::max(reach.on_disk, reach.in_file);
+    if (op.kind == OpKind::kSyncWal) reach.on_disk = std::max(reach.on_disk, in_file_before);
   }
   // An op that writes nothing has nothing to lose: a mark at the op before it moves past it.
   if (!op.ChangesState()) {
@@ -110,29 +110,74 @@ Reach RecoveredReach(uint64_t r, uint64_t carried_on_disk) {
 
 Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
                         uint64_t acked) {
+  return DurableAfter(contract, ops, start, resume, AckedOps(acked), 1);
+}
+
+namespace {
+
+uint64_t MarkOf(Rule rule, const Reach& reach) {
+  switch (rule) {
+    case Rule::kAcked:
+      return reach.acked;
+    case Rule::kInFile:
+      return reach.in_file;
+    case Rule::kOnDisk:
+      return reach.on_disk;
+  }
+  return reach.acked;
+}
+
+}  // namespace
+
+Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
+                        const AckedOps& acked, uint32_t threads) {
   Durability d;
   Reach reach = start;
-  for (uint64_t i = resume; i <= acked; ++i) {
+  // The acked ops in index order: the prefix, then those acked out of order above it.
+  std::vector<uint64_t> order;
+  for (uint64_t i = resume; i <= acked.prefix; ++i) order.push_back(i);
+  for (uint64_t i : acked.above) order.push_back(i);
+  // (op, in-file mark after it), for the in-file mark of the ops T before a SyncWAL.
+  std::vector<std::pair<uint64_t, uint64_t>> in_file_after;
+  const uint64_t start_mark = MarkOf(contract.rule, start);
+  std::vector<uint64_t> marks;  // every value the contract's mark took in the cycle
+  size_t preceding = 0;         // in_file_after[0, preceding) are the ops T or more before i
+  for (uint64_t i : order) {
     const Op op = ops.Get(i);
-    reach = contract.Advance(reach, op);
+    uint64_t before = reach.in_file;
+    if (threads > 1) {
+      // Marks only grow: the mark after the last op that precedes i covers all before it.
+      while (preceding < in_file_after.size() && in_file_after[preceding].first + threads <= i)
+        preceding++;
+      before = preceding == 0 ? start.in_file : in_file_after[preceding - 1].second;
+    }
+    const uint64_t mark_was = MarkOf(contract.rule, reach);
+    reach = contract.Advance(reach, op, before);
+    in_file_after.emplace_back(i, reach.in_file);
+    if (MarkOf(contract.rule, reach) != mark_was) marks.push_back(MarkOf(contract.rule, reach));
     // A checkpoint or backup that returned OK is also judged on its own: it must open (a
     // backup: restore) as its state.
     if (op.kind == OpKind::kCheckpoint || op.kind == OpKind::kBackup ||
         op.kind == OpKind::kLiveCopy)
       d.checkpoints.push_back(i);
   }
-  switch (contract.rule) {
-    case Rule::kAcked:
-      d.lo = reach.acked;
-      break;
-    case Rule::kInFile:
-      d.lo = reach.in_file;
-      break;
-    case Rule::kOnDisk:
-      d.lo = reach.on_disk;
-      break;
-  }
   d.reach = reach;
+  const uint64_t mark = MarkOf(contract.rule, reach);
+  // The durable set: the start's prefix, every op T or more before the last mark, and each
+  // value the mark took. With one thread that is the prefix [1, mark].
+  d.lo = mark == start_mark ? mark : std::max(start_mark, mark >= threads ? mark - threads : 0);
+  std::sort(marks.begin(), marks.end());
+  for (uint64_t m : marks) {
+    if (m == d.lo + 1) {
+      d.lo = m;
+    } else if (m > d.lo) {
+      d.required.push_back(m);
+    }
+  }
+  // Required ops the prefix has reached since.
+  d.required.erase(
+      std::remove_if(d.required.begin(), d.required.end(), [&](uint64_t m) { return m <= d.lo; }),
+      d.required.end());
   return d;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "src/acked_ops.h"
 #include "src/op.h"
 #include "src/status.h"
 #include "src/store_config.h"
@@ -45,7 +46,10 @@ struct Contract {
   bool manual_wal_flush = false;  // writes wait in RocksDB's WAL buffer until it is flushed
 
   // The marks after `op` (acked) moved them; `reach` is where they stood before it.
-  Reach Advance(Reach reach, const Op& op) const;
+  // `in_file_before`: the in-file mark of the ops that precede op in real time (reach.in_file
+  // with one thread; with concurrent writers the mark as it stood T ops earlier, lanes.h).
+  Reach Advance(Reach reach, const Op& op) const { return Advance(reach, op, reach.in_file); }
+  Reach Advance(Reach reach, const Op& op, uint64_t in_file_before) const;
   // e.g. "kill: lo = last acked op (its WAL bytes are in the kernel)"
   std::string Describe(Fault fault) const;
 };
@@ -53,7 +57,9 @@ struct Contract {
 Contract ContractFor(Fault fault, const StoreConfig& config, bool expect_acked);
 
 struct Durability {
-  uint64_t lo = 0;                    // the durable point
+  uint64_t lo = 0;  // the durable point: every op up to it must survive
+  // Concurrent writers only: ops above lo that must survive too (src/verifier.h Concurrency).
+  std::vector<uint64_t> required;
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked: each must open as its state
   Reach reach;                        // where the marks stand after the cycle's acked ops
 };
@@ -68,5 +74,13 @@ Reach RecoveredReach(uint64_t r, uint64_t carried_on_disk);
 // not lose.
 Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
                         uint64_t acked);
+
+// The same for `threads` concurrent writers (workloads/lanes.h), whose acked ops need not be a
+// prefix. A mark that an op's completion moved to that op (its own bytes handed over, its sync,
+// its flush) makes the op durable and, with it, every op that precedes it in real time: all
+// ops at least T before it. The durable set is the union over the marks' values; lo is its
+// longest prefix and `required` the rest. With one thread it is DurableAfter above.
+Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
+                        const AckedOps& acked, uint32_t threads);
 
 }  // namespace powercut

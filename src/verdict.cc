@@ -25,6 +25,7 @@ nlohmann::json Verdict::ToJson() const {
   j["hi"] = hi;
   j["recovered"] = recovered;
   j["mismatches"] = mismatches;
+  if (!ahead.empty()) j["ahead"] = ahead;
   j["classes"] = classes;
   j["detail"] = detail;
   j["findings"] = nlohmann::json::array();
@@ -42,6 +43,7 @@ Status Verdict::FromJson(const nlohmann::json& j, Verdict* v) {
     v->hi = j.at("hi").get<uint64_t>();
     v->recovered = j.at("recovered").get<uint64_t>();
     v->mismatches = j.at("mismatches").get<uint64_t>();
+    v->ahead = j.value("ahead", std::vector<uint64_t>());
     v->classes = j.at("classes").get<std::map<std::string, uint64_t>>();
     v->detail = j.at("detail").get<std::string>();
     v->findings.clear();

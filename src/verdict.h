@@ -46,9 +46,16 @@ struct Verdict {
   uint64_t hi = 0;
   uint64_t recovered = 0;   // r: the smallest matching prefix, or the closest on FAIL
   uint64_t mismatches = 0;  // keys differing at `recovered`
+  // Concurrent writers only (src/verifier.h): ops above `recovered` the store also holds, each
+  // one that was in flight beside op recovered + 1, which it lacks. Empty: a prefix.
+  std::vector<uint64_t> ahead;
   std::map<std::string, uint64_t> classes;  // class → number of keys
   std::vector<Finding> findings;            // at most kMaxFindings
   std::string detail;                       // one line for a human
+
+  // Where the chain goes on from after a PASS: `recovered`, or with ops ahead of it the
+  // highest of them — the writer catches the store up to that prefix before it writes on.
+  uint64_t ResumePoint() const { return ahead.empty() ? recovered : ahead.back(); }
 
   // A FAIL with one class and no key-level findings (open failed, hung, …).
   static Verdict Failure(const char* klass, std::string detail, uint64_t lo, uint64_t hi);

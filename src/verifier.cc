@@ -1,10 +1,12 @@
 #include "src/verifier.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdlib>
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "src/families.h"
 #include "src/key.h"
@@ -75,19 +77,40 @@ using History = std::vector<std::pair<uint64_t, Slot>>;
 class Search {
  public:
   Search(const StoreImage& image, const OpSource& ops, std::vector<Slot> expected, uint64_t lo,
-         uint64_t hi)
-      : image_(image), ops_(ops), expected_(std::move(expected)), lo_(lo), hi_(hi) {}
+         uint64_t hi, const Concurrency& concurrency)
+      : image_(image),
+        ops_(ops),
+        expected_(std::move(expected)),
+        lo_(lo),
+        hi_(hi),
+        threads_(concurrency.threads),
+        required_(concurrency.required),
+        cut_max_(concurrency.cut_at == 0 ? hi : std::min(hi, concurrency.cut_at + threads_ - 1)),
+        after_(threads_ + 1),
+        delta_(threads_ + 1) {
+    if (concurrency.cut_at != 0) required_.push_back(concurrency.cut_at);
+  }
 
   Verdict Run() {
     Verdict v;
     v.lo = lo_;
     v.hi = hi_;
-    // Pass 1, the common case: count mismatches op by op, remembering only how to undo.
+    // Pass 1, the common case: count mismatches op by op, remembering only how to undo. A
+    // state [1, m] ∪ X is judged once the ops of its X (up to m + T) have been applied.
     uint64_t count = image_.foreign_count;
     for (uint32_t k = 0; k < KeyCount(); ++k) count += !Matches(image_.keys[k], expected_[k]);
-    uint64_t best = count, best_r = lo_;
+    after_[Ring(lo_)] = count;
+    Candidate best;
+    uint64_t judged = lo_;  // the next m to judge
+    auto judge_through = [&](uint64_t last) {
+      for (; judged <= last && best.total != 0; ++judged) {
+        Candidate c = Judge(judged);
+        if (c.total < best.total) best = std::move(c);
+      }
+    };
     std::vector<std::pair<uint32_t, Slot>> undo;
-    for (uint64_t i = lo_ + 1; count != 0 && i <= hi_; ++i) {
+    for (uint64_t i = lo_ + 1; best.total != 0 && i <= hi_; ++i) {
+      const uint64_t before = count;
       for (const Write& w : ops_.Get(i).writes) {
         ForEachKeyWritten(w, [&](uint32_t k) {
           const Slot s = Next(expected_[k], w, i);
@@ -97,13 +120,22 @@ class Search {
           count += !Matches(image_.keys[k], s);
         });
       }
-      if (count < best) best = count, best_r = i;
+      after_[Ring(i)] = count;
+      delta_[Ring(i)] = static_cast<int64_t>(count) - static_cast<int64_t>(before);
+      if (i >= lo_ + threads_) judge_through(i - threads_);
     }
-    v.recovered = best_r;
-    v.mismatches = best;
-    if (best == 0) {
+    judge_through(hi_);
+    assert(best.valid());  // m = hi (or the cut) always is
+    v.recovered = best.m;
+    v.ahead = best.ahead;
+    v.mismatches = best.total;
+    if (best.total == 0) {
       v.pass = true;
-      v.detail = fmt::format("recovered to op {} (durable {}, issued {})", best_r, lo_, hi_);
+      v.detail = fmt::format("recovered to op {}{} (durable {}, issued {})", best.m,
+                             best.ahead.empty() ? ""
+                                                : fmt::format(" and ops {} in flight beside it",
+                                                              fmt::join(best.ahead, ",")),
+                             lo_, hi_);
       return v;
     }
     // Pass 2, only on FAIL: back to lo, then forward again keeping each touched key's states.
@@ -123,14 +155,44 @@ class Search {
         });
       }
     }
-    Classify(best_r, &v);
+    Classify(best, &v);
     v.detail =
         fmt::format("no prefix in [{}, {}] matches the store; closest is op {} with {} keys wrong",
-                    lo_, hi_, best_r, best);
+                    lo_, hi_, best.m, best.total);
     return v;
   }
 
  private:
+  // A state [1, m] ∪ ahead and its mismatch count.
+  struct Candidate {
+    uint64_t m = 0;
+    std::vector<uint64_t> ahead;
+    uint64_t total = ~uint64_t{0};  // none yet
+    bool valid() const { return total != ~uint64_t{0}; }
+  };
+
+  size_t Ring(uint64_t i) const { return static_cast<size_t>(i % (threads_ + 1)); }
+
+  // The best state with prefix m: the ops of m+2 … m+T that the store reflects (those that
+  // lower the count) and those required. Invalid when a required op cannot be in it.
+  Candidate Judge(uint64_t m) const {
+    Candidate c;
+    if (m > cut_max_) return c;
+    const uint64_t last = std::min(m + threads_, cut_max_);
+    for (uint64_t r : required_) {
+      if (r > m && (r == m + 1 || r > last)) return c;
+    }
+    int64_t total = static_cast<int64_t>(after_[Ring(m)]);
+    for (uint64_t j = m + 2; j <= last; ++j) {
+      const bool forced = std::find(required_.begin(), required_.end(), j) != required_.end();
+      if (forced || delta_[Ring(j)] < 0) total += delta_[Ring(j)], c.ahead.push_back(j);
+    }
+    assert(total >= 0);  // the count of a real state
+    c.m = m;
+    c.total = static_cast<uint64_t>(total);
+    return c;
+  }
+
   uint32_t KeyCount() const { return static_cast<uint32_t>(expected_.size()); }
 
   // expected_ holds the state at lo (pass 2 never writes it); history_ the keys touched after.
@@ -149,12 +211,20 @@ class Search {
     return s;
   }
 
-  void Classify(uint64_t r, Verdict* v) {
+  void Classify(const Candidate& best, Verdict* v) {
+    // A key an op of `ahead` wrote is judged at that op (no op between touches it: lanes.h).
+    std::unordered_map<uint32_t, uint64_t> ahead_at;
+    for (uint64_t j : best.ahead) {
+      for (const Write& w : ops_.Get(j).writes)
+        ForEachKeyWritten(w, [&](uint32_t k) { ahead_at[k] = j; });
+    }
     for (uint32_t k = 0; k < KeyCount(); ++k) {
       const Observed& o = image_.keys[k];
       auto it = history_.find(k);
       if (it == history_.end() && Matches(o, expected_[k])) continue;  // no allocation
       const History h = StatesOf(k);
+      auto at = ahead_at.find(k);
+      const uint64_t r = at == ahead_at.end() ? best.m : at->second;
       const Slot want = StateAt(h, r);
       if (Matches(o, want)) continue;
       v->AddFinding({KeyFor(k), ClassOf(k, h, r), Describe(want), Describe(o)});
@@ -246,22 +316,29 @@ class Search {
   std::vector<Slot> expected_;  // pass 1: the state at the op being searched; then at lo
   const uint64_t lo_;
   const uint64_t hi_;
+  const uint64_t threads_;
+  std::vector<uint64_t> required_;  // and the cut's op
+  const uint64_t cut_max_;          // no state holds an op above this
+  // Pass 1, for the last T + 1 ops i: the count after the prefix [1, i], and what op i changed.
+  std::vector<uint64_t> after_;
+  std::vector<int64_t> delta_;
   std::unordered_map<uint32_t, History> history_;  // keys touched in (lo, hi]
 };
 
 }  // namespace
 
-Verdict Verify(const StoreImage& image, Oracle base, uint64_t lo, uint64_t hi,
-               const OpSource& ops) {
+Verdict Verify(const StoreImage& image, Oracle base, uint64_t lo, uint64_t hi, const OpSource& ops,
+               const Concurrency& concurrency) {
   // A harness bug, not a store's: stop loudly, in every build type.
-  if (base.index() > lo || lo > hi || image.keys.size() != base.key_count()) {
+  if (base.index() > lo || lo > hi || image.keys.size() != base.key_count() ||
+      concurrency.threads < 1 || (concurrency.cut_at != 0 && concurrency.cut_at > hi)) {
     fmt::print(stderr,
                "powercut: verifier called with oracle at {} ({} keys), lo {}, hi {}, {} keys\n",
                base.index(), base.key_count(), lo, hi, image.keys.size());
     std::abort();
   }
   base.AdvanceTo(lo, ops);
-  return Search(image, ops, std::move(base).TakeSlots(), lo, hi).Run();
+  return Search(image, ops, std::move(base).TakeSlots(), lo, hi, concurrency).Run();
 }
 
 }  // namespace powercut

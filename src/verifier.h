@@ -44,8 +44,27 @@ struct StoreImage {
   std::vector<std::string> foreign_samples;  // at most kMaxFindings of them
 };
 
+// Concurrent writers (workloads/lanes.h). With T threads a recovery may keep an op and lose
+// one issued just before it that was still in flight, so the states it may leave are
+// S = [1, m] ∪ X: every op up to m, none of m + 1, and X any set of ops among m+2 … m+T. Every
+// op at least T before another was acknowledged before that one was issued (real-time order),
+// so no S may hold an op and lack one T or more before it; nearer ops are taken as concurrent,
+// which never cries wolf. Any T consecutive ops touch disjoint keys, so the state of S does not
+// depend on the order RocksDB applied concurrent ops in, and an op of X changes the mismatch
+// count by what it did when the sweep applied it: the search stays O(keys + (hi − lo)·T).
+struct Concurrency {
+  uint32_t threads = 1;
+  // Ops above lo that S must hold: acked out of order, or made durable by the contract beside
+  // the prefix [1, lo] (src/contract.h).
+  std::vector<uint64_t> required;
+  // Non-zero: S is the state a checkpoint (or backup) op took while other threads wrote: it
+  // holds op cut_at and no op that cut_at precedes (none from cut_at + T on).
+  uint64_t cut_at = 0;
+};
+
 // `base` is the oracle at some index ≤ lo (taken by value: move it in to save a copy);
 // lo ≤ hi. Ops come from `ops`.
-Verdict Verify(const StoreImage& image, Oracle base, uint64_t lo, uint64_t hi, const OpSource& ops);
+Verdict Verify(const StoreImage& image, Oracle base, uint64_t lo, uint64_t hi, const OpSource& ops,
+               const Concurrency& concurrency = Concurrency());
 
 }  // namespace powercut

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
@@ -732,4 +734,179 @@ TEST_CASE("contract: a recreate-family under the WAL is a sync point (the writer
   CHECK(Lo(Fault::kPowerCut, StoreConfig(), ops) == 3);
   CHECK(Lo(Fault::kKill, StoreConfig(), ops) == 4);
   CHECK(Lo(Fault::kPowerCut, Options({"manual_wal_flush=true"}), ops) == 3);
+}
+
+// --- Concurrent writers (workloads/lanes.h, src/verifier.h Concurrency) ---
+
+namespace {
+
+workloads::WorkloadSpec ThreadsSpec(uint32_t threads, uint32_t keys = 400) {
+  workloads::WorkloadSpec s;
+  REQUIRE(workloads::ProfileSpec("threads", &s).ok());
+  s.threads = threads;
+  s.key_count = keys;
+  s.weight(OpKind::kCheckpoint) = 0;
+  REQUIRE(s.Validate().ok());
+  return s;
+}
+
+std::vector<uint32_t> KeysOf(const Op& op) {
+  std::vector<uint32_t> keys;
+  for (const Write& w : op.writes) ForEachKeyWritten(w, [&](uint32_t k) { keys.push_back(k); });
+  for (const Write& w : op.rolled_back)
+    ForEachKeyWritten(w, [&](uint32_t k) { keys.push_back(k); });
+  return keys;
+}
+
+// The image of [1, m] ∪ {extra}: the state after m with op `extra`'s puts and deletes on top.
+StoreImage ImageAhead(const OpSource& ops, uint32_t keys, uint64_t m, uint64_t extra,
+                      uint64_t seed) {
+  StoreImage image = ImageOf(StateAfter(ops, keys, m), seed);
+  for (const Write& w : ops.Get(extra).writes) {
+    REQUIRE((w.kind == Write::Kind::kPut || w.kind == Write::Kind::kDelete));
+    if (w.kind == Write::Kind::kPut) {
+      image.Add(KeyFor(w.key_id), EncodeValue(seed, w.key_id, extra, w.value_bytes));
+    } else {
+      image.keys[w.key_id] = Observed{};
+    }
+  }
+  return image;
+}
+
+// The first m ≥ from whose ops m + 1 and `m + gap` are lone puts.
+uint64_t PutsApart(const OpSource& ops, uint64_t from, uint64_t gap) {
+  uint64_t m = from;
+  while (ops.Get(m + 1).kind != OpKind::kPut || ops.Get(m + gap).kind != OpKind::kPut) ++m;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("lanes: any T consecutive ops touch disjoint keys; shared keys pass between threads") {
+  for (uint32_t threads : {2u, 3u, 4u, 8u}) {
+    const auto spec = ThreadsSpec(threads, 64 * threads);
+    const workloads::OpGenerator ops(77 + threads, spec);
+    std::vector<std::vector<uint32_t>> keys(1);
+    for (uint64_t i = 1; i <= 3000; ++i) keys.push_back(KeysOf(ops.Get(i)));
+    std::map<uint32_t, std::set<uint32_t>> writers;  // key → threads that wrote it
+    for (uint64_t i = 1; i <= 3000; ++i) {
+      for (uint32_t k : keys[i]) writers[k].insert(static_cast<uint32_t>((i - 1) % threads));
+      for (uint64_t j = i + 1; j < i + threads && j <= 3000; ++j) {
+        for (uint32_t k : keys[i]) {
+          INFO("threads " << threads << ": ops " << i << " and " << j << " share key " << k);
+          REQUIRE(std::find(keys[j].begin(), keys[j].end(), k) == keys[j].end());
+        }
+      }
+    }
+    size_t shared = 0;
+    for (const auto& [k, t] : writers) shared += t.size() > 1;
+    CHECK(shared > 0);
+  }
+  // Validation names the flag and the fix.
+  workloads::WorkloadSpec s = ThreadsSpec(4);
+  s.threads = 17;
+  CHECK(s.Validate().message().find("--threads 17") != std::string::npos);
+  s = ThreadsSpec(4);
+  s.key_count = 20;
+  CHECK(s.Validate().message().find("--keys 32") != std::string::npos);
+  REQUIRE(workloads::ProfileSpec("cf", &s).ok());
+  s.threads = 2;
+  CHECK(s.Validate().message().find("recreate-family") != std::string::npos);
+}
+
+TEST_CASE("verifier with threads: an op in flight lost beside a later one that survived passes") {
+  const uint32_t keys = 400;
+  const auto spec = ThreadsSpec(3, keys);
+  const workloads::OpGenerator ops(31, spec);
+  const uint64_t m = PutsApart(ops, 40, 2);
+  // [1, m] ∪ {m + 2}: op m + 1 was in flight beside op m + 2 and lost.
+  const StoreImage image = ImageAhead(ops, keys, m, m + 2, 31);
+  Concurrency three;
+  three.threads = 3;
+  const Verdict v = Verify(image, Oracle(keys), 0, m + 5, ops, three);
+  INFO(v.ToJson().dump());
+  REQUIRE(v.pass);
+  CHECK(v.recovered == m);
+  CHECK(v.ahead == std::vector<uint64_t>{m + 2});
+  CHECK(v.ResumePoint() == m + 2);
+  // One thread: ops are acked in order, so the same store has a hole.
+  const Verdict one = Verify(image, Oracle(keys), 0, m + 5, ops);
+  CHECK_FALSE(one.pass);
+  CHECK(ClassCount(one, kHole) >= 1);
+  // The contract made op m + 1 durable: the same store lost it.
+  three.required = {m + 1};
+  const Verdict lost = Verify(image, Oracle(keys), 0, m + 5, ops, three);
+  CHECK_FALSE(lost.pass);
+  // A required op ahead of the prefix that the store holds passes.
+  three.required = {m + 2};
+  CHECK(Verify(image, Oracle(keys), 0, m + 5, ops, three).pass);
+}
+
+TEST_CASE("verifier with threads: an op surviving one acked before it was issued is a hole") {
+  const uint32_t keys = 400;
+  const auto spec = ThreadsSpec(3, keys);
+  const workloads::OpGenerator ops(32, spec);
+  // Op m + 4 was issued after op m + 1 (same thread, T = 3 ops on) was acked: real-time order
+  // puts m + 1 before it, so a store holding m + 4 without m + 1 broke it.
+  const uint64_t m = PutsApart(ops, 40, 4);
+  const StoreImage image = ImageAhead(ops, keys, m, m + 4, 32);
+  Concurrency three;
+  three.threads = 3;
+  const Verdict v = Verify(image, Oracle(keys), 0, m + 6, ops, three);
+  INFO(v.ToJson().dump());
+  REQUIRE_FALSE(v.pass);
+  CHECK(ClassCount(v, kHole) >= 1);
+  // With four threads op m + 4 may have run beside op m + 1: no violation.
+  Concurrency four;
+  four.threads = 4;
+  CHECK(Verify(image, Oracle(keys), 0, m + 6, ops, four).pass);
+}
+
+TEST_CASE("verifier with threads: a checkpoint's state is a cut through its op") {
+  const uint32_t keys = 400;
+  const auto spec = ThreadsSpec(3, keys);
+  const workloads::OpGenerator ops(33, spec);
+  const uint64_t m = PutsApart(ops, 60, 2);
+  const StoreImage image = ImageAhead(ops, keys, m, m + 2, 33);
+  Concurrency cut;
+  cut.threads = 3;
+  cut.cut_at = m;  // the checkpoint op: m + 2 ran beside it, so it may be in the checkpoint
+  CHECK(Verify(image, Oracle(keys), m - 3, m + 2, ops, cut).pass);
+  // A checkpoint op at m − 1 precedes m + 2 (3 ops on): the checkpoint cannot hold it.
+  cut.cut_at = m - 1;
+  CHECK_FALSE(Verify(image, Oracle(keys), m - 4, m + 1, ops, cut).pass);
+}
+
+TEST_CASE("contract with threads: acked ops above a gap, and a sync's reach, are required") {
+  const StoreConfig wal;
+  std::vector<Op> list(12, W());
+  list[9] = W(/*sync=*/true);  // op 10
+  const ListedOps ops(list);
+  // A kill with ops 1..8 acked in order and 10 and 12 acked above op 9, still in flight:
+  // every acked op is in the kernel.
+  AckedOps acked(8);
+  acked.Add(10);
+  acked.Add(12);
+  Durability d =
+      DurableAfter(ContractFor(Fault::kKill, wal, false), ops, RecoveredReach(0, 0), 1, acked, 4);
+  CHECK(d.lo == 8);
+  CHECK(d.required == std::vector<uint64_t>{10, 12});
+  // A power cut: only the sync write's reach, op 10 and every op 4 or more before it.
+  d = DurableAfter(ContractFor(Fault::kPowerCut, wal, false), ops, RecoveredReach(0, 0), 1, acked,
+                   4);
+  CHECK(d.lo == 6);
+  CHECK(d.required == std::vector<uint64_t>{10});
+  // One thread, the same acks in order: the old contract exactly.
+  d = DurableAfter(ContractFor(Fault::kPowerCut, wal, false), ops, RecoveredReach(0, 0), 1,
+                   AckedOps(12), 1);
+  CHECK(d.lo == 10);
+  CHECK(d.required.empty());
+  // AckedOps: out of order in, a prefix and the rest out.
+  AckedOps a(5);
+  CHECK(a.Add(7));
+  CHECK(a.prefix == 5);
+  CHECK(a.Add(6));
+  CHECK(a.prefix == 7);
+  CHECK(a.above.empty());
+  CHECK_FALSE(a.Add(6));
 }

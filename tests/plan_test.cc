@@ -119,6 +119,8 @@ TEST_CASE("a reproduce line names every flag that shapes a run") {
                                         "3",
                                         "--txn",
                                         "optimistic",
+                                        "--threads",
+                                        "2",
                                         "--fault",
                                         "power-cut",
                                         "--cut",

@@ -3,6 +3,7 @@
 #include "src/families.h"
 #include "src/key.h"
 #include "src/value_codec.h"
+#include "workloads/lanes.h"
 #include "workloads/spec.h"
 
 namespace powercut::workloads {
@@ -33,7 +34,8 @@ nlohmann::json WorkloadSpec::ToJson() const {
           {"key_skew", key_skew},
           {"sync_one_in", sync_one_in},
           {"column_families", column_families},
-          {"txn", txn}};
+          {"txn", txn},
+          {"threads", threads}};
 }
 
 Status WorkloadSpec::FromJson(const nlohmann::json& j, WorkloadSpec* spec) {
@@ -55,6 +57,7 @@ Status WorkloadSpec::FromJson(const nlohmann::json& j, WorkloadSpec* spec) {
     s.sync_one_in = j.at("sync_one_in").get<uint32_t>();
     s.column_families = j.value("column_families", 1u);
     s.txn = j.value("txn", std::string("none"));
+    s.threads = j.value("threads", 1u);
     Status st = s.Validate();
     if (!st.ok()) return st;
     *spec = s;
@@ -106,6 +109,23 @@ Status WorkloadSpec::Validate() const {
   }
   if (txn != "none" && txn != "pessimistic" && txn != "optimistic") {
     return Status::BadInput("--txn '" + txn + "' is unknown: use none, pessimistic or optimistic");
+  }
+  if (threads < 1 || threads > kMaxThreads) {
+    return Status::BadInput(
+        fmt::format("--threads {} is out of range: use 1 to {}", threads, kMaxThreads));
+  }
+  if (threads > 1 && key_count < kMinKeysPerThread * threads) {
+    return Status::BadInput(fmt::format(
+        "--threads {} needs at least {} keys (each thread has key ranges of its own): give "
+        "--keys {} or more",
+        threads, kMinKeysPerThread * threads, kMinKeysPerThread * threads));
+  }
+  if (threads > 1 && weight(OpKind::kRecreateFamily) > 0) {
+    // A family's drop touches every key of the family, so it cannot run beside other threads'
+    // writes on disjoint keys (workloads/lanes.h).
+    return Status::BadInput("--threads " + std::to_string(threads) + " with profile '" + profile +
+                            "': recreate-family cannot run beside other threads; use a profile "
+                            "without it (e.g. threads) or --threads 1");
   }
   if ((weight(OpKind::kTxn) > 0 || weight(OpKind::kTxnRollback) > 0) && txn == "none") {
     return Status::BadInput("profile '" + profile +
@@ -222,9 +242,23 @@ Status ProfileSpec(const std::string& name, WorkloadSpec* spec) {
          {OpKind::kFlushWal, 10},
          {OpKind::kCheckpoint, 2}});
     s.txn = "pessimistic";
+  } else if (name == "threads") {
+    // Four writer threads on private and shared key ranges: every op a RocksDB user issues
+    // but a family's drop, so writes, syncs, flushes and checkpoints run at once.
+    set({{OpKind::kPut, 520},
+         {OpKind::kDelete, 80},
+         {OpKind::kBatch, 170},
+         {OpKind::kMerge, 130},
+         {OpKind::kDeleteRange, 20},
+         {OpKind::kFlush, 10},
+         {OpKind::kSyncWal, 10},
+         {OpKind::kFlushWal, 8},
+         {OpKind::kCompactRange, 2},
+         {OpKind::kCheckpoint, 1}});
+    s.threads = 4;
   } else {
     return Status::BadInput("unknown profile '" + name +
-                            "': use default, puts, ranges, batches, backup, cf or txn");
+                            "': use default, puts, ranges, batches, backup, cf, txn or threads");
   }
   *spec = s;
   return Status::Ok();

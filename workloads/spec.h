@@ -39,6 +39,9 @@ struct WorkloadSpec {
   // write-committed) or "optimistic" (an OptimisticTransactionDB). Ops txn and txn-rollback
   // need one of the last two.
   std::string txn = "none";
+  // Writer threads (workloads/lanes.h): op i belongs to thread (i − 1) mod threads, and any
+  // `threads` consecutive ops touch disjoint keys, so ops that may run at once never share one.
+  uint32_t threads = 1;
 
   uint32_t& weight(OpKind kind) { return weights[static_cast<size_t>(kind)]; }
   uint32_t weight(OpKind kind) const { return weights[static_cast<size_t>(kind)]; }
@@ -52,7 +55,7 @@ struct WorkloadSpec {
   Status FitsStore(const StoreConfig& store) const;
 };
 
-// The built-in profiles: default, puts, ranges, batches, backup, cf, txn. BadInput listing
+// The built-in profiles: default, puts, ranges, batches, backup, cf, txn, threads. BadInput listing
 // them otherwise.
 Status ProfileSpec(const std::string& name, WorkloadSpec* spec);
 

@@ -30,6 +30,7 @@ std::vector<std::string> CheckCase::RunArgs(const std::vector<std::string>& forc
   }
   a.insert(a.end(), {"--profile", profile, "--fault", fault});
   if (!txn.empty()) a.insert(a.end(), {"--txn", txn});
+  if (threads > 0) a.insert(a.end(), {"--threads", std::to_string(threads)});
   // A cut mode means nothing to kill or stall: leaving it out keeps equal cases equal.
   if (CutsPower() && !cut.empty()) a.insert(a.end(), {"--cut", cut});
   a.insert(a.end(), {"--keys", std::to_string(keys)});
@@ -63,6 +64,7 @@ nlohmann::json CheckCase::ToJson() const {
   nlohmann::json j = {{"seed", seed},
                       {"profile", profile},
                       {"txn", txn},
+                      {"threads", threads},
                       {"keys", keys},
                       {"cycles", cycles},
                       {"fault", fault},

@@ -25,7 +25,8 @@ inline constexpr uint32_t kRunDefaultFaultMaxMs = 40;       // run's --fault-aft
 struct CheckCase {
   uint64_t seed = 1;  // the run seed: ops, fault times and crash points derive from it
   std::string profile = "puts";
-  std::string txn;  // run --txn; empty: the profile's
+  std::string txn;       // run --txn; empty: the profile's
+  uint32_t threads = 0;  // run --threads; 0: the profile's
   uint32_t keys = 10;
   uint32_t cycles = 1;
   uint32_t max_ops_per_cycle = 0;  // 0: run's default (the writer writes until the fault)

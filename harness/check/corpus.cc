@@ -67,6 +67,7 @@ void TakeAspect(int which, const CheckCase& from, Rng* rng, CheckCase* to) {
     case 4:
       to->profile = from.profile;
       to->txn = from.txn;
+      to->threads = from.threads;
       break;
     case 5:
       to->fault = from.fault;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "src/value_codec.h"
+#include "workloads/lanes.h"
 
 namespace powercut::harness {
 namespace {
@@ -112,6 +113,11 @@ CheckCase Draw(const GenLimits& l) {
   const uint32_t explore = *rc::gen::inRange<uint32_t>(0, 3);
   c.explore = l.explore ? 4u << explore : 0;  // 4, 8 or 16
   c.seed = *rc::gen::noShrink(rc::gen::inRange<uint64_t>(1, 1'000'000'000));
+  // Concurrent writers in three cases of eight, on any profile a family drop is not part of, when
+  // the key space gives each thread keys of its own (drawn last: earlier draws stay as they were).
+  const uint32_t threads = *rc::gen::element(0u, 0u, 0u, 2u, 4u, 8u, 0u, 0u);
+  if (threads > 0 && c.profile != "cf" && c.keys >= workloads::kMinKeysPerThread * threads)
+    c.threads = threads;
   return c;
 }
 
@@ -141,6 +147,7 @@ nlohmann::json GeneratedJson(const GenLimits& l) {
   for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
   return {{"profiles", {"puts", "default", "ranges", "batches", "backup", "cf", "txn"}},
           {"txn", {"pessimistic", "optimistic"}},
+          {"threads", {1, 2, 4, 8}},
           {"faults", {"kill", "stall", "power-cut", "mix", "io-error"}},
           {"cuts", {"drop", "torn", "reorder"}},
           {"cycles", {1, l.max_cycles}},

@@ -44,7 +44,10 @@ std::vector<CheckCase> SmallerCases(const CheckCase& c) {
   }
   if (c.value_compression_ratio >= 0) with([](CheckCase* s) { s->value_compression_ratio = -1; });
   if (c.fault_max_ms > 0) with([](CheckCase* s) { s->fault_min_ms = s->fault_max_ms = 0; });
-  if (c.profile != "puts") with([](CheckCase* s) { s->profile = "puts", s->txn.clear(); });
+  if (c.threads > 1) with([](CheckCase* s) { s->threads = 0; });
+  if (c.profile != "puts") {
+    with([](CheckCase* s) { s->profile = "puts", s->txn.clear(), s->threads = 0; });
+  }
   if (c.fault == "mix") {
     with([](CheckCase* s) { s->fault = "power-cut"; });
     with([](CheckCase* s) { s->fault = "kill", s->cut.clear(); });

@@ -117,6 +117,7 @@ void WriterArgsOf(const nlohmann::json& r, const std::string& chain, WriterArgs*
   w->lo = r.at("verify_lo").get<uint64_t>();
   w->hi = r.at("verify_hi").get<uint64_t>();
   w->checkpoints = r.at("verify_checkpoints").get<std::vector<uint64_t>>();
+  w->required = r.value("verify_required", std::vector<uint64_t>());
   w->ledger_dir = chain + "/ledger";
   // The same injected I/O error, at the same call, with the same retries.
   w->io_error = r.value("io_error", std::string());
@@ -201,8 +202,9 @@ Status JudgeAfter(const Replaying& x, const std::string& writer_path, const Verd
   // Where the chain's marks stood when the cycle began (the on-disk mark carries across
   // cycles; evidence from before it was recorded carries none).
   const Reach start =
-      RecoveredReach(before.recovered, x.r.value("on_disk_start", before.recovered));
-  const Durability d = DurableAfter(contract, ops, start, before.recovered + 1, progress.acked);
+      RecoveredReach(before.ResumePoint(), x.r.value("on_disk_start", before.ResumePoint()));
+  const Durability d = DurableAfter(contract, ops, start, before.ResumePoint() + 1,
+                                    progress.acked_ops, x.spec.threads);
   // The oracle the judging open starts from: the state before the cycle, advanced to the
   // lowest point the judge may be asked about.
   Oracle base;
@@ -216,6 +218,7 @@ Status JudgeAfter(const Replaying& x, const std::string& writer_path, const Verd
   judge.lo = d.lo;
   judge.hi = progress.hi;
   judge.checkpoints = d.checkpoints;
+  judge.required = d.required;
   judge.verify_only = true;
   if (x.r.contains("judge_store")) judge.store_json = x.r.at("judge_store").dump();
   std::unique_ptr<ChildProcess> child;
@@ -230,8 +233,9 @@ Status JudgeAfter(const Replaying& x, const std::string& writer_path, const Verd
   std::string classes;
   for (const auto& [k, n] : v->classes) classes += (classes.empty() ? "" : ",") + k;
   fmt::print("{} {}: ops {}..{} acked, {} issued, durable {}, {} fs events: {}{}\n",
-             v->pass ? "PASS" : "FAIL", x.chain, before.recovered + 1, progress.acked, progress.hi,
-             d.lo, summary.events, v->detail, classes.empty() ? "" : " [" + classes + "]");
+             v->pass ? "PASS" : "FAIL", x.chain, before.ResumePoint() + 1, progress.acked,
+             progress.hi, d.lo, summary.events, v->detail,
+             classes.empty() ? "" : " [" + classes + "]");
   constexpr size_t kPrinted = 10;  // the rest are in the report and summary.txt
   for (size_t i = 0; i < v->findings.size() && i < kPrinted; ++i) {
     const Finding& f = v->findings[i];
@@ -272,7 +276,7 @@ int ReplayCommand(const std::string& report_path, uint64_t cycle, const std::str
     return kExitFail;
   }
   // Read every ack the kernel holds.
-  WriterProgress progress(before.recovered);
+  WriterProgress progress(before.ResumePoint(), x.spec.threads);
   std::string line;
   while (!progress.done && child->ReadLine(&line, kWriteTimeoutMs) == ChildProcess::Read::kLine) {
     progress.Absorb(line);

@@ -150,9 +150,15 @@ std::string RunOnce(const Rerun& r, const std::string& chain, const std::string&
   if (!s.ok()) return s.message();
   req.expect_acked = r.rerun.value("expect_acked", false);
   req.ops = r.ops.get();
+  req.threads = r.ops->spec().threads;
   const StateWindow window = WindowOf(req, trace, state.event, state.kind);
-  JudgeJob job{chain + "-image", window.lo, window.hi, window.checkpoints,
-               r.state_doc.at("judge_store").dump()};
+  JudgeJob job;
+  job.image_dir = chain + "-image";
+  job.lo = window.lo;
+  job.hi = window.hi;
+  job.checkpoints = window.checkpoints;
+  job.required = window.required;
+  job.store_json = r.state_doc.at("judge_store").dump();
   s = BuildJudgeImage(trace, state, chain, job.image_dir, false);
   if (!s.ok()) return s.message();
   const JudgeOutcome out = JudgePool(writer_path, 1, timeout_ms, chain).JudgeOne(job);

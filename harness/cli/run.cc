@@ -34,6 +34,7 @@ struct RunFlags {
   std::vector<std::string> options, option_changes;
   uint64_t cycles = 0;
   uint32_t keys = 0, value_min = 0, value_max = 0, column_families = 0;
+  std::optional<uint32_t> threads;                // absent: the profile's
   std::string txn;                                // empty: the profile's
   std::optional<double> value_compression_ratio;  // absent: the profile's
   std::string explore = std::to_string(RunPlan::kDefaultExplore);
@@ -49,11 +50,14 @@ void AddWorkloadFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--duration", f->duration, "time budget instead of --cycles, e.g. 90s, 30m, 2h");
   run->add_option("--chains", plan.chains, "chains run side by side")->capture_default_str();
   run->add_option("--profile", f->profile,
-                  "workload profile: default, puts, ranges, batches, backup, cf, txn")
+                  "workload profile: default, puts, ranges, batches, backup, cf, txn, threads")
       ->capture_default_str();
   run->add_option("--column-families", f->column_families,
                   "column families the keys are spread over, 1 to 16 (default: the profile's; "
                   "cf has 4)");
+  run->add_option("--threads", f->threads,
+                  "writer threads in one writer process, 1 to 16, each on its own and on shared "
+                  "keys (default: the profile's; threads has 4)");
   run->add_option("--txn", f->txn,
                   "open a TransactionDB (pessimistic) or an OptimisticTransactionDB (optimistic); "
                   "none: a DB (default: the profile's; txn is pessimistic)");
@@ -199,6 +203,7 @@ Status CheckWorkload(const RunFlags& f, RunPlan* plan) {
     plan->workload.value_compression_ratio = *f.value_compression_ratio;
   if (f.column_families > 0) plan->workload.column_families = f.column_families;
   if (!f.txn.empty()) plan->workload.txn = f.txn;
+  if (f.threads) plan->workload.threads = *f.threads;
   s = plan->workload.Validate();
   if (!s.ok()) {
     const std::string& m = s.message();

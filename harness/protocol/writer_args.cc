@@ -19,6 +19,11 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
     for (uint64_t op : a.checkpoints) list += (list.empty() ? "" : ",") + std::to_string(op);
     argv.insert(argv.end(), {"--checkpoints", list});
   }
+  if (!a.required.empty()) {
+    std::string list;
+    for (uint64_t op : a.required) list += (list.empty() ? "" : ",") + std::to_string(op);
+    argv.insert(argv.end(), {"--required", list});
+  }
   if (!a.ledger_dir.empty()) argv.insert(argv.end(), {"--ledger", a.ledger_dir});
   if (!a.crash_at.empty()) argv.insert(argv.end(), {"--crash-at", a.crash_at});
   if (!a.carried_durability.empty()) {
@@ -57,6 +62,9 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--carried-durability", args->carried_durability,
                  "with --ledger: what earlier cycles left not durable (JSON state file)");
   app.add_option("--checkpoints", args->checkpoints, "checkpoint ops to verify, comma separated")
+      ->delimiter(',');
+  app.add_option("--required", args->required,
+                 "concurrent writers: ops above --lo that must survive, comma separated")
       ->delimiter(',');
   app.add_option("--store", args->store_json, "this cycle's options (StoreConfig JSON)");
   app.add_option("--crash-after-op", args->crash_after_op, "SIGKILL self once this op is acked");

@@ -61,6 +61,8 @@ struct WriterArgs {
   bool crash_in_flight = false;
   std::string store_json;  // StoreConfig as JSON: this cycle's options, over the chain's header
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
+  // Concurrent writers: ops above lo the contract holds durable too (src/contract.h).
+  std::vector<uint64_t> required;
 };
 
 // Where the checkpoint op `op` of a chain goes (outside the store directory).

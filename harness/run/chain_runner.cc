@@ -68,6 +68,7 @@ struct Pending {
   uint64_t io_errors = 0;             // calls the ledger file system failed (io-error cycles)
   Fault judged_as = Fault::kKill;     // the contract's fault: `fault`, or a kill for a failed close
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
+  std::vector<uint64_t> required;     // concurrent writers: ops above lo that must survive
   faults::CutStats cut;
   uint64_t cut_seed = 0;
   uint64_t local = 0;          // the chain's own index of this cycle
@@ -80,6 +81,7 @@ struct Pending {
   uint64_t on_disk_start = 0;
   uint64_t on_disk_after = 0;
   std::vector<uint64_t> verify_checkpoints;
+  std::vector<uint64_t> verify_required;
   reports::Exploration explored;  // the crash states judged from this cycle's trace
 };
 
@@ -168,6 +170,7 @@ class ChainRunner {
     IoErrorCycle io_error;  // --fault io-error: the injected error; fault is its ending
     std::string ledger;
     std::vector<uint64_t> checkpoints;  // the previous fault's acked checkpoints, to judge
+    std::vector<uint64_t> required;     // and the ops above lo its contract holds durable
     std::unique_ptr<ChildProcess> child;
     Verdict verdict;
   };
@@ -207,15 +210,17 @@ class ChainRunner {
     // replay can crash there; only a power cut is cut from it.
     c->ledger = c->more ? fmt::format("{}/ledger-{}", dir_, c->number) : "";
     c->checkpoints = pending ? pending->checkpoints : std::vector<uint64_t>{};
+    c->required = pending ? pending->required : std::vector<uint64_t>{};
     if (!c->more) return Step::kNext;
     Status s = SnapshotChain(dir_, fmt::format("{}/before-{}", dir_, c->number));
     return s.ok() ? Step::kNext : Stop(s.message());
   }
 
   Step StartWriter(Cycle* c) {
-    Status s = Spawn(c->lo, c->hi, !c->more, c->ledger,
-                     c->fault == Fault::kPowerCut ? CrashAt(c->local) : "", c->checkpoints,
-                     c->local, StderrPath(c->more ? c->number : 0), &c->child, &c->io_error);
+    Status s =
+        Spawn(c->lo, c->hi, !c->more, c->ledger,
+              c->fault == Fault::kPowerCut ? CrashAt(c->local) : "", c->checkpoints, c->required,
+              c->local, StderrPath(c->more ? c->number : 0), &c->child, &c->io_error);
     return s.ok() ? Step::kNext : Stop(s.message());
   }
 
@@ -265,12 +270,14 @@ class ChainRunner {
       std::filesystem::remove_all(fmt::format("{}/before-{}", dir_, pending->cycle), ec);
       std::filesystem::remove(StderrPath(pending->cycle), ec);
     }
-    CarryOnDisk(pending, c->verdict.recovered);
+    const uint64_t r = c->verdict.ResumePoint();
+    CarryOnDisk(pending, r);
+    // Ops ahead of the recovered prefix: the writer caught up to r and flushed (writer.cc
+    // CatchUp), so all of it is on disk.
+    if (!c->verdict.ahead.empty() && c->more) on_disk_ = r;
     // The oracle may not pass the lowest point a later judge can be asked about: with power
     // cuts in the plan, that is the carried on-disk mark.
-    oracle_.AdvanceTo(
-        PowerCutsPossible() ? std::min(c->verdict.recovered, on_disk_) : c->verdict.recovered,
-        ops_);
+    oracle_.AdvanceTo(PowerCutsPossible() ? std::min(r, on_disk_) : r, ops_);
     Status s = oracle_.Save(dir_ + "/oracle.bin");
     if (!s.ok()) return Stop(s.message());
     test_death_.MaybeDie("oracle", c->child.get());
@@ -283,11 +290,12 @@ class ChainRunner {
   // This cycle's fault, and its line in the chain manifest.
   Step InjectAndRecordFault(std::optional<Pending>* pending, Cycle* c) {
     *pending = InjectFault(c->child.get(), c->number, c->local, c->fault, c->ledger,
-                           c->verdict.recovered, c->io_error);
+                           c->verdict.ResumePoint(), c->io_error);
     Pending& p = **pending;
     p.verify_lo = c->lo;
     p.verify_hi = c->hi;
     p.verify_checkpoints = c->checkpoints;
+    p.verify_required = c->required;
     // A harness failure while writing (the writer's ledger could not grow) leaves nothing to
     // judge: the cycle is not recorded and the run ends with exit 2.
     if (state_->interrupted() || !state_->harness_error().empty()) return Step::kStop;
@@ -304,6 +312,7 @@ class ChainRunner {
                                                  {"crash_at", p.crash_at},
                                                  {"io_error", p.io_error.plan},
                                                  {"checkpoints", p.checkpoints},
+                                                 {"required", p.required},
                                                  {"store", plan_.StoreAt(c->local).ToJson()}});
     if (!s.ok()) return Stop(s.message());
     test_death_.MaybeDie("cycle", nullptr);
@@ -391,10 +400,12 @@ class ChainRunner {
                  {"verify_lo", p.verify_lo},
                  {"verify_hi", p.verify_hi},
                  {"verify_checkpoints", p.verify_checkpoints},
+                 {"verify_required", p.verify_required},
                  {"resume", p.resume},
                  {"acked", p.acked},
                  {"hi", p.hi},
                  {"lo", p.lo},
+                 {"required", p.required},
                  {"crash_at", p.crash_at},
                  {"io_error", p.io_error.plan},
                  {"io_error_retries", p.io_error.retries},
@@ -427,7 +438,8 @@ class ChainRunner {
 
   Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
                const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
-               uint64_t local, const std::string& stderr_path, std::unique_ptr<ChildProcess>* child,
+               const std::vector<uint64_t>& required, uint64_t local,
+               const std::string& stderr_path, std::unique_ptr<ChildProcess>* child,
                const IoErrorCycle* io_error = nullptr) {
     WriterArgs w;
     w.chain_dir = dir_;
@@ -435,6 +447,7 @@ class ChainRunner {
     w.hi = hi;
     w.verify_only = verify_only;
     w.checkpoints = checkpoints;
+    w.required = required;
     w.ledger_dir = ledger;
     w.crash_at = crash_at;
     std::error_code exists_ec;
@@ -556,7 +569,7 @@ class ChainRunner {
     p.resume = r + 1;
     p.started_ms = NowMs();
     const std::vector<SignalStep> steps = FaultSchedule(local, &p);
-    WriterProgress progress(r);
+    WriterProgress progress(r, plan_.workload.threads);
     bool lingered = false;
     if (!DriveSchedule(child, steps, p.fault, &progress, &lingered)) {
       p.acked = p.hi = r;  // never recorded: the run ends here
@@ -600,10 +613,11 @@ class ChainRunner {
                               progress.refused);
     }
     p.on_disk_start = std::min(on_disk_, r);
-    const Durability d =
-        DurableAfter(p.contract, ops_, RecoveredReach(r, on_disk_), p.resume, p.acked);
+    const Durability d = DurableAfter(p.contract, ops_, RecoveredReach(r, on_disk_), p.resume,
+                                      progress.acked_ops, plan_.workload.threads);
     p.on_disk_after = d.reach.on_disk;
     p.lo = d.lo;
+    p.required = d.required;
     p.checkpoints = d.checkpoints;
     return p;
   }
@@ -662,6 +676,7 @@ class ChainRunner {
     req.option_changed =
         local > 0 && plan_.StoreAt(local).ToJson() != plan_.StoreAt(local - 1).ToJson();
     req.ops = &ops_;
+    req.threads = plan_.workload.threads;
     req.limits.max_states = plan_.explore == RunPlan::kExploreAll ? 0 : plan_.explore;
     req.limits.power_cut = PowerCutsPossible();
     // The variants model the disk the plan's --cut names: drop explores events only.

@@ -90,6 +90,7 @@ Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
     job->lo = j.window.lo;
     job->hi = j.window.hi;
     job->checkpoints = j.window.checkpoints;
+    job->required = j.window.required;
     job->store_json = req.judge_store_json;
     Status s = BuildJudgeImage(trace, j.state, req.chain_dir, job->image_dir, false);
     if (s.ok() && req.test_tamper) s = FlipDurableWalByte(trace, j.state, job->image_dir);
@@ -237,15 +238,17 @@ StateWindow WindowOf(const ExploreRequest& req, const faults::Trace& trace, uint
                      faults::CrashKind kind) {
   const faults::OpsAt at = faults::OpBoundariesAt(trace, event);
   const uint64_t r = req.recovered;
-  const uint64_t acked = std::max(at.acked, r);
+  AckedOps acked(std::max(at.acked, r));
+  for (uint64_t op : at.acked_above) acked.Add(op);
   StateWindow w;
-  w.hi = std::max({at.issued, acked, r});
+  w.hi = std::max({at.issued, acked.highest(), r});
   const Contract contract =
       ContractFor(kind == faults::CrashKind::kProcess ? Fault::kKill : Fault::kPowerCut, req.store,
                   req.expect_acked);
   const Durability d =
-      DurableAfter(contract, *req.ops, RecoveredReach(r, req.on_disk), r + 1, acked);
+      DurableAfter(contract, *req.ops, RecoveredReach(r, req.on_disk), r + 1, acked, req.threads);
   w.lo = d.lo;
+  w.required = d.required;
   w.checkpoints = d.checkpoints;
   std::sort(w.checkpoints.begin(), w.checkpoints.end());
   return w;

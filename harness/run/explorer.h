@@ -36,6 +36,7 @@ struct ExploreRequest {
   bool expect_acked = false;
   bool option_changed = false;  // the writer ran with other options than the cycle before
   const OpSource* ops = nullptr;
+  uint32_t threads = 1;  // the workload's writer threads (workloads/lanes.h)
   faults::ExploreLimits limits;
   std::string writer_path;
   uint32_t judges = 2;
@@ -55,6 +56,7 @@ struct StateWindow {
   uint64_t lo = 0;
   uint64_t hi = 0;
   std::vector<uint64_t> checkpoints;
+  std::vector<uint64_t> required;  // concurrent writers: ops above lo that must survive
 };
 
 struct ExploredFailure {

@@ -49,6 +49,7 @@ WriterArgs JudgeWriterArgs(const JudgeJob& job) {
   w.verify_only = true;
   w.scratch = true;
   w.checkpoints = job.checkpoints;
+  w.required = job.required;
   w.store_json = job.store_json;
   w.read_error_one_in = job.read_error_one_in;
   w.read_error_seed = job.read_error_seed;

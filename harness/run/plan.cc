@@ -39,6 +39,7 @@ std::vector<std::string> RunPlan::ReproduceArgs() const {
   if (workload.column_families != profile_spec.column_families)
     add("--column-families", std::to_string(workload.column_families));
   if (workload.txn != profile_spec.txn) add("--txn", workload.txn);
+  if (workload.threads != profile_spec.threads) add("--threads", std::to_string(workload.threads));
   add("--fault", fault);
   add("--cut", cut);
   if (!crash_at.empty()) add("--crash-at", crash_at);

@@ -10,13 +10,16 @@
 #include <fmt/format.h>
 
 #include "harness/protocol/lines.h"
+#include "src/acked_ops.h"
 
 namespace powercut::harness {
 
 struct WriterProgress {
-  explicit WriterProgress(uint64_t recovered) : acked(recovered), hi(recovered) {}
+  // `threads`: the workload's writer threads (workloads/lanes.h), whose acks come out of order.
+  explicit WriterProgress(uint64_t recovered, uint32_t threads = 1)
+      : acked(recovered), hi(recovered), acked_ops(recovered), threads(threads) {}
 
-  uint64_t acked;              // acks arrive in order: every op up to here is acknowledged
+  uint64_t acked;              // every op up to here is acknowledged (acked_ops.prefix)
   uint64_t hi;                 // highest op issued (or acked: a lying writer acks first)
   bool done = false;           // the writer writes no more: op limit reached, or refused
   bool closed = false;         // the store was closed cleanly after SIGTERM
@@ -24,6 +27,8 @@ struct WriterProgress {
   std::string refused;         // the writer's `refused` line: the disk is full, op hi not acked
   std::string harness_error;   // the writer's `harness-error` line: no verdict, exit 2
   std::string protocol_error;  // the writer broke the protocol: a harness failure
+  AckedOps acked_ops;          // with threads, the acked ops above `acked` too
+  uint32_t threads;
 
   // Takes one line; lines that are not progress are ignored.
   void Absorb(const std::string& line) {
@@ -33,10 +38,20 @@ struct WriterProgress {
         hi = std::max(hi, msg.number);
         break;
       case LineKind::kAcked:
-        if (msg.number != acked + 1 && protocol_error.empty()) {
+        // One thread acks in order. T threads ack any op of the T in flight: op a + T is
+        // issued only after op a was acked (harness/writer/lanes_writing.h).
+        if (threads == 1 && msg.number != acked + 1 && protocol_error.empty()) {
           protocol_error = fmt::format("writer acked op {} after op {}", msg.number, acked);
         }
-        acked = msg.number;
+        if (threads == 1) {
+          acked = msg.number;
+          acked_ops = AckedOps(acked);
+        } else if ((msg.number > acked + threads || !acked_ops.Add(msg.number)) &&
+                   protocol_error.empty()) {
+          protocol_error = fmt::format("writer acked op {} out of turn (every op to {} acked)",
+                                       msg.number, acked);
+        }
+        acked = acked_ops.prefix;
         hi = std::max(hi, msg.number);
         break;
       case LineKind::kDone:

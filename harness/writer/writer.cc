@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -26,6 +28,7 @@
 #include "harness/writer/backup.h"
 #include "harness/writer/execute.h"
 #include "harness/writer/info_log_fs.h"
+#include "harness/writer/lanes_writing.h"
 #include "harness/writer/read_fault_fs.h"
 #include "harness/writer/scratch_fs.h"
 #include "harness/writer/store.h"
@@ -106,9 +109,11 @@ class SilentLogger : public rocksdb::Logger {
 // A checkpoint (or backup) acked at op `op` must open (be restored) as a store equal to the
 // state after op − 1: the writer is sequential, so exactly the ops before it were acked when
 // it began.
+// With concurrent writers (workloads/lanes.h) the checkpoint holds every op that precedes it
+// in real time and none it precedes; ops in flight beside it may be in it or not.
 void CheckCheckpoint(rocksdb::Options options, const StoreShape& shape,
                      const std::string& chain_dir, uint64_t op, const Oracle& base,
-                     const OpSource& ops, Verdict* verdict) {
+                     const OpSource& ops, uint32_t threads, uint64_t hi, Verdict* verdict) {
   const OpKind kind = ops.Get(op).kind;
   const bool backup = kind == OpKind::kBackup;  // restored before it opens
   const char* klass = kind == OpKind::kCheckpoint ? kBadCheckpoint : kBadBackup;
@@ -128,7 +133,12 @@ void CheckCheckpoint(rocksdb::Options options, const StoreShape& shape,
   } else {
     StoreImage image(base.key_count(), shape.families);
     Status s = ScanStore(store->db(), store->families(), store->foreign(), &image);
-    cv = s.ok() ? Verify(image, base, op - 1, op - 1, ops)
+    const uint64_t lo = std::max(base.index(), op > threads ? op - threads : 0);
+    const uint64_t cut_hi = threads == 1 ? op - 1 : std::max(op, std::min(hi, op + threads - 1));
+    Concurrency cut;
+    cut.threads = threads;
+    cut.cut_at = threads == 1 ? 0 : op;
+    cv = s.ok() ? Verify(image, base, threads == 1 ? op - 1 : lo, cut_hi, ops, cut)
                 : Verdict::Failure(klass, s.message(), op - 1, op - 1);
     store.reset();
   }
@@ -301,14 +311,18 @@ class Writer {
     const bool verify = std::getenv("POWERCUT_TEST_SKIP_READ_CHECKSUMS") == nullptr;
     Status s = ScanStore(store_->db(), store_->families(), store_->foreign(), &image, verify);
     if (!s.ok()) return Fail(kWriterScanFailed, s.message());
+    Concurrency concurrency;
+    concurrency.threads = spec_.threads;
+    concurrency.required = args_.required;
     Verdict verdict = Verify(image, args_.checkpoints.empty() ? std::move(base_) : base_, args_.lo,
-                             args_.hi, *ops_);
+                             args_.hi, *ops_, concurrency);
     image = StoreImage(0);
     // Every checkpoint and backup is judged, so the report names each bad one.
     const bool store_passed = verdict.pass;
     for (uint64_t cp : args_.checkpoints) {
       if (!store_passed) break;
-      CheckCheckpoint(options_, Shape(), args_.chain_dir, cp, base_, *ops_, &verdict);
+      CheckCheckpoint(options_, Shape(), args_.chain_dir, cp, base_, *ops_, spec_.threads, args_.hi,
+                      &verdict);
     }
     // Metrics first: a failed store reports them too, and the writer exits after its verdict.
     if (!args_.scratch) {
@@ -338,6 +352,33 @@ class Writer {
       Log(fmt::format("powercut-writer: rolled back {} transaction(s) recovered prepared\n",
                       rolled_back));
     }
+    if (!verdict.ahead.empty()) return CatchUp(verdict);
+    return kGoOn;
+  }
+
+  // Concurrent writers: the store recovered to op r and also holds ops `ahead`, in flight beside
+  // op r + 1, which it lacks. The chain goes on from a prefix: the lost ops of r + 1 … max(ahead)
+  // are executed again (no op near them shares a key, lanes.h), then a waited-for flush of every
+  // family makes the prefix durable (Verdict::ResumePoint; the controller counts on it).
+  int CatchUp(const Verdict& verdict) {
+    const uint64_t top = verdict.ResumePoint();
+    for (uint64_t i = verdict.recovered + 1; i <= top; ++i) {
+      if (std::find(verdict.ahead.begin(), verdict.ahead.end(), i) != verdict.ahead.end()) continue;
+      const Op op = ops_->Get(i);
+      rocksdb::Status ws = Attempt(op);
+      if (!ws.ok()) {
+        return Fail(kWriterOpFailed, fmt::format("catching up to op {}: op {} ({}) failed: {}", top,
+                                                 i, OpKindName(op.kind), ws.ToString()));
+      }
+    }
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    rocksdb::Status fs = store_->db()->Flush(flush, store_->families());
+    if (!fs.ok()) return Fail(kWriterOpFailed, "catching up: flush failed: " + fs.ToString());
+    Log(fmt::format(
+        "powercut-writer: recovered to op {} and ops {} beside it; caught up to op {}\n",
+        verdict.recovered, fmt::join(verdict.ahead, ","), top));
+    recovered_ = top;
     return kGoOn;
   }
 
@@ -351,6 +392,7 @@ class Writer {
     if (args_.lie_ack) wo_.disableWAL = true;
     const uint64_t first = recovered_ + 1;
     const uint64_t last = recovered_ + header_.max_ops_per_cycle;
+    if (spec_.threads > 1) return WriteOpsConcurrently(first, last);
     std::string pending;  // the previous op's ack, sent with the next op's issue in one write
     for (uint64_t i = first; i <= last && !g_stop.load(); ++i) {
       if (i > args_.crash_after_op && !args_.crash_in_flight) {
@@ -381,6 +423,30 @@ class Writer {
       }
     }
     Say(pending + (g_stop.load() ? "" : DoneLine()));
+    return kGoOn;
+  }
+
+  // WriteOps on spec_.threads threads (harness/writer/lanes_writing.h): acks come as ops end.
+  int WriteOpsConcurrently(uint64_t first, uint64_t last) {
+    LanesHooks hooks;
+    hooks.attempt = [this](const Op& op) {
+      rocksdb::Status ws = Attempt(op);
+      if (!ws.ok() && !args_.io_error.empty()) ws = RetryAfterError(op.index, op, ws);
+      if (!ws.ok() && args_.ack_failed) {  // TESTS ONLY: a planted false ack
+        Log(fmt::format("powercut-writer: acking failed op {}: {}\n", op.index, ws.ToString()));
+        ws = rocksdb::Status::OK();
+      }
+      return ws;
+    };
+    hooks.record = [this](bool acked, uint64_t op) {
+      RecordOp(acked ? faults::RecordKind::kAcked : faults::RecordKind::kIssued, op);
+    };
+    hooks.say = [](const std::string& text) { Say(text); };
+    hooks.stop = [] { return g_stop.load(); };
+    const LanesEnd end = RunLanes(spec_.threads, first, last, *ops_, hooks, args_.crash_after_op,
+                                  args_.crash_in_flight, args_.lie_ack);
+    if (end.failed_op != 0) return OpFailed(end.failed_op, end.failed, end.status);
+    if (!g_stop.load()) Say(DoneLine());
     return kGoOn;
   }
 

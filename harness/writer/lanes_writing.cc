@@ -1,0 +1,87 @@
+#include "harness/writer/lanes_writing.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "harness/protocol/lines.h"
+
+namespace powercut::harness {
+namespace {
+
+// The shared turn: which op is issued next, and whether writing has ended.
+class Turn {
+ public:
+  explicit Turn(uint64_t first) : next_(first) {}
+
+  // Waits until op i may be issued; false when writing ended first (a failure or a stop).
+  bool Await(uint64_t i, const std::function<bool()>& stop) {
+    std::unique_lock<std::mutex> lock(mu_);
+    // A stop arrives by signal, which notifies nobody: look again every few milliseconds.
+    while (next_ != i && !ended_ && !stop()) cv_.wait_for(lock, std::chrono::milliseconds(5));
+    return next_ == i && !ended_ && !stop();
+  }
+  // Op i was issued: its successor's turn.
+  void Pass(uint64_t i) {
+    std::lock_guard<std::mutex> lock(mu_);
+    next_ = i + 1;
+    cv_.notify_all();
+  }
+  // Op i failed: nothing is issued after it. The first failure is the one reported.
+  void Fail(uint64_t i, const Op& op, const rocksdb::Status& s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (end_.failed_op == 0) end_ = LanesEnd{i, op, s};
+    ended_ = true;
+    cv_.notify_all();
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    cv_.notify_all();
+  }
+  LanesEnd Result() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return end_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_;
+  bool ended_ = false;
+  LanesEnd end_;
+};
+
+}  // namespace
+
+LanesEnd RunLanes(uint32_t threads, uint64_t first, uint64_t last, const OpSource& ops,
+                  const LanesHooks& hooks, uint64_t crash_after_op, bool crash_in_flight,
+                  bool ack_first) {
+  Turn turn(first);
+  auto lane = [&](uint64_t start) {
+    for (uint64_t i = start; i <= last; i += threads) {
+      if (!turn.Await(i, hooks.stop)) return;
+      if (i > crash_after_op && !crash_in_flight) ::kill(::getpid(), SIGKILL);
+      const Op op = ops.Get(i);
+      if (ack_first) hooks.record(true, i), hooks.say(AckedLine(i));
+      hooks.record(false, i);
+      hooks.say(IssuedLine(i));
+      turn.Pass(i);
+      if (i > crash_after_op) ::kill(::getpid(), SIGKILL);  // crash_in_flight
+      const rocksdb::Status s = hooks.attempt(op);
+      if (!s.ok()) return turn.Fail(i, op, s);
+      if (!ack_first) hooks.record(true, i), hooks.say(AckedLine(i));
+    }
+  };
+  std::vector<std::thread> lanes;
+  for (uint64_t t = 0; t < threads && first + t <= last; ++t) lanes.emplace_back(lane, first + t);
+  for (std::thread& t : lanes) t.join();
+  turn.End();
+  return turn.Result();
+}
+
+}  // namespace powercut::harness
