@@ -202,6 +202,8 @@ Status Trace::Load(const std::string& ledger_dir, const std::string& db_dir, Tra
     // lying writer acks each before issuing it): every op below it was recovered.
     if (boundary && first) acks = AckedOps(r.a - 1), first = false;
     if (r.kind == RecordKind::kIssued) ops.issued = std::max(ops.issued, r.a);
+    if (r.kind == RecordKind::kIssued) trace->in_flight_.Issued(r.a);
+    if (r.kind == RecordKind::kAcked) trace->in_flight_.Acked(r.a);
     // With concurrent writers acks come out of order: what lies above a gap is kept apart.
     if (r.kind == RecordKind::kAcked && acks.Add(r.a)) {
       ops.acked = acks.prefix;

@@ -18,6 +18,7 @@
 #include "faults/ledger.h"
 #include "faults/power_cut.h"
 #include "faults/replay.h"
+#include "src/in_flight.h"
 #include "src/status.h"
 
 namespace powercut::faults {
@@ -70,6 +71,8 @@ class Trace {
 
   // The op boundaries up to and including `event` (a binary search, not a scan).
   OpsAt OpsThrough(uint64_t event) const;
+  // What was in flight at each op's issue, over the whole ledger (concurrent writers).
+  const InFlight& in_flight() const { return in_flight_; }
 
   // Namespace, sizes and durability right after `event` (ReplayLedger through it).
   Status ReplayAt(uint64_t event, Replay* replay) const;
@@ -124,6 +127,7 @@ class Trace {
   std::vector<Untouched> untouched_;
   // At each op boundary record, in ordinal order: the ops issued and acked through it.
   std::vector<std::pair<uint64_t, OpsAt>> op_marks_;
+  InFlight in_flight_;
   std::string ledger_path_;
   std::string base_;
   uint64_t writing_start_ = 0;

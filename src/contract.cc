@@ -73,6 +73,17 @@ std::string Covering(const Contract& c) {
 
 Reach Contract::Advance(Reach reach, const Op& op, uint64_t in_file_before) const {
   const uint64_t i = op.index;
+  reach = AdvanceOwn(reach, op, in_file_before);
+  // An op that writes nothing has nothing to lose: a mark at the op before it moves past it.
+  if (!op.ChangesState()) {
+    if (reach.in_file + 1 == i) reach.in_file = i;
+    if (reach.on_disk + 1 == i) reach.on_disk = i;
+  }
+  return reach;
+}
+
+Reach Contract::AdvanceOwn(Reach reach, const Op& op, uint64_t in_file_before) const {
+  const uint64_t i = op.index;
   reach.acked = i;
   if (FlushesMemtable(op)) {
     reach.in_file = reach.on_disk = i;
@@ -90,11 +101,6 @@ Reach Contract::Advance(Reach reach, const Op& op, uint64_t in_file_before) cons
     // DBImpl::SyncWAL syncs the WAL files without flushing the buffer (SyncWithoutFlush): it
     // makes durable what an earlier op handed to the file, no more (RocksDB PR 15191).
     if (op.kind == OpKind::kSyncWal) reach.on_disk = std::max(reach.on_disk, in_file_before);
-  }
-  // An op that writes nothing has nothing to lose: a mark at the op before it moves past it.
-  if (!op.ChangesState()) {
-    if (reach.in_file + 1 == i) reach.in_file = i;
-    if (reach.on_disk + 1 == i) reach.on_disk = i;
   }
   return reach;
 }
@@ -129,43 +135,69 @@ uint64_t MarkOf(Rule rule, const Reach& reach) {
 
 }  // namespace
 
-Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
-                        const AckedOps& acked, uint32_t threads) {
+namespace {
+
+// A checkpoint or backup that returned OK is also judged on its own: it must open (a backup:
+// restore) as its state.
+bool JudgedOnItsOwn(const Op& op) {
+  return op.kind == OpKind::kCheckpoint || op.kind == OpKind::kBackup ||
+         op.kind == OpKind::kLiveCopy;
+}
+
+// One thread: acks come in order, and a mark at op i means every op up to i.
+Durability DurableInOrder(const Contract& contract, const OpSource& ops, Reach start,
+                          uint64_t resume, uint64_t acked) {
   Durability d;
   Reach reach = start;
+  for (uint64_t i = resume; i <= acked; ++i) {
+    const Op op = ops.Get(i);
+    reach = contract.Advance(reach, op);
+    if (JudgedOnItsOwn(op)) d.checkpoints.push_back(i);
+  }
+  d.lo = MarkOf(contract.rule, reach);
+  d.reach = reach;
+  return d;
+}
+
+// The largest prefix a closure mark (an op made durable with every op T or more before it)
+// makes whole, given the start's prefix.
+uint64_t PrefixOf(uint64_t mark, uint64_t start, uint32_t threads) {
+  return mark <= start ? start : std::max(start, mark >= threads ? mark - threads : 0);
+}
+
+}  // namespace
+
+Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach start, uint64_t resume,
+                        const AckedOps& acked, uint32_t threads) {
+  if (threads == 1) return DurableInOrder(contract, ops, start, resume, acked.prefix);
+  Durability d;
+  // Only the marks an op's own completion moved are closures (Contract::AdvanceOwn): the
+  // rule that moves a mark past an op that writes nothing says nothing of the ops in flight.
+  Reach own = start;
   // The acked ops in index order: the prefix, then those acked out of order above it.
   std::vector<uint64_t> order;
   for (uint64_t i = resume; i <= acked.prefix; ++i) order.push_back(i);
   for (uint64_t i : acked.above) order.push_back(i);
-  // (op, in-file mark after it), for the in-file mark of the ops T before a SyncWAL.
+  // (op, own in-file mark after it), for the in-file mark of the ops T before a SyncWAL.
   std::vector<std::pair<uint64_t, uint64_t>> in_file_after;
   const uint64_t start_mark = MarkOf(contract.rule, start);
-  std::vector<uint64_t> marks;  // every value the contract's mark took in the cycle
+  std::vector<uint64_t> marks;  // every value the contract's own mark took in the cycle
   size_t preceding = 0;         // in_file_after[0, preceding) are the ops T or more before i
   for (uint64_t i : order) {
     const Op op = ops.Get(i);
-    uint64_t before = reach.in_file;
-    if (threads > 1) {
-      // Marks only grow: the mark after the last op that precedes i covers all before it.
-      while (preceding < in_file_after.size() && in_file_after[preceding].first + threads <= i)
-        preceding++;
-      before = preceding == 0 ? start.in_file : in_file_after[preceding - 1].second;
-    }
-    const uint64_t mark_was = MarkOf(contract.rule, reach);
-    reach = contract.Advance(reach, op, before);
-    in_file_after.emplace_back(i, reach.in_file);
-    if (MarkOf(contract.rule, reach) != mark_was) marks.push_back(MarkOf(contract.rule, reach));
-    // A checkpoint or backup that returned OK is also judged on its own: it must open (a
-    // backup: restore) as its state.
-    if (op.kind == OpKind::kCheckpoint || op.kind == OpKind::kBackup ||
-        op.kind == OpKind::kLiveCopy)
-      d.checkpoints.push_back(i);
+    // Marks only grow: the mark after the last op that precedes i covers all before it.
+    while (preceding < in_file_after.size() && in_file_after[preceding].first + threads <= i)
+      preceding++;
+    const uint64_t before = preceding == 0 ? start.in_file : in_file_after[preceding - 1].second;
+    const uint64_t mark_was = MarkOf(contract.rule, own);
+    own = contract.AdvanceOwn(own, op, before);
+    in_file_after.emplace_back(i, own.in_file);
+    if (MarkOf(contract.rule, own) != mark_was) marks.push_back(MarkOf(contract.rule, own));
+    if (JudgedOnItsOwn(op)) d.checkpoints.push_back(i);
   }
-  d.reach = reach;
-  const uint64_t mark = MarkOf(contract.rule, reach);
   // The durable set: the start's prefix, every op T or more before the last mark, and each
-  // value the mark took. With one thread that is the prefix [1, mark].
-  d.lo = mark == start_mark ? mark : std::max(start_mark, mark >= threads ? mark - threads : 0);
+  // value the mark took; lo is its longest prefix.
+  d.lo = PrefixOf(MarkOf(contract.rule, own), start_mark, threads);
   std::sort(marks.begin(), marks.end());
   for (uint64_t m : marks) {
     if (m == d.lo + 1) {
@@ -174,10 +206,13 @@ Durability DurableAfter(const Contract& contract, const OpSource& ops, Reach sta
       d.required.push_back(m);
     }
   }
-  // Required ops the prefix has reached since.
   d.required.erase(
       std::remove_if(d.required.begin(), d.required.end(), [&](uint64_t m) { return m <= d.lo; }),
       d.required.end());
+  // What carries to the next cycle is a prefix (RecoveredReach): the marks' whole prefixes.
+  d.reach.acked = acked.prefix;
+  d.reach.in_file = PrefixOf(own.in_file, start.in_file, threads);
+  d.reach.on_disk = PrefixOf(own.on_disk, start.on_disk, threads);
   return d;
 }
 

@@ -50,6 +50,10 @@ struct Contract {
   // with one thread; with concurrent writers the mark as it stood T ops earlier, lanes.h).
   Reach Advance(Reach reach, const Op& op) const { return Advance(reach, op, reach.in_file); }
   Reach Advance(Reach reach, const Op& op, uint64_t in_file_before) const;
+  // Advance without its last rule (an op that writes nothing moves a mark at the op before it
+  // past it): only what the op's own completion did — its bytes handed over, its sync, its
+  // flush. With concurrent writers only these make the ops before it durable too.
+  Reach AdvanceOwn(Reach reach, const Op& op, uint64_t in_file_before) const;
   // e.g. "kill: lo = last acked op (its WAL bytes are in the kernel)"
   std::string Describe(Fault fault) const;
 };

@@ -86,6 +86,7 @@ class Search {
         threads_(concurrency.threads),
         required_(concurrency.required),
         cut_max_(concurrency.cut_at == 0 ? hi : std::min(hi, concurrency.cut_at + threads_ - 1)),
+        in_flight_(concurrency.in_flight),
         after_(threads_ + 1),
         delta_(threads_ + 1) {
     if (concurrency.cut_at != 0) required_.push_back(concurrency.cut_at);
@@ -105,6 +106,8 @@ class Search {
     auto judge_through = [&](uint64_t last) {
       for (; judged <= last && best.total != 0; ++judged) {
         Candidate c = Judge(judged);
+        // Real-time order within the window can only raise the count: checked when it matters.
+        if (c.total < best.total && in_flight_ != nullptr) HoldToOrder(&c);
         if (c.total < best.total) best = std::move(c);
       }
     };
@@ -184,13 +187,58 @@ class Search {
     }
     int64_t total = static_cast<int64_t>(after_[Ring(m)]);
     for (uint64_t j = m + 2; j <= last; ++j) {
-      const bool forced = std::find(required_.begin(), required_.end(), j) != required_.end();
-      if (forced || delta_[Ring(j)] < 0) total += delta_[Ring(j)], c.ahead.push_back(j);
+      if (Required(j) || delta_[Ring(j)] < 0) total += delta_[Ring(j)], c.ahead.push_back(j);
     }
     assert(total >= 0);  // the count of a real state
     c.m = m;
     c.total = static_cast<uint64_t>(total);
     return c;
+  }
+
+  bool Required(uint64_t j) const {
+    return std::find(required_.begin(), required_.end(), j) != required_.end();
+  }
+
+  // Makes c's state closed under the recorded real-time order: an op of `ahead` that op m + 1
+  // (absent) precedes cannot be in it, nor one that an absent op precedes. An absent op that
+  // changes nothing the store shows (its delta is 0) joins instead; otherwise the op leaves,
+  // and the count rises by what it had lowered. A required op that must leave: invalid.
+  void HoldToOrder(Candidate* c) const {
+    const uint64_t m = c->m;
+    int64_t total = static_cast<int64_t>(c->total);
+    std::vector<uint64_t> in = c->ahead;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t x = 0; x < in.size(); ++x) {
+        const uint64_t j = in[x];
+        bool closed = !in_flight_->Precedes(m + 1, j);
+        for (uint64_t a = m + 2; closed && a < j; ++a) {
+          if (std::find(in.begin(), in.end(), a) != in.end() || !in_flight_->Precedes(a, j))
+            continue;
+          if (delta_[Ring(a)] == 0) {
+            in.insert(std::upper_bound(in.begin(), in.end(), a), a);
+            changed = true;
+            break;
+          }
+          closed = false;
+        }
+        if (changed) break;
+        if (closed) continue;
+        if (Required(j)) {
+          *c = Candidate();
+          return;
+        }
+        total -= delta_[Ring(j)];
+        in.erase(in.begin() + static_cast<std::ptrdiff_t>(x));
+        changed = true;
+        break;
+      }
+    }
+    // Ops that joined only for closure and change nothing are not reported ahead.
+    c->ahead.clear();
+    for (uint64_t j : in)
+      if (delta_[Ring(j)] != 0 || Required(j)) c->ahead.push_back(j);
+    c->total = static_cast<uint64_t>(total);
   }
 
   uint32_t KeyCount() const { return static_cast<uint32_t>(expected_.size()); }
@@ -319,6 +367,7 @@ class Search {
   const uint64_t threads_;
   std::vector<uint64_t> required_;  // and the cut's op
   const uint64_t cut_max_;          // no state holds an op above this
+  const InFlight* in_flight_;       // null: ops within T of each other taken as concurrent
   // Pass 1, for the last T + 1 ops i: the count after the prefix [1, i], and what op i changed.
   std::vector<uint64_t> after_;
   std::vector<int64_t> delta_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/families.h"
+#include "src/in_flight.h"
 #include "src/op.h"
 #include "src/oracle.h"
 #include "src/value_codec.h"
@@ -46,12 +47,14 @@ struct StoreImage {
 
 // Concurrent writers (workloads/lanes.h). With T threads a recovery may keep an op and lose
 // one issued just before it that was still in flight, so the states it may leave are
-// S = [1, m] ∪ X: every op up to m, none of m + 1, and X any set of ops among m+2 … m+T. Every
+// S = [1, m] ∪ X: every op up to m, none of m + 1, and X a set of ops among m+2 … m+T. Every
 // op at least T before another was acknowledged before that one was issued (real-time order),
-// so no S may hold an op and lack one T or more before it; nearer ops are taken as concurrent,
-// which never cries wolf. Any T consecutive ops touch disjoint keys, so the state of S does not
-// depend on the order RocksDB applied concurrent ops in, and an op of X changes the mismatch
-// count by what it did when the sweep applied it: the search stays O(keys + (hi − lo)·T).
+// so no S may hold an op and lack one T or more before it. Nearer ops are ordered by the
+// record of what was in flight at each issue (src/in_flight.h) where the judge has one, and
+// taken as concurrent where it has not, which never cries wolf. Any T consecutive ops touch
+// disjoint keys, so the state of S does not depend on the order RocksDB applied concurrent ops in,
+// and an op of X changes the mismatch count by what it did when the sweep applied it: the search
+// stays O(keys + (hi − lo)·T).
 struct Concurrency {
   uint32_t threads = 1;
   // Ops above lo that S must hold: acked out of order, or made durable by the contract beside
@@ -60,6 +63,8 @@ struct Concurrency {
   // Non-zero: S is the state a checkpoint (or backup) op took while other threads wrote: it
   // holds op cut_at and no op that cut_at precedes (none from cut_at + T on).
   uint64_t cut_at = 0;
+  // The real-time order of the ops within T of each other; null: all taken as concurrent.
+  const InFlight* in_flight = nullptr;
 };
 
 // `base` is the oracle at some index ≤ lo (taken by value: move it in to save a copy);

@@ -901,6 +901,17 @@ TEST_CASE("contract with threads: acked ops above a gap, and a sync's reach, are
                    AckedOps(12), 1);
   CHECK(d.lo == 10);
   CHECK(d.required.empty());
+  // An op that writes nothing moves a mark past it, but makes nothing durable: a flush (op 5)
+  // covers the ops 4 or more before it, and the FlushWAL after it (op 6) adds none.
+  std::vector<Op> flushed(4, W());
+  flushed.push_back(N(OpKind::kFlush));
+  flushed.push_back(N(OpKind::kFlushWal));
+  const ListedOps flushed_ops(flushed);
+  d = DurableAfter(ContractFor(Fault::kPowerCut, wal, false), flushed_ops, RecoveredReach(0, 0), 1,
+                   AckedOps(6), 4);
+  CHECK(d.lo == 1);
+  CHECK(d.required == std::vector<uint64_t>{5});
+  CHECK(d.reach.on_disk == 1);
   // AckedOps: out of order in, a prefix and the rest out.
   AckedOps a(5);
   CHECK(a.Add(7));
@@ -909,4 +920,47 @@ TEST_CASE("contract with threads: acked ops above a gap, and a sync's reach, are
   CHECK(a.prefix == 7);
   CHECK(a.above.empty());
   CHECK_FALSE(a.Add(6));
+}
+
+TEST_CASE("verifier with threads: the record of what was in flight orders ops within T") {
+  const uint32_t keys = 400;
+  const auto spec = ThreadsSpec(3, keys);
+  const workloads::OpGenerator ops(34, spec);
+  const uint64_t m = PutsApart(ops, 40, 2);
+  const StoreImage image = ImageAhead(ops, keys, m, m + 2, 34);  // m + 1 lost, m + 2 kept
+  Concurrency three;
+  three.threads = 3;
+  // Op m + 1 was still in flight when op m + 2 was issued: the store may hold one without
+  // the other.
+  InFlight side_by_side;
+  side_by_side.Issued(m + 1);
+  side_by_side.Issued(m + 2);
+  side_by_side.Acked(m + 2);
+  side_by_side.Acked(m + 1);
+  three.in_flight = &side_by_side;
+  const Verdict pass = Verify(image, Oracle(keys), 0, m + 3, ops, three);
+  INFO(pass.ToJson().dump());
+  CHECK(pass.pass);
+  CHECK(pass.ahead == std::vector<uint64_t>{m + 2});
+  // Op m + 1 was acked before op m + 2 was issued: real time puts it first, and the store that
+  // kept m + 2 without it has a hole, though the two are within T of each other.
+  InFlight in_turn;
+  in_turn.Issued(m + 1);
+  in_turn.Acked(m + 1);
+  in_turn.Issued(m + 2);
+  in_turn.Acked(m + 2);
+  three.in_flight = &in_turn;
+  const Verdict hole = Verify(image, Oracle(keys), 0, m + 3, ops, three);
+  INFO(hole.ToJson().dump());
+  CHECK_FALSE(hole.pass);
+  CHECK(ClassCount(hole, kHole) >= 1);
+  // The record survives its file.
+  const std::string path =
+      std::filesystem::temp_directory_path() / ("in-flight-" + std::to_string(getpid()));
+  REQUIRE(side_by_side.Save(path).ok());
+  InFlight loaded;
+  REQUIRE(InFlight::Load(path, &loaded).ok());
+  CHECK_FALSE(loaded.Precedes(m + 1, m + 2));
+  CHECK(loaded.Precedes(m, m + 2));
+  std::filesystem::remove(path);
 }

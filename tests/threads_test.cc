@@ -38,6 +38,9 @@ TEST_CASE("threads profile: four writer threads pass kill, power cut and clean c
     CHECK(acked.at("put") > 0);
     CHECK(acked.at("batch") > 0);
     if (std::string(fault) != "clean") CHECK(CyclesWithOpsSideBySide(t.path) > 0);
+    // The judges were given the real-time order the pipe showed (src/in_flight.h).
+    CHECK(Slurp(t.path / "powercut-data/chain-0/in-flight.txt").rfind("powercut-in-flight 1", 0) ==
+          0);
   }
 }
 

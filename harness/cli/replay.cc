@@ -219,6 +219,11 @@ Status JudgeAfter(const Replaying& x, const std::string& writer_path, const Verd
   judge.hi = progress.hi;
   judge.checkpoints = d.checkpoints;
   judge.required = d.required;
+  if (x.spec.threads > 1) {
+    judge.in_flight = x.chain + "/in-flight.txt";
+    s = progress.in_flight.Save(judge.in_flight);
+    if (!s.ok()) return s;
+  }
   judge.verify_only = true;
   if (x.r.contains("judge_store")) judge.store_json = x.r.at("judge_store").dump();
   std::unique_ptr<ChildProcess> child;

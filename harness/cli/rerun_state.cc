@@ -158,6 +158,11 @@ std::string RunOnce(const Rerun& r, const std::string& chain, const std::string&
   job.hi = window.hi;
   job.checkpoints = window.checkpoints;
   job.required = window.required;
+  if (req.threads > 1) {
+    job.in_flight = chain + "-in-flight.txt";
+    s = trace.in_flight().Save(job.in_flight);
+    if (!s.ok()) return s.message();
+  }
   job.store_json = r.state_doc.at("judge_store").dump();
   s = BuildJudgeImage(trace, state, chain, job.image_dir, false);
   if (!s.ok()) return s.message();

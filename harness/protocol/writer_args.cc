@@ -24,6 +24,7 @@ std::vector<std::string> WriterArgv(const WriterArgs& a) {
     for (uint64_t op : a.required) list += (list.empty() ? "" : ",") + std::to_string(op);
     argv.insert(argv.end(), {"--required", list});
   }
+  if (!a.in_flight.empty()) argv.insert(argv.end(), {"--in-flight", a.in_flight});
   if (!a.ledger_dir.empty()) argv.insert(argv.end(), {"--ledger", a.ledger_dir});
   if (!a.crash_at.empty()) argv.insert(argv.end(), {"--crash-at", a.crash_at});
   if (!a.carried_durability.empty()) {
@@ -66,6 +67,8 @@ int ParseWriterArgv(int argc, char** argv, WriterArgs* args) {
   app.add_option("--required", args->required,
                  "concurrent writers: ops above --lo that must survive, comma separated")
       ->delimiter(',');
+  app.add_option("--in-flight", args->in_flight,
+                 "concurrent writers: what was in flight at each issue (a file)");
   app.add_option("--store", args->store_json, "this cycle's options (StoreConfig JSON)");
   app.add_option("--crash-after-op", args->crash_after_op, "SIGKILL self once this op is acked");
   app.add_flag("--crash-in-flight", args->crash_in_flight,

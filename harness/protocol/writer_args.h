@@ -63,6 +63,9 @@ struct WriterArgs {
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked before the fault: verify each
   // Concurrent writers: ops above lo the contract holds durable too (src/contract.h).
   std::vector<uint64_t> required;
+  // Concurrent writers: the file of what was in flight at each issue (src/in_flight.h), which
+  // orders the ops within T of each other; empty: they are taken as concurrent.
+  std::string in_flight;
 };
 
 // Where the checkpoint op `op` of a chain goes (outside the store directory).

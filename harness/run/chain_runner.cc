@@ -69,6 +69,7 @@ struct Pending {
   Fault judged_as = Fault::kKill;     // the contract's fault: `fault`, or a kill for a failed close
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
   std::vector<uint64_t> required;     // concurrent writers: ops above lo that must survive
+  InFlight in_flight;                 // and what was in flight at each issue (the pipe's order)
   faults::CutStats cut;
   uint64_t cut_seed = 0;
   uint64_t local = 0;          // the chain's own index of this cycle
@@ -171,6 +172,7 @@ class ChainRunner {
     std::string ledger;
     std::vector<uint64_t> checkpoints;  // the previous fault's acked checkpoints, to judge
     std::vector<uint64_t> required;     // and the ops above lo its contract holds durable
+    std::string in_flight;              // and the file of its real-time order (threads only)
     std::unique_ptr<ChildProcess> child;
     Verdict verdict;
   };
@@ -211,16 +213,19 @@ class ChainRunner {
     c->ledger = c->more ? fmt::format("{}/ledger-{}", dir_, c->number) : "";
     c->checkpoints = pending ? pending->checkpoints : std::vector<uint64_t>{};
     c->required = pending ? pending->required : std::vector<uint64_t>{};
+    if (pending && plan_.workload.threads > 1) {
+      c->in_flight = dir_ + "/in-flight.txt";
+      Status saved = pending->in_flight.Save(c->in_flight);
+      if (!saved.ok()) return Stop(saved.message());
+    }
     if (!c->more) return Step::kNext;
     Status s = SnapshotChain(dir_, fmt::format("{}/before-{}", dir_, c->number));
     return s.ok() ? Step::kNext : Stop(s.message());
   }
 
   Step StartWriter(Cycle* c) {
-    Status s =
-        Spawn(c->lo, c->hi, !c->more, c->ledger,
-              c->fault == Fault::kPowerCut ? CrashAt(c->local) : "", c->checkpoints, c->required,
-              c->local, StderrPath(c->more ? c->number : 0), &c->child, &c->io_error);
+    Status s = Spawn(*c, c->fault == Fault::kPowerCut ? CrashAt(c->local) : "",
+                     StderrPath(c->more ? c->number : 0), &c->child);
     return s.ok() ? Step::kNext : Stop(s.message());
   }
 
@@ -436,18 +441,23 @@ class ChainRunner {
     return fmt::format("{}:{}", plan_.crash_at, rng.Between(1, MaxNth(kind)));
   }
 
-  Status Spawn(uint64_t lo, uint64_t hi, bool verify_only, const std::string& ledger,
-               const std::string& crash_at, const std::vector<uint64_t>& checkpoints,
-               const std::vector<uint64_t>& required, uint64_t local,
-               const std::string& stderr_path, std::unique_ptr<ChildProcess>* child,
-               const IoErrorCycle* io_error = nullptr) {
+  // The writer of cycle c: it judges the previous fault (c's window), then writes unless it
+  // is the chain's last.
+  Status Spawn(const Cycle& c, const std::string& crash_at, const std::string& stderr_path,
+               std::unique_ptr<ChildProcess>* child) {
+    const std::string& ledger = c.ledger;
+    const std::vector<uint64_t>& checkpoints = c.checkpoints;
+    const uint64_t local = c.local;
+    const bool verify_only = !c.more;
+    const IoErrorCycle* io_error = &c.io_error;
     WriterArgs w;
     w.chain_dir = dir_;
-    w.lo = lo;
-    w.hi = hi;
+    w.lo = c.lo;
+    w.hi = c.hi;
     w.verify_only = verify_only;
     w.checkpoints = checkpoints;
-    w.required = required;
+    w.required = c.required;
+    w.in_flight = c.in_flight;
     w.ledger_dir = ledger;
     w.crash_at = crash_at;
     std::error_code exists_ec;
@@ -618,6 +628,7 @@ class ChainRunner {
     p.on_disk_after = d.reach.on_disk;
     p.lo = d.lo;
     p.required = d.required;
+    p.in_flight = std::move(progress.in_flight);
     p.checkpoints = d.checkpoints;
     return p;
   }

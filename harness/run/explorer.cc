@@ -83,6 +83,12 @@ Status FlipDurableWalByte(const faults::Trace& trace, const faults::CrashState& 
 Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
                 std::vector<Judgement>* judgements, ExploreResult* result) {
   JudgePool pool(req.writer_path, req.judges, req.timeout_ms, req.scratch_dir);
+  // Concurrent writers: the trace's real-time order, one file for every judge.
+  const std::string in_flight = req.threads > 1 ? req.chain_dir + "/explore-in-flight.txt" : "";
+  if (!in_flight.empty()) {
+    Status s = trace.in_flight().Save(in_flight);
+    if (!s.ok()) return s;
+  }
   std::mutex mu;
   auto prepare = [&](size_t i, JudgeJob* job) {
     const Judgement& j = (*judgements)[i];
@@ -91,6 +97,7 @@ Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
     job->hi = j.window.hi;
     job->checkpoints = j.window.checkpoints;
     job->required = j.window.required;
+    job->in_flight = in_flight;
     job->store_json = req.judge_store_json;
     Status s = BuildJudgeImage(trace, j.state, req.chain_dir, job->image_dir, false);
     if (s.ok() && req.test_tamper) s = FlipDurableWalByte(trace, j.state, job->image_dir);

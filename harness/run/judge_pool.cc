@@ -50,6 +50,7 @@ WriterArgs JudgeWriterArgs(const JudgeJob& job) {
   w.scratch = true;
   w.checkpoints = job.checkpoints;
   w.required = job.required;
+  w.in_flight = job.in_flight;
   w.store_json = job.store_json;
   w.read_error_one_in = job.read_error_one_in;
   w.read_error_seed = job.read_error_seed;

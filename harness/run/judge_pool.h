@@ -27,6 +27,7 @@ struct JudgeJob {
   uint64_t read_error_one_in = 0;     // > 0: its reads fail or flip (read_fault_fs.h)
   uint64_t read_error_seed = 0;
   std::vector<uint64_t> required;  // concurrent writers: ops above lo that must survive
+  std::string in_flight;           // and the file of what was in flight at each issue
 };
 
 // The verify-only writer that judges `job`'s image (a throwaway: its syncs are skipped).

@@ -11,6 +11,7 @@
 
 #include "harness/protocol/lines.h"
 #include "src/acked_ops.h"
+#include "src/in_flight.h"
 
 namespace powercut::harness {
 
@@ -28,6 +29,7 @@ struct WriterProgress {
   std::string harness_error;   // the writer's `harness-error` line: no verdict, exit 2
   std::string protocol_error;  // the writer broke the protocol: a harness failure
   AckedOps acked_ops;          // with threads, the acked ops above `acked` too
+  InFlight in_flight;          // with threads, what was in flight at each issue
   uint32_t threads;
 
   // Takes one line; lines that are not progress are ignored.
@@ -36,6 +38,7 @@ struct WriterProgress {
     switch (msg.kind) {
       case LineKind::kIssued:
         hi = std::max(hi, msg.number);
+        if (threads > 1) in_flight.Issued(msg.number);
         break;
       case LineKind::kAcked:
         // One thread acks in order. T threads ack any op of the T in flight: op a + T is
@@ -53,6 +56,7 @@ struct WriterProgress {
         }
         acked = acked_ops.prefix;
         hi = std::max(hi, msg.number);
+        if (threads > 1) in_flight.Acked(msg.number);
         break;
       case LineKind::kDone:
         done = true;

@@ -34,6 +34,7 @@
 #include "harness/writer/store.h"
 #include "harness/writer/store_metrics.h"
 #include "src/chain_manifest.h"
+#include "src/in_flight.h"
 #include "src/key.h"
 #include "src/oracle.h"
 #include "src/store_scan.h"
@@ -113,7 +114,8 @@ class SilentLogger : public rocksdb::Logger {
 // in real time and none it precedes; ops in flight beside it may be in it or not.
 void CheckCheckpoint(rocksdb::Options options, const StoreShape& shape,
                      const std::string& chain_dir, uint64_t op, const Oracle& base,
-                     const OpSource& ops, uint32_t threads, uint64_t hi, Verdict* verdict) {
+                     const OpSource& ops, uint32_t threads, uint64_t hi, const InFlight* in_flight,
+                     Verdict* verdict) {
   const OpKind kind = ops.Get(op).kind;
   const bool backup = kind == OpKind::kBackup;  // restored before it opens
   const char* klass = kind == OpKind::kCheckpoint ? kBadCheckpoint : kBadBackup;
@@ -138,6 +140,7 @@ void CheckCheckpoint(rocksdb::Options options, const StoreShape& shape,
     Concurrency cut;
     cut.threads = threads;
     cut.cut_at = threads == 1 ? 0 : op;
+    cut.in_flight = in_flight;
     cv = s.ok() ? Verify(image, base, threads == 1 ? op - 1 : lo, cut_hi, ops, cut)
                 : Verdict::Failure(klass, s.message(), op - 1, op - 1);
     store.reset();
@@ -314,6 +317,11 @@ class Writer {
     Concurrency concurrency;
     concurrency.threads = spec_.threads;
     concurrency.required = args_.required;
+    if (!args_.in_flight.empty()) {
+      Status ls = InFlight::Load(args_.in_flight, &in_flight_);
+      if (!ls.ok()) return HarnessFail(kWriterBadArgs, ls.message());
+      concurrency.in_flight = &in_flight_;
+    }
     Verdict verdict = Verify(image, args_.checkpoints.empty() ? std::move(base_) : base_, args_.lo,
                              args_.hi, *ops_, concurrency);
     image = StoreImage(0);
@@ -322,7 +330,7 @@ class Writer {
     for (uint64_t cp : args_.checkpoints) {
       if (!store_passed) break;
       CheckCheckpoint(options_, Shape(), args_.chain_dir, cp, base_, *ops_, spec_.threads, args_.hi,
-                      &verdict);
+                      concurrency.in_flight, &verdict);
     }
     // Metrics first: a failed store reports them too, and the writer exits after its verdict.
     if (!args_.scratch) {
@@ -570,6 +578,7 @@ class Writer {
   std::unique_ptr<Store> store_;
   std::unique_ptr<workloads::OpGenerator> ops_;
   uint64_t recovered_ = 0;
+  InFlight in_flight_;  // --in-flight, for the verdict
   // --test-lose-when-wals, parsed once (run validated it): the kind and the live WAL count.
   const std::optional<std::pair<OpKind, uint32_t>> plant_ = [this]() {
     std::optional<std::pair<OpKind, uint32_t>> p;
