@@ -13,35 +13,37 @@
 namespace powercut::harness {
 namespace {
 
-// The shared turn: which op is issued next, and whether writing has ended.
+// The shared turn: which op is issued next, and whether writing has ended. Each thread waits on
+// a condition of its own, so passing the turn wakes the one thread whose op is next.
 class Turn {
  public:
-  explicit Turn(uint64_t first) : next_(first) {}
+  Turn(uint64_t first, uint32_t threads) : next_(first), cvs_(threads) {}
 
   // Waits until op i may be issued; false when writing ended first (a failure or a stop).
   bool Await(uint64_t i, const std::function<bool()>& stop) {
     std::unique_lock<std::mutex> lock(mu_);
     // A stop arrives by signal, which notifies nobody: look again every few milliseconds.
-    while (next_ != i && !ended_ && !stop()) cv_.wait_for(lock, std::chrono::milliseconds(5));
+    std::condition_variable& cv = cvs_[i % cvs_.size()];
+    while (next_ != i && !ended_ && !stop()) cv.wait_for(lock, std::chrono::milliseconds(5));
     return next_ == i && !ended_ && !stop();
   }
   // Op i was issued: its successor's turn.
   void Pass(uint64_t i) {
     std::lock_guard<std::mutex> lock(mu_);
     next_ = i + 1;
-    cv_.notify_all();
+    cvs_[next_ % cvs_.size()].notify_one();
   }
   // Op i failed: nothing is issued after it. The first failure is the one reported.
   void Fail(uint64_t i, const Op& op, const rocksdb::Status& s) {
     std::lock_guard<std::mutex> lock(mu_);
     if (end_.failed_op == 0) end_ = LanesEnd{i, op, s};
     ended_ = true;
-    cv_.notify_all();
+    for (std::condition_variable& cv : cvs_) cv.notify_all();
   }
   void End() {
     std::lock_guard<std::mutex> lock(mu_);
     ended_ = true;
-    cv_.notify_all();
+    for (std::condition_variable& cv : cvs_) cv.notify_all();
   }
   LanesEnd Result() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -50,8 +52,8 @@ class Turn {
 
  private:
   std::mutex mu_;
-  std::condition_variable cv_;
   uint64_t next_;
+  std::vector<std::condition_variable> cvs_;  // op i's thread waits on cvs_[i mod threads]
   bool ended_ = false;
   LanesEnd end_;
 };
@@ -61,7 +63,7 @@ class Turn {
 LanesEnd RunLanes(uint32_t threads, uint64_t first, uint64_t last, const OpSource& ops,
                   const LanesHooks& hooks, uint64_t crash_after_op, bool crash_in_flight,
                   bool ack_first) {
-  Turn turn(first);
+  Turn turn(first, threads);
   auto lane = [&](uint64_t start) {
     for (uint64_t i = start; i <= last; i += threads) {
       if (!turn.Await(i, hooks.stop)) return;

@@ -340,6 +340,12 @@ class Writer {
               .count();
       Say(std::string(kMetricsLinePrefix) + metrics.dump() + "\n");
     }
+    // A writer that writes on gets its store ready first, so that the controller's fault, timed
+    // from the verdict line, never lands in the middle of it.
+    if (verdict.pass && !args_.verify_only) {
+      const int code = ReadyToWrite(verdict);
+      if (code != kGoOn) return code;
+    }
     Say(VerdictLine(verdict.ToJson().dump()));
     if (!verdict.pass) _exit(kWriterOk);
     // A crash image is thrown away once judged: closing it would only wait for the flush and
@@ -349,6 +355,11 @@ class Writer {
       store_.reset();
       return kWriterOk;
     }
+    return kGoOn;
+  }
+
+  // After a PASS: prepared transactions rolled back, and the store caught up to a prefix.
+  int ReadyToWrite(const Verdict& verdict) {
     recovered_ = verdict.recovered;
     // A transaction recovered prepared was never acked (its op is after the recovered point,
     // or the judge would have seen it committed): it is issued again, from the start.
