@@ -75,6 +75,19 @@ TEST_CASE("combinations RocksDB refuses or silently changes are filtered before 
   CHECK(Incompatibility(c, {}, ctx).empty());
   c.profile = "puts";
   c.txn.clear();
+  c.options.clear();
+  // Writer threads need keys of their own: a case shrunk to fewer keys is not run.
+  c.threads = 4;
+  c.keys = 32;
+  CHECK(Incompatibility(c, {}, ctx).empty());
+  c.keys = 10;
+  CHECK(Incompatibility(c, {}, ctx).find("--threads 4") != std::string::npos);
+  c.keys = 10'000;
+  c.profile = "cf";  // a family's drop cannot run beside other threads
+  CHECK(!Incompatibility(c, {}, ctx).empty());
+  c.profile = "puts";
+  c.threads = 0;
+  c.keys = 10;
   c.options = {{"recycle_log_file_num", "1"}};  // RocksDB 7.8 would turn recycling off
   CHECK(!Incompatibility(c, {}, ctx).empty());
   c.options.emplace_back("wal_recovery_mode", "kSkipAnyCorruptedRecords");

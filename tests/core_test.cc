@@ -844,10 +844,12 @@ TEST_CASE("verifier with threads: an op in flight lost beside a later one that s
 
 TEST_CASE("verifier with threads: an op surviving one acked before it was issued is a hole") {
   const uint32_t keys = 400;
-  const auto spec = ThreadsSpec(3, keys);
+  // Four lanes: any four consecutive ops touch disjoint keys, so the stream can be judged as
+  // written by three threads or by four.
+  const auto spec = ThreadsSpec(4, keys);
   const workloads::OpGenerator ops(32, spec);
-  // Op m + 4 was issued after op m + 1 (same thread, T = 3 ops on) was acked: real-time order
-  // puts m + 1 before it, so a store holding m + 4 without m + 1 broke it.
+  // With three threads, op m + 4 was issued after op m + 1 (same thread, 3 ops on) was acked:
+  // real-time order puts m + 1 before it, so a store holding m + 4 without m + 1 broke it.
   const uint64_t m = PutsApart(ops, 40, 4);
   const StoreImage image = ImageAhead(ops, keys, m, m + 4, 32);
   Concurrency three;

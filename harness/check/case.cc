@@ -86,6 +86,7 @@ std::string CheckCase::Describe() const {
   std::string s = fmt::format("{} cycle{}, {} keys, profile {}, fault {}", cycles,
                               cycles == 1 ? "" : "s", keys, profile, fault);
   if (CutsPower()) s += " (cut " + cut + ")";
+  if (threads > 1) s += fmt::format(", {} writer threads", threads);
   s += max_ops_per_cycle > 0 ? fmt::format(", at most {} ops/cycle", max_ops_per_cycle)
                              : ", ops until the fault";
   if (value_max_bytes > 0) s += fmt::format(", values {}..{} B", value_min_bytes, value_max_bytes);

@@ -63,6 +63,7 @@ std::string WorkloadMisfit(const CheckCase& c, const std::vector<std::string>& f
   if (!workloads::ProfileSpec(c.profile, &spec).ok()) return "unknown profile " + c.profile;
   spec.key_count = c.keys;
   if (!c.txn.empty()) spec.txn = c.txn;
+  if (c.threads > 0) spec.threads = c.threads;  // a shrunk key space may no longer fit them
   if (Status v = spec.Validate(); !v.ok()) return v.message();
   StoreConfig store;
   for (const std::string& f : forced) store.Add(f);
