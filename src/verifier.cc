@@ -207,6 +207,7 @@ class Search {
     const uint64_t m = c->m;
     int64_t total = static_cast<int64_t>(c->total);
     std::vector<uint64_t> in = c->ahead;
+    std::vector<uint64_t> out;  // ops that left: never joined again, so the loop ends
     for (bool changed = true; changed;) {
       changed = false;
       for (size_t x = 0; x < in.size(); ++x) {
@@ -215,7 +216,7 @@ class Search {
         for (uint64_t a = m + 2; closed && a < j; ++a) {
           if (std::find(in.begin(), in.end(), a) != in.end() || !in_flight_->Precedes(a, j))
             continue;
-          if (delta_[Ring(a)] == 0) {
+          if (delta_[Ring(a)] == 0 && std::find(out.begin(), out.end(), a) == out.end()) {
             in.insert(std::upper_bound(in.begin(), in.end(), a), a);
             changed = true;
             break;
@@ -230,6 +231,7 @@ class Search {
         }
         total -= delta_[Ring(j)];
         in.erase(in.begin() + static_cast<std::ptrdiff_t>(x));
+        out.push_back(j);
         changed = true;
         break;
       }
