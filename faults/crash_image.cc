@@ -1,7 +1,5 @@
 #include "faults/crash_image.h"
 
-#include "src/acked_ops.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +12,7 @@
 
 #include "faults/in_doubt.h"
 #include "faults/pwrite_all.h"
+#include "src/acked_ops.h"
 
 namespace powercut::faults {
 namespace {
@@ -197,21 +196,19 @@ Status Trace::Load(const std::string& ledger_dir, const std::string& db_dir, Tra
   AckedOps acks;
   bool first = true;
   for (const LedgerRecord& r : trace->records_) {
-    const bool boundary = r.kind == RecordKind::kIssued || r.kind == RecordKind::kAcked;
+    if (r.kind != RecordKind::kIssued && r.kind != RecordKind::kAcked) continue;
     // The ledger's first boundary is the cycle's first op (ops are issued in index order; a
     // lying writer acks each before issuing it): every op below it was recovered.
-    if (boundary && first) acks = AckedOps(r.a - 1), first = false;
-    if (r.kind == RecordKind::kIssued) ops.issued = std::max(ops.issued, r.a);
-    if (r.kind == RecordKind::kIssued) trace->in_flight_.Issued(r.a);
-    if (r.kind == RecordKind::kAcked) trace->in_flight_.Acked(r.a);
-    // With concurrent writers acks come out of order: what lies above a gap is kept apart.
-    if (r.kind == RecordKind::kAcked && acks.Add(r.a)) {
-      ops.acked = acks.prefix;
-      ops.acked_above = acks.above;
+    if (first) acks = AckedOps(r.a - 1), first = false;
+    if (r.kind == RecordKind::kIssued) {
+      ops.issued = std::max(ops.issued, r.a);
+      trace->in_flight_.Issued(r.a);
+    } else {
+      trace->in_flight_.Acked(r.a);
+      // With concurrent writers acks come out of order: what lies above a gap is kept apart.
+      if (acks.Add(r.a)) ops.acked = acks.prefix, ops.acked_above = acks.above;
     }
-    if (r.kind == RecordKind::kIssued || r.kind == RecordKind::kAcked) {
-      trace->op_marks_.push_back({r.ordinal, ops});
-    }
+    trace->op_marks_.push_back({r.ordinal, ops});
   }
   for (const LedgerRecord& r : trace->records_) {
     auto it = trace->sources_.find(r.file_id);

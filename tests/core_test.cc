@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -965,4 +966,36 @@ TEST_CASE("verifier with threads: the record of what was in flight orders ops wi
   CHECK_FALSE(loaded.Precedes(m + 1, m + 2));
   CHECK(loaded.Precedes(m, m + 2));
   std::filesystem::remove(path);
+}
+
+TEST_CASE("verifier with threads: holding a state to a record ends, whatever the record says") {
+  const uint32_t keys = 400;
+  const auto spec = ThreadsSpec(4, keys);
+  const workloads::OpGenerator ops(35, spec);
+  // Op m + 2 a put, m + 3 an op that writes nothing, m + 4 a put.
+  uint64_t m = 40;
+  while (ops.Get(m + 2).kind != OpKind::kPut || ops.Get(m + 3).ChangesState() ||
+         ops.Get(m + 4).kind != OpKind::kPut)
+    ++m;
+  const StoreImage image = ImageAhead(ops, keys, m, m + 4, 35);  // m + 4 kept, m + 1..3 not
+  // A record real time cannot make (m + 2 precedes m + 3, which precedes m + 4, yet m + 2 was
+  // in flight when m + 4 was issued): m + 4 needs m + 3, which needs the lost m + 2. An op
+  // that leaves for that must not be pulled back in, or the search would never end.
+  const std::string path =
+      std::filesystem::temp_directory_path() / ("in-flight-odd-" + std::to_string(getpid()));
+  std::ofstream(path) << "powercut-in-flight 1\n"
+                      << m + 3 << " " << m + 1 << "\n"
+                      << m + 4 << " " << m + 1 << " " << m + 2 << "\n";
+  InFlight record;
+  REQUIRE(InFlight::Load(path, &record).ok());
+  std::filesystem::remove(path);
+  REQUIRE(record.Precedes(m + 2, m + 3));
+  REQUIRE(record.Precedes(m + 3, m + 4));
+  REQUIRE_FALSE(record.Precedes(m + 2, m + 4));
+  Concurrency four;
+  four.threads = 4;
+  four.in_flight = &record;
+  const Verdict v = Verify(image, Oracle(keys), m, m + 4, ops, four);
+  INFO(v.ToJson().dump());
+  CHECK_FALSE(v.pass);
 }

@@ -238,7 +238,7 @@ Status JudgeAfter(const Replaying& x, const std::string& writer_path, const Verd
   std::string classes;
   for (const auto& [k, n] : v->classes) classes += (classes.empty() ? "" : ",") + k;
   fmt::print("{} {}: ops {}..{} acked, {} issued, durable {}, {} fs events: {}{}\n",
-             v->pass ? "PASS" : "FAIL", x.chain, before.ResumePoint() + 1, progress.acked,
+             v->pass ? "PASS" : "FAIL", x.chain, before.ResumePoint() + 1, progress.acked(),
              progress.hi, d.lo, summary.events, v->detail,
              classes.empty() ? "" : " [" + classes + "]");
   constexpr size_t kPrinted = 10;  // the rest are in the report and summary.txt

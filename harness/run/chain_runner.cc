@@ -445,48 +445,43 @@ class ChainRunner {
   // is the chain's last.
   Status Spawn(const Cycle& c, const std::string& crash_at, const std::string& stderr_path,
                std::unique_ptr<ChildProcess>* child) {
-    const std::string& ledger = c.ledger;
-    const std::vector<uint64_t>& checkpoints = c.checkpoints;
-    const uint64_t local = c.local;
-    const bool verify_only = !c.more;
-    const IoErrorCycle* io_error = &c.io_error;
     WriterArgs w;
     w.chain_dir = dir_;
     w.lo = c.lo;
     w.hi = c.hi;
-    w.verify_only = verify_only;
-    w.checkpoints = checkpoints;
+    w.verify_only = !c.more;
+    w.checkpoints = c.checkpoints;
     w.required = c.required;
     w.in_flight = c.in_flight;
-    w.ledger_dir = ledger;
+    w.ledger_dir = c.ledger;
     w.crash_at = crash_at;
     std::error_code exists_ec;
-    if (!ledger.empty() && std::filesystem::exists(CarriedPath(), exists_ec)) {
+    if (!c.ledger.empty() && std::filesystem::exists(CarriedPath(), exists_ec)) {
       w.carried_durability = CarriedPath();
     }
     w.lie_ack = plan_.test_lie_ack;
     w.ack_failed = plan_.test_ack_failed;
-    if (io_error != nullptr && !verify_only) {
-      w.io_error = io_error->plan;
-      w.io_error_retries = io_error->retries;
+    if (c.more) {
+      w.io_error = c.io_error.plan;
+      w.io_error_retries = c.io_error.retries;
     }
     w.lose_when_wals = plan_.test_lose_when_wals;
-    w.store_json = plan_.StoreAt(local).ToJson().dump();
+    w.store_json = plan_.StoreAt(c.local).ToJson().dump();
     std::error_code ec;
-    if (!ledger.empty()) std::filesystem::remove_all(ledger, ec);
+    if (!c.ledger.empty()) std::filesystem::remove_all(c.ledger, ec);
     // Checkpoints already judged, or never acked, go now, while no writer runs: a chain keeps
     // only those the next open must check.
     std::vector<std::filesystem::path> stale;
     for (const auto& e : std::filesystem::directory_iterator(dir_ + "/checkpoints", ec)) {
       bool keep = false;
-      for (uint64_t op : checkpoints) keep |= e.path() == CheckpointDir(dir_, op);
+      for (uint64_t op : c.checkpoints) keep |= e.path() == CheckpointDir(dir_, op);
       if (!keep) stale.push_back(e.path());
     }
     for (const auto& p : stale) std::filesystem::remove_all(p, ec);
     if (plan_.test_break_checkpoint) {
       // TESTS ONLY: an acked checkpoint that no longer opens must fail the cycle.
       // A checkpoint loses its CURRENT, a backup its metadata.
-      for (uint64_t op : checkpoints) {
+      for (uint64_t op : c.checkpoints) {
         std::filesystem::remove(CheckpointDir(dir_, op) + "/CURRENT", ec);
         std::filesystem::remove_all(CheckpointDir(dir_, op) + "/meta", ec);
       }
@@ -585,7 +580,7 @@ class ChainRunner {
       p.acked = p.hi = r;  // never recorded: the run ends here
       return p;
     }
-    p.acked = progress.acked;
+    p.acked = progress.acked();
     p.hi = progress.hi;
     if (!progress.protocol_error.empty()) HarnessFailure(dir_ + ": " + progress.protocol_error);
     if (!progress.harness_error.empty()) HarnessFailure(dir_ + ": " + progress.harness_error);

@@ -80,15 +80,16 @@ Status FlipDurableWalByte(const faults::Trace& trace, const faults::CrashState& 
 }
 
 // Judges `judgements` side by side, each in its own image under scratch/.
+// Concurrent writers: the trace's real-time order, saved once by Explore for every judge of
+// the trace; empty with one thread.
+std::string InFlightPath(const ExploreRequest& req) {
+  return req.threads > 1 ? req.scratch_dir + "/in-flight.txt" : "";
+}
+
 Status JudgeAll(const ExploreRequest& req, const faults::Trace& trace,
                 std::vector<Judgement>* judgements, ExploreResult* result) {
   JudgePool pool(req.writer_path, req.judges, req.timeout_ms, req.scratch_dir);
-  // Concurrent writers: the trace's real-time order, one file for every judge.
-  const std::string in_flight = req.threads > 1 ? req.chain_dir + "/explore-in-flight.txt" : "";
-  if (!in_flight.empty()) {
-    Status s = trace.in_flight().Save(in_flight);
-    if (!s.ok()) return s;
-  }
+  const std::string in_flight = InFlightPath(req);
   std::mutex mu;
   auto prepare = [&](size_t i, JudgeJob* job) {
     const Judgement& j = (*judgements)[i];
@@ -293,6 +294,10 @@ Status Explore(const ExploreRequest& req, ExploreResult* result) {
   fs::remove_all(req.scratch_dir, ec);
   fs::create_directories(req.scratch_dir, ec);
   if (ec) return Status::IoError("cannot create " + req.scratch_dir + ": " + ec.message());
+  if (!InFlightPath(req).empty()) {
+    s = trace.in_flight().Save(InFlightPath(req));
+    if (!s.ok()) return s;
+  }
 
   const Featurizer features(req, trace);
   std::vector<Judgement> judged;

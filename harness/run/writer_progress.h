@@ -18,9 +18,9 @@ namespace powercut::harness {
 struct WriterProgress {
   // `threads`: the workload's writer threads (workloads/lanes.h), whose acks come out of order.
   explicit WriterProgress(uint64_t recovered, uint32_t threads = 1)
-      : acked(recovered), hi(recovered), acked_ops(recovered), threads(threads) {}
+      : hi(recovered), acked_ops(recovered), threads(threads) {}
 
-  uint64_t acked;              // every op up to here is acknowledged (acked_ops.prefix)
+  uint64_t acked() const { return acked_ops.prefix; }  // every op up to here is acknowledged
   uint64_t hi;                 // highest op issued (or acked: a lying writer acks first)
   bool done = false;           // the writer writes no more: op limit reached, or refused
   bool closed = false;         // the store was closed cleanly after SIGTERM
@@ -28,7 +28,7 @@ struct WriterProgress {
   std::string refused;         // the writer's `refused` line: the disk is full, op hi not acked
   std::string harness_error;   // the writer's `harness-error` line: no verdict, exit 2
   std::string protocol_error;  // the writer broke the protocol: a harness failure
-  AckedOps acked_ops;          // with threads, the acked ops above `acked` too
+  AckedOps acked_ops;          // the acked ops: a prefix, and with threads some above it
   InFlight in_flight;          // with threads, what was in flight at each issue
   uint32_t threads;
 
@@ -43,18 +43,13 @@ struct WriterProgress {
       case LineKind::kAcked:
         // One thread acks in order. T threads ack any op of the T in flight: op a + T is
         // issued only after op a was acked (harness/writer/lanes_writing.h).
-        if (threads == 1 && msg.number != acked + 1 && protocol_error.empty()) {
-          protocol_error = fmt::format("writer acked op {} after op {}", msg.number, acked);
+        if ((msg.number > acked() + threads || !acked_ops.Add(msg.number)) &&
+            protocol_error.empty()) {
+          protocol_error =
+              threads == 1 ? fmt::format("writer acked op {} after op {}", msg.number, acked())
+                           : fmt::format("writer acked op {} out of turn (every op to {} acked)",
+                                         msg.number, acked());
         }
-        if (threads == 1) {
-          acked = msg.number;
-          acked_ops = AckedOps(acked);
-        } else if ((msg.number > acked + threads || !acked_ops.Add(msg.number)) &&
-                   protocol_error.empty()) {
-          protocol_error = fmt::format("writer acked op {} out of turn (every op to {} acked)",
-                                       msg.number, acked);
-        }
-        acked = acked_ops.prefix;
         hi = std::max(hi, msg.number);
         if (threads > 1) in_flight.Acked(msg.number);
         break;

@@ -8,8 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "harness/protocol/lines.h"
-
 namespace powercut::harness {
 namespace {
 
@@ -69,14 +67,13 @@ LanesEnd RunLanes(uint32_t threads, uint64_t first, uint64_t last, const OpSourc
       if (!turn.Await(i, hooks.stop)) return;
       if (i > crash_after_op && !crash_in_flight) ::kill(::getpid(), SIGKILL);
       const Op op = ops.Get(i);
-      if (ack_first) hooks.record(true, i), hooks.say(AckedLine(i));
-      hooks.record(false, i);
-      hooks.say(IssuedLine(i));
+      if (ack_first) hooks.boundary(true, i);
+      hooks.boundary(false, i);
       turn.Pass(i);
       if (i > crash_after_op) ::kill(::getpid(), SIGKILL);  // crash_in_flight
       const rocksdb::Status s = hooks.attempt(op);
       if (!s.ok()) return turn.Fail(i, op, s);
-      if (!ack_first) hooks.record(true, i), hooks.say(AckedLine(i));
+      if (!ack_first) hooks.boundary(true, i);
     }
   };
   std::vector<std::thread> lanes;

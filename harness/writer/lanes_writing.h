@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
 
 #include <rocksdb/status.h>
 
@@ -20,10 +19,10 @@
 namespace powercut::harness {
 
 struct LanesHooks {
-  std::function<rocksdb::Status(const Op&)> attempt;    // the op's calls, retries included
-  std::function<void(bool acked, uint64_t op)> record;  // the ledger's issued/acked record
-  std::function<void(const std::string&)> say;          // one whole message to the pipe
-  std::function<bool()> stop;                           // SIGTERM: issue nothing more
+  std::function<rocksdb::Status(const Op&)> attempt;  // the op's calls, retries included
+  // Op `op` issued or acked: its ledger record, then its line to the pipe.
+  std::function<void(bool acked, uint64_t op)> boundary;
+  std::function<bool()> stop;  // SIGTERM: issue nothing more
 };
 
 struct LanesEnd {
