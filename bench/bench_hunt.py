@@ -7,7 +7,8 @@ Runs the real binary in fresh temp directories:
   2. `powercut check --duration B --seed S --search uniform`
 With --plant KIND@N (and --force NAME=VALUE, --tests M) both hunts search for a loss planted in
 the writer while N WAL files are live, and the figure that matters is the case each first finds
-it at: whether the feedback makes a rare state come sooner.
+it at (the writer reports each planted loss, so RocksDB's own findings are not counted as it):
+whether the feedback makes a rare state come sooner.
 Figures for each: cases run, distinct feature combinations of crash states reached (the
 coverage), distinct findings (one per signature), failing cases in all, cases mutated from the
 corpus, and the coverage after each quarter of the budget. Prints one line per figure, the
@@ -32,6 +33,19 @@ SCHEMA = 1
 def fail(code, msg):
     print(f"bench_hunt: {msg}", file=sys.stderr)
     sys.exit(code)
+
+
+def search_runs(report):
+    return [run for run in report["runs"] if run["phase"] == "search"]
+
+
+def first_planted(report, failed):
+    """The 1-based search case whose run first reached the planted state (and, with failed,
+    failed: the loss was found), or 0 for never."""
+    for k, run in enumerate(search_runs(report), start=1):
+        if run.get("test_planted_losses", 0) > 0 and (not failed or run["outcome"] == "fail"):
+            return k
+    return 0
 
 
 def hunt(powercut, search, args, work):
@@ -63,8 +77,13 @@ def hunt(powercut, search, args, work):
         "failing_cases": s["cases_failed"],
         "mutated": s["cases_mutated"],
         "coverage_by_quarter": quarters,
-        "first_case_with_lost_ack": min([f["first_seen_case"] for f in report["findings"]
-                                         if "lost-ack" in f["signature"]["classes"]] or [0]),
+        # The writer says when the planted rare state was reached (report.json's cycle metric
+        # test_planted_losses, in check-report.json's runs): the planted loss is told apart
+        # from RocksDB's own findings, which a lost-ack class alone would not.
+        "first_case_planted_found": first_planted(report, failed=True),
+        "first_case_planted_reached": first_planted(report, failed=False),
+        "cases_reaching_plant": sum(1 for run in search_runs(report)
+                                    if run.get("test_planted_losses", 0) > 0),
         "finding_list": [{"classes": f["signature"]["classes"],
                           "features": f["signature"]["features"],
                           "error": f["signature"]["error"],
@@ -110,7 +129,8 @@ def main():
         print(f"{r['search']:8} cases {r['cases']:4}  coverage {r['coverage']:5}  "
               f"by quarter {r['coverage_by_quarter']}  distinct findings {r['findings']:3}  "
               f"failing cases {r['failing_cases']:3}  mutated {r['mutated']}"
-              + (f"  planted loss first found at case {r['first_case_with_lost_ack'] or 'never'}"
+              + (f"  planted loss first found at case {r['first_case_planted_found'] or 'never'}"
+                 f" (its state reached in {r['cases_reaching_plant']} cases)"
                  if a.plant else ""))
         for f in r["finding_list"]:
             print(f"  {f['classes']} x{f['count']} (case {f['first_seen_case']}): "

@@ -82,8 +82,19 @@ std::string OpInFlightFeature(const Op& op) {
   }
 }
 
+// Live WAL files: each count to 3, then doubling ranges (4-7, 8-15, 16+), so that a store
+// keeping more and more WALs (recoveries without a flush, prepared transactions, families not
+// flushed) reads as ever deeper states a guided search can climb, while counts of one depth
+// stay one value.
+std::string WalsBucket(uint32_t live_wals) {
+  if (live_wals < 4) return std::to_string(live_wals);
+  if (live_wals < 8) return "4-7";
+  if (live_wals < 16) return "8-15";
+  return "16+";
+}
+
 std::string StateFeatures::Key() const {
-  std::string k = "wals=" + (live_wals >= 4 ? std::string("4+") : std::to_string(live_wals));
+  std::string k = "wals=" + WalsBucket(live_wals);
   k += " unsynced=";
   if (unsynced.empty()) k += "none";
   for (size_t i = 0; i < unsynced.size(); ++i) k += (i == 0 ? "" : "+") + unsynced[i];

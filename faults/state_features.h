@@ -37,6 +37,9 @@ struct StateContext {
   const OpSource* ops = nullptr;  // the chain's op stream: which kind of op was in flight
 };
 
+// The feature value of a live WAL count: "0" … "3", "4-7", "8-15", "16+".
+std::string WalsBucket(uint32_t live_wals);
+
 struct StateFeatures {
   uint32_t live_wals = 0;
   std::vector<std::string> unsynced;  // sorted kinds

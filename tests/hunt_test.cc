@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "faults/state_features.h"
 #include "harness/check/case_report.h"
 #include "harness/check/corpus.h"
 #include "tests/e2e_support.h"
@@ -43,6 +44,58 @@ TEST_CASE("signatures drop numbers and keep RocksDB's error text") {
   CHECK(RocksDbError("no prefix in [3, 9] matches the store").empty());
   CHECK(RocksDbError("open failed: IO error: No such file or directory: db/000012.sst") ==
         "IO error: No such file or directory: db/000012.sst");
+}
+
+TEST_CASE("live WAL counts are features to 3, then doubling ranges a search can climb") {
+  using powercut::faults::WalsBucket;
+  CHECK(WalsBucket(0) == "0");
+  CHECK(WalsBucket(3) == "3");
+  CHECK(WalsBucket(4) == "4-7");
+  CHECK(WalsBucket(7) == "4-7");
+  CHECK(WalsBucket(8) == "8-15");
+  CHECK(WalsBucket(15) == "8-15");
+  CHECK(WalsBucket(16) == "16+");
+}
+
+TEST_CASE(
+    "a planted loss fires only in its rare state, and the hunt records the runs it fired in") {
+  // Recoveries that keep their WALs: cycle k of a chain of puts has k live WAL files.
+  const std::string chain =
+      "run --seed 3 --cycles 5 --chains 1 --profile puts --fault kill "
+      "--option avoid_flush_during_recovery=true --test-lose-when-wals ";
+  TempDir deep;
+  Result r = Powercut(deep.path, chain + "put@3");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  const nlohmann::json cycles = ReadJson(deep.path / "powercut-report/report.json").at("cycles");
+  REQUIRE(cycles.size() == 3);  // the run stops at its first failure: the third cycle's
+  for (const auto& c : cycles) {
+    INFO(c.dump());
+    const bool fired = c.at("metrics").contains("test_planted_losses");
+    CHECK(fired == (c.at("cycle") == 3));  // not before three WALs were live
+    CHECK((c.at("verdict") == "FAIL") == fired);
+  }
+  CHECK((HasClass(cycles[2], "lost-ack") || HasClass(cycles[2], "hole")));
+  // Out of the chain's reach, the plant never fires and the run passes.
+  TempDir shallow;
+  r = Powercut(shallow.path, chain + "put@50");
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(Slurp(shallow.path / "powercut-report/report.json").find("test_planted_losses") ==
+        std::string::npos);
+  // A hunt's run records say in which runs it fired: here, where any put had a live WAL.
+  TempDir hunt;
+  const Hunt h = RunHunt(hunt,
+                         "--duration 10m --tests 2 --seed 2 --cycles-per-case 2 "
+                         "--test-lose-when-wals put@1 --test-max-shrink-runs 1");
+  INFO(h.run.out << h.run.err);
+  REQUIRE(h.run.exit_code == 1);
+  uint64_t fired_and_failed = 0;
+  for (const auto& run : h.report.at("runs")) {
+    if (run.value("test_planted_losses", uint64_t{0}) > 0 && run.at("outcome") == "fail")
+      fired_and_failed++;
+  }
+  CHECK(fired_and_failed >= 1);
 }
 
 TEST_CASE("--duration 20s ends on time with a complete report") {

@@ -11,6 +11,7 @@ namespace {
 constexpr const char* kReady = "ready ";
 constexpr const char* kIssued = "issued ";
 constexpr const char* kAcked = "acked ";
+constexpr const char* kPlanted = "planted ";
 constexpr const char* kVerdict = "verdict ";
 constexpr const char* kError = "error ";
 constexpr const char* kRefused = "refused ";
@@ -40,6 +41,7 @@ std::string TextLine(const char* prefix, const std::string& what) {
 std::string ReadyLine(uint64_t open_micros) { return kReady + std::to_string(open_micros) + "\n"; }
 std::string IssuedLine(uint64_t op) { return kIssued + std::to_string(op) + "\n"; }
 std::string AckedLine(uint64_t op) { return kAcked + std::to_string(op) + "\n"; }
+std::string PlantedLine(uint64_t op) { return kPlanted + std::to_string(op) + "\n"; }
 std::string VerdictLine(const std::string& verdict_json) { return kVerdict + verdict_json + "\n"; }
 std::string DoneLine() { return "done\n"; }
 std::string ClosedLine() { return "closed\n"; }
@@ -57,6 +59,8 @@ Line ParseLine(const std::string& line) {
     out = {LineKind::kIssued, n, ""};
   } else if (StartsWith(line, kAcked) && NumberAfter(line, kAcked, &n)) {
     out = {LineKind::kAcked, n, ""};
+  } else if (StartsWith(line, kPlanted) && NumberAfter(line, kPlanted, &n)) {
+    out = {LineKind::kPlanted, n, ""};
   } else if (StartsWith(line, kReady) && NumberAfter(line, kReady, &n)) {
     out = {LineKind::kReady, n, ""};
   } else if (StartsWith(line, kVerdict)) {

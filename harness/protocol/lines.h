@@ -6,6 +6,8 @@
 //   metrics <json>          the recovered store's metrics (metrics_line.h)
 //   verdict <json>          src/verdict.h, for the fault before this open
 //   issued <i> / acked <i>  op i started / RocksDB returned OK for it
+//   planted <i>             TESTS ONLY: op i is acked unexecuted, a loss planted by
+//                           --test-lose-when-wals, so a test can tell it from RocksDB's
 //   done                    the cycle's op limit is reached; idle until killed
 //   closed                  SIGTERM received, the store closed cleanly
 //   error <text>            RocksDB failed in a way the store is blamed for (open, scan, an op
@@ -30,6 +32,7 @@ enum class LineKind {
   kVerdict,
   kIssued,
   kAcked,
+  kPlanted,
   kDone,
   kClosed,
   kError,
@@ -41,7 +44,7 @@ enum class LineKind {
 
 struct Line {
   LineKind kind = LineKind::kOther;
-  uint64_t number = 0;  // ready: open micros; issued, acked: the op index
+  uint64_t number = 0;  // ready: open micros; issued, acked, planted: the op index
   std::string text;     // metrics, verdict: the JSON; error, refused, harness-error: the message;
                         // other: the line
 };
@@ -50,6 +53,7 @@ struct Line {
 std::string ReadyLine(uint64_t open_micros);
 std::string IssuedLine(uint64_t op);
 std::string AckedLine(uint64_t op);
+std::string PlantedLine(uint64_t op);
 std::string VerdictLine(const std::string& verdict_json);
 std::string DoneLine();
 std::string ClosedLine();

@@ -66,6 +66,7 @@ struct Pending {
   IoErrorCycle io_error;              // --fault io-error: the injected error (plan empty otherwise)
   bool refused = false;               // the writer stopped writing at op hi, which RocksDB refused
   uint64_t io_errors = 0;             // calls the ledger file system failed (io-error cycles)
+  uint64_t planted = 0;               // TESTS ONLY: ops the writer acked unexecuted (a plant)
   Fault judged_as = Fault::kKill;     // the contract's fault: `fault`, or a kill for a failed close
   std::vector<uint64_t> checkpoints;  // checkpoint ops acked in the cycle: the next open checks
   std::vector<uint64_t> required;     // concurrent writers: ops above lo that must survive
@@ -612,6 +613,7 @@ class ChainRunner {
     DescribeCrash(&p);
     if (close_failed) p.detail += "; DB::Close failed: judged as a process kill";
     p.refused = !progress.refused.empty();
+    p.planted = progress.planted;
     if (p.refused) {
       p.detail += fmt::format("; {}, writing stopped: {}",
                               p.io_error.plan.empty() ? "disk full" : "after the I/O error",
@@ -936,6 +938,9 @@ class ChainRunner {
       metrics["io_errors_injected"] = static_cast<double>(p.io_errors);
       metrics["cut_bytes"] = static_cast<double>(p.cut.bytes_dropped);
     }
+    // TESTS ONLY: the planted losses (--test-lose-when-wals) this cycle's writer made, so a
+    // test can tell the rare state it plants in was reached, apart from RocksDB's own losses.
+    if (p.planted > 0) metrics["test_planted_losses"] = static_cast<double>(p.planted);
     c.metrics = std::move(metrics);
     state_->Record(std::move(c));
   }

@@ -24,6 +24,7 @@ struct WriterProgress {
   uint64_t hi;                 // highest op issued (or acked: a lying writer acks first)
   bool done = false;           // the writer writes no more: op limit reached, or refused
   bool closed = false;         // the store was closed cleanly after SIGTERM
+  uint64_t planted = 0;        // TESTS ONLY: ops the writer acked unexecuted (a planted loss)
   std::string error;           // the writer's `error` line: RocksDB failed an op
   std::string refused;         // the writer's `refused` line: the disk is full, op hi not acked
   std::string harness_error;   // the writer's `harness-error` line: no verdict, exit 2
@@ -52,6 +53,9 @@ struct WriterProgress {
         }
         hi = std::max(hi, msg.number);
         if (threads > 1) in_flight.Acked(msg.number);
+        break;
+      case LineKind::kPlanted:
+        planted++;
         break;
       case LineKind::kDone:
         done = true;
