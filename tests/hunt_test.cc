@@ -225,6 +225,13 @@ TEST_CASE("the corpus favours the parent that reached the rarest state, and muta
   }
   CHECK(kept > 120);  // the profile is one aspect of nine
   CHECK(grown > 5);   // grow doubles the chain
+  // A failing case is counted but never a parent: its run stopped at its failure, and its
+  // children would find that failure again. Its values still make others' less rare.
+  Corpus failing;
+  failing.Observe(rare, {"wals=1 a", "wals=4+ deep"}, /*failed=*/true);
+  CHECK(failing.empty());
+  failing.Observe(common, {"wals=1 a", "wals=4+ deep"});
+  REQUIRE(failing.size() == 1);  // its keys were seen, but not by a parent: it joins
   // The same seed and the same observations give the same picks.
   Corpus again;
   for (int i = 0; i < 9; ++i) again.Observe(common, {"wals=1 a", "wals=1 b"});

@@ -110,11 +110,18 @@ std::set<std::string> FeatureValues(const std::vector<std::string>& keys) {
   return out;
 }
 
-void Corpus::Observe(const CheckCase& c, const std::vector<std::string>& keys) {
+void Corpus::Observe(const CheckCase& c, const std::vector<std::string>& keys, bool failed) {
+  // Rarity counts every case; novelty is against the cases that could join, so a passing case
+  // that reaches what only a failing one had still becomes that state's parent.
   bool fresh = false;
-  for (const std::string& k : keys) fresh |= hits_[k]++ == 0;
+  for (const std::string& k : keys) {
+    if (!failed) fresh |= joined_.insert(k).second;
+  }
   const std::set<std::string> values = FeatureValues(keys);
-  for (const std::string& v : values) fresh |= value_hits_[v]++ == 0;
+  for (const std::string& v : values) {
+    value_hits_[v]++;
+    if (!failed) fresh |= joined_.insert(v).second;
+  }
   if (fresh) entries_.push_back({c, {values.begin(), values.end()}, CostOf(c), 0});
 }
 

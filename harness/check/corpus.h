@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,11 @@ class Corpus {
  public:
   // A case's run reached `keys` (its feature keys, each a combination of feature values
   // such as "wals=2 record=spans ..."); it joins the corpus when a combination or a single
-  // value was new. Every case is counted, so the corpus knows how rare each value is.
-  void Observe(const CheckCase& c, const std::vector<std::string>& keys);
+  // value was new. Every case is counted, so the corpus knows how rare each value is. A case
+  // that `failed` never joins (as a fuzzer keeps crashing inputs out of its queue): its run
+  // stopped at its failure, so it explored less than its plan, and its children find the same
+  // failure again (counted, not new) instead of states no case reached.
+  void Observe(const CheckCase& c, const std::vector<std::string>& keys, bool failed = false);
 
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
@@ -40,8 +44,8 @@ class Corpus {
     uint64_t picked = 0;
   };
   std::vector<Entry> entries_;
-  std::map<std::string, uint64_t> hits_;        // combination key -> cases that reached it
   std::map<std::string, uint64_t> value_hits_;  // feature value -> cases that reached it
+  std::set<std::string> joined_;                // keys and values a case that may join reached
 };
 
 // A child of `parent`: one to three of its aspects (size, values, options (all, or one more or

@@ -150,8 +150,9 @@ class Hunter {
       r_->coverage.emplace(key, rec->run);
       keys.push_back(key);
     }
-    if (o_.guided) corpus_.Observe(rec->c, keys);
-    if (rec->outcome.kind == Kind::kPass || !report.failure) {
+    const bool failed = rec->outcome.kind != Kind::kPass && report.failure.has_value();
+    if (o_.guided) corpus_.Observe(rec->c, keys, failed);
+    if (!failed) {
       r_->passed++;
       return Forget(rec);
     }
