@@ -67,9 +67,9 @@ Status ReadCaseReport(const std::string& report_json, CaseReport* out) {
         out->coverage[key] = n.get<uint64_t>();
     }
     for (const json& cycle : j.at("cycles")) {
-      if (cycle.at("verdict") != "FAIL") continue;
-      out->failure = FailureOf(cycle);
-      break;
+      if (cycle.contains("metrics"))
+        out->planted_losses += cycle.at("metrics").value("test_planted_losses", uint64_t{0});
+      if (cycle.at("verdict") == "FAIL" && !out->failure) out->failure = FailureOf(cycle);
     }
   } catch (const json::exception& e) {
     return Status::Corruption(report_json + " is not a powercut report: " + e.what());

@@ -35,6 +35,9 @@ struct CaseFailure {
 struct CaseReport {
   std::map<std::string, uint64_t> coverage;  // feature key -> crash states
   std::optional<CaseFailure> failure;        // the first FAIL cycle's, if any
+  // TESTS ONLY: ops a writer acked unexecuted (--test-lose-when-wals), over every cycle: the
+  // planted rare state was reached this many times.
+  uint64_t planted_losses = 0;
 };
 
 // Reads `report_json`; Corruption when it is not a powercut report.

@@ -145,6 +145,7 @@ class Hunter {
       r_->error = fmt::format("{}: {}", rec->Reproduce(), s.message());
       return;
     }
+    rec->planted_losses = r_->runs.back().planted_losses = report.planted_losses;
     std::vector<std::string> keys;
     for (const auto& [key, n] : report.coverage) {
       r_->coverage.emplace(key, rec->run);

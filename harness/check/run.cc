@@ -95,16 +95,13 @@ std::string FirstLine(const std::string& text) {
   return text.substr(start, text.find('\n', start) - start);
 }
 
-// The FAIL cycles of a run's report.json: their classes, in order, and the first detail; and
-// the planted losses of every cycle (tests only).
-void ReadReport(const std::string& report, RunOutcome* o) {
+// The FAIL cycles of a run's report.json: their classes, in order, and the first detail.
+void ReadFailures(const std::string& report, RunOutcome* o) {
   std::string text;
   if (!ReadWholeFile(report, &text).ok()) return;
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
     for (const auto& c : j.at("cycles")) {
-      if (c.contains("metrics"))
-        o->planted_losses += c.at("metrics").value("test_planted_losses", uint64_t{0});
       if (c.at("verdict") != "FAIL") continue;
       if (o->detail.empty()) o->detail = c.value("detail", "");
       for (const auto& k : c.at("classes")) {
@@ -166,10 +163,9 @@ RunOutcome RunCase(const std::string& powercut, const std::vector<std::string>& 
   switch (o.exit_code) {
     case 0:
       o.kind = Kind::kPass;
-      ReadReport(dir + "/report/report.json", &o);
       break;
     case 1:
-      ReadReport(dir + "/report/report.json", &o);
+      ReadFailures(dir + "/report/report.json", &o);
       o.kind = o.classes.empty() ? Kind::kHarnessError : Kind::kFinding;
       if (o.classes.empty()) o.detail = "exit 1 without a FAIL cycle in its report.json";
       break;

@@ -23,9 +23,6 @@ struct RunOutcome {
   std::vector<std::string> classes;  // FAIL cycles' classes, in report order, no repeats
   std::string detail;                // the first FAIL's detail, or why it is not a pass
   bool timed_out = false;            // the deadline passed and the run was ended
-  // TESTS ONLY: ops a writer acked unexecuted (--test-lose-when-wals), summed over the cycles
-  // of report.json: the planted rare state was reached this many times.
-  uint64_t planted_losses = 0;
 };
 
 const char* KindName(RunOutcome::Kind kind);

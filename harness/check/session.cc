@@ -27,7 +27,7 @@ nlohmann::json RunRecord::ToJson() const {
                       {"detail", outcome.detail}};
   if (!dir.empty()) j["report"] = dir + "/report/report.json";
   if (!signature.empty()) j["signature"] = signature;
-  if (outcome.planted_losses > 0) j["test_planted_losses"] = outcome.planted_losses;  // tests only
+  if (planted_losses > 0) j["test_planted_losses"] = planted_losses;  // tests only
   return j;
 }
 

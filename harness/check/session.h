@@ -25,8 +25,9 @@ struct RunRecord {
   CheckCase c;
   std::vector<std::string> args;  // run arguments, without --data-dir / --report-dir
   RunOutcome outcome;
-  std::string dir;        // kept only for failures (and harness errors), as evidence
-  std::string signature;  // a hunt's failing run: its finding's signature key
+  std::string dir;              // kept only for failures (and harness errors), as evidence
+  std::string signature;        // a hunt's failing run: its finding's signature key
+  uint64_t planted_losses = 0;  // a hunt's run, TESTS ONLY: CaseReport::planted_losses
 
   std::string Reproduce() const { return CommandLine(args); }
   nlohmann::json ToJson() const;
