@@ -104,6 +104,8 @@ def main():
     ap.add_argument("--force", action="append", default=[],
                     help="NAME=VALUE option every case carries (--test-option), repeatable")
     ap.add_argument("--tests", type=int, default=0, help="cap the cases of each hunt (0: none)")
+    ap.add_argument("--profile", help="check --profile: the profiles drawn (default all)")
+    ap.add_argument("--fault", help="check --fault: the faults drawn (default all)")
     ap.add_argument("--keep", action="store_true", help="keep the hunts' folders")
     ap.add_argument("--json", help="also write the JSON here")
     a = ap.parse_args()
@@ -118,6 +120,9 @@ def main():
         args += ["--test-lose-when-wals", a.plant, "--test-max-shrink-runs", "1"]
     for f in a.force:
         args += ["--test-option", f]
+    for flag, value in (("--profile", a.profile), ("--fault", a.fault)):
+        if value:
+            args += [flag, value]
     root = tempfile.mkdtemp(prefix="powercut-bench-hunt-")
     try:
         results = [hunt(a.powercut, s, args, os.path.join(root, s)) for s in ("guided", "uniform")]

@@ -3,6 +3,9 @@
 // its printed reproduce line must fail again the same way; a small clean check must pass.
 #include <catch2/catch.hpp>
 
+#include <set>
+
+#include "harness/check/gen.h"
 #include "harness/check/options.h"
 #include "harness/check/run.h"
 #include "harness/cli/check.h"
@@ -49,6 +52,27 @@ TEST_CASE("every option value check draws is accepted by RocksDB's own parser") 
       CHECK(config.ToRocksDB(&options, nullptr).ok());
     }
   }
+}
+
+TEST_CASE("--profile and --fault narrow what the generator draws, and nothing else") {
+  powercut::harness::GenLimits all;
+  powercut::harness::GenLimits narrow;
+  narrow.profiles = {"cf", "txn"};
+  narrow.faults = {"power-cut"};
+  std::set<std::string> profiles, faults, narrow_profiles, narrow_faults;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    const CheckCase a = powercut::harness::SampleCase(all, seed);
+    const CheckCase n = powercut::harness::SampleCase(narrow, seed);
+    profiles.insert(a.profile);
+    faults.insert(a.fault);
+    narrow_profiles.insert(n.profile);
+    narrow_faults.insert(n.fault);
+    CHECK(!n.cut.empty());  // every narrowed case cuts power, so it has a cut mode
+  }
+  CHECK(profiles.size() == powercut::harness::AllProfiles().size());
+  CHECK(faults.size() == powercut::harness::AllFaults().size());
+  CHECK(narrow_profiles == std::set<std::string>{"cf", "txn"});
+  CHECK(narrow_faults == std::set<std::string>{"power-cut"});
 }
 
 TEST_CASE("combinations RocksDB refuses or silently changes are filtered before a run") {
@@ -245,6 +269,12 @@ TEST_CASE("bad input: exit 2 and nothing written") {
   o.forced_options = {"no_such_option=1"};
   CHECK(CheckCommand(o) == 2);
   o.forced_options.clear();
+  o.profiles = {"puts", "no-such-profile"};
+  CHECK(CheckCommand(o) == 2);
+  o.profiles.clear();
+  o.faults = {"power-outage"};
+  CHECK(CheckCommand(o) == 2);
+  o.faults.clear();
   o.powercut_path = (t.path / "missing").string();
   CHECK(CheckCommand(o) == 2);
   CHECK(!fs::exists(t.path / "other"));

@@ -33,8 +33,9 @@ uint32_t Piecewise(uint32_t u, std::initializer_list<std::pair<uint32_t, uint32_
 uint32_t Draw() { return *rc::gen::inRange<uint32_t>(0, kScale); }
 
 // One of `names`, shrinking toward the first (rapidcheck's gen::element does not shrink).
-std::string Pick(std::initializer_list<const char*> names) {
-  return names.begin()[*rc::gen::inRange<size_t>(0, names.size())];
+std::string Pick(const std::vector<std::string>& names) {
+  assert(!names.empty());
+  return names[*rc::gen::inRange<size_t>(0, names.size())];
 }
 
 bool Forced(const std::vector<std::string>& forced, const std::string& name) {
@@ -102,11 +103,11 @@ CheckCase Draw(const GenLimits& l) {
   CheckCase c;
   DrawSizes(l, &c);
   DrawOptions(l, &c);
-  c.profile = Pick({"puts", "default", "ranges", "batches", "backup", "cf", "txn"});
+  c.profile = Pick(l.profiles);
   // Drawn for every case, so that every case makes the same draws and shrinks alike.
   const std::string txn = Pick({"pessimistic", "optimistic"});
   if (c.profile == "txn") c.txn = txn;
-  c.fault = Pick({"kill", "stall", "power-cut", "mix", "io-error"});
+  c.fault = Pick(l.faults);
   c.cut = Pick({"drop", "torn", "reorder"});
   if (!c.CutsPower()) c.cut.clear();
   // Crash states of every writer run, judged besides the one the chain goes on from.
@@ -122,6 +123,17 @@ CheckCase Draw(const GenLimits& l) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& AllProfiles() {
+  static const std::vector<std::string> all = {"puts",   "default", "ranges", "batches",
+                                               "backup", "cf",      "txn"};
+  return all;
+}
+
+const std::vector<std::string>& AllFaults() {
+  static const std::vector<std::string> all = {"kill", "stall", "power-cut", "mix", "io-error"};
+  return all;
+}
 
 bool Admissible(const CheckCase& c, const GenLimits& limits) {
   CheckCase after = c;
@@ -145,10 +157,10 @@ CheckCase SampleCase(const GenLimits& limits, uint64_t seed) {
 nlohmann::json GeneratedJson(const GenLimits& l) {
   nlohmann::json options = nlohmann::json::object();
   for (const OptionChoice& c : DurabilityOptions()) options[c.name] = c.values;
-  return {{"profiles", {"puts", "default", "ranges", "batches", "backup", "cf", "txn"}},
+  return {{"profiles", l.profiles},
           {"txn", {"pessimistic", "optimistic"}},
           {"threads", {1, 2, 4, 8}},
-          {"faults", {"kill", "stall", "power-cut", "mix", "io-error"}},
+          {"faults", l.faults},
           {"cuts", {"drop", "torn", "reorder"}},
           {"cycles", {1, l.max_cycles}},
           {"keys", {10, 1000000}},

@@ -15,6 +15,10 @@
 
 namespace powercut::harness {
 
+// Every workload profile and fault a case may have, simplest first.
+const std::vector<std::string>& AllProfiles();
+const std::vector<std::string>& AllFaults();
+
 struct GenLimits {
   // Most cycles a case may have. Cycle counts are skewed small: 60% of cases have at most
   // 10, a tenth more than a sixth of the maximum, so a maximum in the hundreds still gives a
@@ -23,6 +27,10 @@ struct GenLimits {
   bool value_sizes = false;         // powercut run accepts --value-min-bytes/--value-max-bytes
   bool explore = true;              // cases explore crash states (run --explore)
   std::vector<std::string> forced;  // NAME=VALUE on every case: not drawn, never shrunk away
+  // The profiles and faults cases are drawn from (check --profile, --fault), in the order
+  // shrinking prefers; all of them by default.
+  std::vector<std::string> profiles = AllProfiles();
+  std::vector<std::string> faults = AllFaults();
   FilterContext filter;
 };
 

@@ -15,6 +15,8 @@ struct CheckOptions {
   std::string powercut_path;      // the powercut binary every case runs
   std::string work_dir = "powercut-check";     // case-N/{data,report,run.out,run.err}
   std::string report_dir = "powercut-report";  // check-report.json
+  // --profile, --fault: the generator draws only these (empty: every profile, every fault).
+  std::vector<std::string> profiles, faults;
 
   // The hunt (harness/check/hunt.h): > 0 runs cases until this budget is spent, going on
   // after findings; `tests` then caps the search cases only when given (max_cases).

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -31,6 +33,12 @@ class QuietListener : public rc::detail::TestListener {
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
 };
 
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
 Status Validate(const CheckOptions& o) {
   if (o.tests < 1 || o.tests > 100'000) return Status::BadInput("--tests must be 1 to 100000");
   if (o.cycles_per_case < 1 || o.cycles_per_case > 100'000)
@@ -41,6 +49,14 @@ Status Validate(const CheckOptions& o) {
   for (const std::string& f : o.forced_options) {
     Status s = probe.Add(f);
     if (!s.ok()) return s;
+  }
+  for (const auto& [flag, given, known] : {std::tuple{"--profile", &o.profiles, &AllProfiles()},
+                                           std::tuple{"--fault", &o.faults, &AllFaults()}}) {
+    for (const std::string& name : *given) {
+      if (std::find(known->begin(), known->end(), name) == known->end())
+        return Status::BadInput(
+            fmt::format("{} '{}': use one or more of {}", flag, name, Join(*known)));
+    }
   }
   for (const auto& [dir, flag] :
        {std::pair{o.work_dir, "--work-dir"}, std::pair{o.report_dir, "--report-dir"}}) {
@@ -59,18 +75,14 @@ nlohmann::json FailureJson(const CheckSession& s) {
       {"shrink_seconds", s.shrink_seconds()},    {"shrink_budget_exhausted", s.budget_exhausted()}};
 }
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-
 // The generator's limits for this machine and these options.
 GenLimits LimitsFor(const CheckOptions& o) {
   GenLimits limits;
   limits.max_cycles = o.cycles_per_case;
   limits.value_sizes = RunAccepts(o.powercut_path, o.work_dir, kValueSizeFlag);
   limits.forced = o.forced_options;
+  if (!o.profiles.empty()) limits.profiles = o.profiles;
+  if (!o.faults.empty()) limits.faults = o.faults;
   limits.filter.direct_io = SupportsDirectIo(o.work_dir);
   return limits;
 }
@@ -232,6 +244,14 @@ class CheckSubcommand : public Subcommand {
     cycles_ = check->add_option("--cycles-per-case", o_.cycles_per_case,
                                 fmt::format("most cycles in a case (default {}, hunt {})",
                                             o_.cycles_per_case, kHuntCyclesPerCase));
+    check
+        ->add_option("--profile", o_.profiles,
+                     "draw cases of these workload profiles only, e.g. puts,cf (default: all)")
+        ->delimiter(',');
+    check
+        ->add_option("--fault", o_.faults,
+                     "draw cases with these faults only, e.g. power-cut,io-error (default: all)")
+        ->delimiter(',');
     check->add_option("--work-dir", o_.work_dir, "scratch folder for the cases' runs")
         ->capture_default_str();
     check->add_option("--report-dir", o_.report_dir, "where check-report.json goes")
