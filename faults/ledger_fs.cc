@@ -159,13 +159,14 @@ class State {
   // there are no extra roots).
   State(std::string base, std::vector<std::string> roots, std::string ledger_dir,
         CrashPoint crash_at, CallKill kill_at_call, IoErrorPlan io_error,
-        std::unique_ptr<LedgerWriter> ledger)
+        void (*on_first_io_error)(), std::unique_ptr<LedgerWriter> ledger)
       : base_(std::move(base)),
         roots_(std::move(roots)),
         ledger_dir_(std::move(ledger_dir)),
         crash_at_(crash_at),
         kill_at_call_(kill_at_call),
         io_error_(io_error),
+        on_first_io_error_(on_first_io_error),
         ledger_(std::move(ledger)) {}
 
   // Strictly inside a root, and not an info log: a name the ledger tracks (relative to base).
@@ -572,7 +573,8 @@ class State {
     Record(EventKind::kNone,
            {RecordKind::kIoError, io.file_id, 0, static_cast<uint64_t>(*io.site), sync_bytes}, rel);
     *s = InjectedIoStatus(io_error_.status, *io.site, AbsOf(rel));
-    g_io_error_count.fetch_add(1, std::memory_order_relaxed);
+    if (g_io_error_count.fetch_add(1, std::memory_order_relaxed) == 0 && on_first_io_error_)
+      on_first_io_error_();
     return true;
   }
 
@@ -601,6 +603,7 @@ class State {
   const CrashPoint crash_at_;
   const CallKill kill_at_call_;
   const IoErrorPlan io_error_;
+  void (*const on_first_io_error_)();
   std::unique_ptr<LedgerWriter> ledger_;
   std::atomic<uint64_t> crash_seen_{0};
   std::atomic<uint64_t> calls_seen_{0};     // calls of kill_at_call_.kind so far
@@ -1177,8 +1180,9 @@ std::shared_ptr<rocksdb::FileSystem> NewLedgerFileSystem(std::shared_ptr<rocksdb
   if (!status->ok()) return nullptr;
   g_event_count.store(0);
   g_io_error_count.store(0);
-  auto state = std::make_shared<State>(names_base, roots, ledger_dir, options.crash_at,
-                                       kill_at_call, options.io_error, std::move(writer));
+  auto state =
+      std::make_shared<State>(names_base, roots, ledger_dir, options.crash_at, kill_at_call,
+                              options.io_error, options.on_first_io_error, std::move(writer));
   // Without extra roots the store is the base and the ledger declares nothing: names are
   // relative to the store, as the cut assumes when no root is declared.
   if (roots.size() > 1) {

@@ -64,6 +64,9 @@ struct LedgerOptions {
   // Armed: fail calls of the cycle's writing as the plan says (faults/io_error.h), recording
   // each as a kIoError record. Counted like crash points: after MarkWritingStarts only.
   IoErrorPlan io_error;
+  // Called once, on the thread whose call was failed, right after the first injected error is
+  // recorded: the writer tells the controller at once, a background flush's error included.
+  void (*on_first_io_error)() = nullptr;
   // Non-empty: the state file (faults/carried_durability.h) of what earlier cycles left not
   // durable; its files enter the ledger at once as baselines with their durable length and
   // name durability. Empty: every file that exists is durable.

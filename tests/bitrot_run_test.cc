@@ -59,7 +59,7 @@ TEST_CASE("every bit rot target is damaged and judged") {
   }
 }
 
-TEST_CASE("a store that serves damaged bytes anyway is silent-corruption, kept and replayed") {
+TEST_CASE("a store that serves damaged bytes anyway is a finding, kept and replayed") {
   TempDir t;
   // TESTS ONLY: the judges read without verifying block checksums; uncompressed blocks put
   // the flipped bit in a key or a value the store then returns.
@@ -76,9 +76,14 @@ TEST_CASE("a store that serves damaged bytes anyway is silent-corruption, kept a
   const std::string name = state.at("state").get<std::string>();
   CHECK(name.rfind("bitrot:sst-data@", 0) == 0);
   CHECK(state.at("narrative").get<std::string>().find("flipped") != std::string::npos);
+  // Where the flipped bit lands decides how the damage shows: in a value, a value no op wrote
+  // (silent-corruption, corrupt-value); in a key or its sequence number or type, a key gone
+  // (lost-ack), back (resurrected) or out of order (hole). Never a refusal: that passes.
   bool served = false;
-  for (const auto& k : state.at("classes"))
-    served |= k == "silent-corruption" || k == "corrupt-value";
+  for (const auto& k : state.at("classes")) {
+    served |= k == "silent-corruption" || k == "corrupt-value" || k == "lost-ack" ||
+              k == "resurrected" || k == "hole";
+  }
   CHECK(served);
   const Result again = Shell(t.path, plant + "replay powercut-report/report.json --cycle " +
                                          std::to_string(failure.at("cycle").get<uint64_t>()) +
@@ -99,7 +104,8 @@ TEST_CASE("a bad --bitrot-at is one line with exit 2") {
 
 TEST_CASE("failing reads while judging are detected or harmless, never served as good") {
   TempDir t;
-  const Result r = Powercut(t.path, "run --seed 2 --cycles 12 --chains 1 --read-error-one-in 300");
+  const Result r =
+      Powercut(t.path, "run --seed 2 --cycles 12 --chains 1 --fault kill --read-error-one-in 300");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const auto outcomes = Outcomes(ReadJson(t.path / "powercut-report/report.json"));

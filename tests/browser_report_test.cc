@@ -78,7 +78,7 @@ TEST_CASE("report.html of a passing and a failing run renders in headless Chromi
   }
 
   SECTION("a passing run") {
-    const Result run = Powercut(t.path, "run --seed 3 --cycles 30 --fault mix");
+    const Result run = Powercut(t.path, "run --seed 3 --cycles 30 --fault power-cut,kill,stall");
     REQUIRE(run.exit_code == 0);
     const fs::path html = t.path / "powercut-report/report.html";
     const Page page = Open(chromium, t.path, html, t.path / "pass.png");

@@ -55,6 +55,26 @@ TEST_CASE("every injection site fails a call of the writing and the cycle gets i
   }
 }
 
+TEST_CASE("an io-error cycle ends only after its error fired, however short its window") {
+  // A 1-2 ms window ends the cycle long before a flush syncs its fourth SST: without the wait
+  // for the writer's `injected` line, almost no cycle would meet its error.
+  TempDir t;
+  const Result r = Powercut(t.path,
+                            "run --seed 3 --cycles 6 --fault io-error --io-error-at sst-sync"
+                            " --chains 1 --option write_buffer_size=65536 --close-timeout-ms 5000"
+                            " --fault-after-min-ms 1 --fault-after-max-ms 2");
+  INFO(r.out << r.err);
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  REQUIRE(report.at("cycles").size() == 6);
+  CHECK(CyclesInjected(report) == 6);
+  size_t held = 0;
+  for (const auto& c : report.at("cycles")) {
+    held += c.at("detail").get<std::string>().find("for the I/O error)") != std::string::npos;
+  }
+  CHECK(held >= 1);
+}
+
 TEST_CASE("each status reaches the writer as RocksDB returns it") {
   const std::pair<const char*, const char*> statuses[] = {
       {"fatal", "IO error"}, {"retryable", "IO error"}, {"nospace", "No space"}};

@@ -137,7 +137,14 @@ TEST_CASE("the same seed and crash point give the same events, cut and verdict")
 
 TEST_CASE("the default mix draws kill, stall and power-cut") {
   TempDir t;
-  const nlohmann::json report = RunOk(t, "run --seed 2 --cycles 40");
+  // The mix's I/O error cycles meet their errors, after which RocksDB 7.8.3 sometimes hangs
+  // in DB::Close (README, "Known findings"): a finding is a verdict, never the mix's failure.
+  const Result r =
+      Powercut(t.path, "run --seed 2 --cycles 40 --keep-going --close-timeout-ms 5000");
+  INFO(r.out << r.err);
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  const nlohmann::json report = ReadJson(t.path / "powercut-report/report.json");
+  CHECK(report.at("cycles").size() == 40);
   const auto& seen = report.at("summary").at("faults_seen");
   CHECK(seen.contains("kill"));
   CHECK(seen.contains("stall"));

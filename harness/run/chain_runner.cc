@@ -532,18 +532,32 @@ class ChainRunner {
 
   // Reads the writer's progress while the schedule's signals fire on time, then drains every
   // line the kernel still holds. False if the run was interrupted (the writer is reaped).
-  // *lingered: the writer was still alive when the drain gave up on it.
+  // *lingered: the writer was still alive when the drain gave up on it. `await_injection`:
+  // an io-error cycle whose error has not fired at the first signal's time holds it until
+  // the writer says it fired, at most kMaxIoErrorWaitMs longer (a cycle that ends before its
+  // error tests nothing of it); later signals keep their distance to the first. *held_ms:
+  // how much later than scheduled the first signal fired.
   bool DriveSchedule(ChildProcess* child, const std::vector<SignalStep>& steps, Fault fault,
-                     WriterProgress* progress, bool* lingered) {
+                     bool await_injection, WriterProgress* progress, bool* lingered,
+                     int64_t* held_ms) {
     const int64_t start = NowMs();
+    *held_ms = 0;
     std::string line;
-    for (const SignalStep& step : steps) {
+    for (size_t k = 0; k < steps.size(); ++k) {
+      const SignalStep& step = steps[k];
+      const bool hold = k == 0 && await_injection;
+      const int64_t due = start + step.at_ms + *held_ms;
+      int64_t injected_at = progress->injected ? start : -1;
       while (!progress->done && progress->error.empty() && !state_->interrupted()) {
-        const int64_t left = start + step.at_ms - NowMs();
+        const bool waiting = hold && injected_at < 0;
+        const int64_t left = (waiting ? due + kMaxIoErrorWaitMs : due) - NowMs();
         if (left <= 0) break;
         if (child->ReadLine(&line, left) != ChildProcess::Read::kLine) break;
         progress->Absorb(line);
+        if (injected_at < 0 && progress->injected) injected_at = NowMs();
+        if (hold && injected_at >= due) break;
       }
+      if (hold) *held_ms = std::max<int64_t>(0, (injected_at < 0 ? NowMs() : injected_at) - due);
       if (state_->interrupted()) {
         child->KillAndReap();
         return false;
@@ -577,10 +591,13 @@ class ChainRunner {
     const std::vector<SignalStep> steps = FaultSchedule(local, &p);
     WriterProgress progress(r, plan_.workload.threads);
     bool lingered = false;
-    if (!DriveSchedule(child, steps, p.fault, &progress, &lingered)) {
+    int64_t held_ms = 0;
+    if (!DriveSchedule(child, steps, p.fault, !io_error.plan.empty(), &progress, &lingered,
+                       &held_ms)) {
       p.acked = p.hi = r;  // never recorded: the run ends here
       return p;
     }
+    if (held_ms > 0) p.detail += fmt::format(" (held {} ms for the I/O error)", held_ms);
     p.acked = progress.acked();
     p.hi = progress.hi;
     if (!progress.protocol_error.empty()) HarnessFailure(dir_ + ": " + progress.protocol_error);

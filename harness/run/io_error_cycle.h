@@ -23,6 +23,10 @@ struct IoErrorSettings {
 Status ValidateIoErrorSettings(const IoErrorSettings& settings);
 
 inline constexpr uint32_t kMaxOpRetries = 3;  // a careful application gives up after a few
+// A cycle whose error has not fired by its seeded ending time ends when it fires (the writer
+// says so at its next op boundary), or this much later at most: ended before its error, a
+// cycle would test nothing of it, and on a slow machine most would.
+inline constexpr int64_t kMaxIoErrorWaitMs = 2'000;
 
 struct IoErrorCycle {
   std::string plan;             // faults::IoErrorPlan as text, "site:n:status:mode"

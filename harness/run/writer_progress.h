@@ -25,6 +25,7 @@ struct WriterProgress {
   bool done = false;           // the writer writes no more: op limit reached, or refused
   bool closed = false;         // the store was closed cleanly after SIGTERM
   uint64_t planted = 0;        // TESTS ONLY: ops the writer acked unexecuted (a planted loss)
+  bool injected = false;       // the cycle's I/O error fired (an `injected` line)
   std::string error;           // the writer's `error` line: RocksDB failed an op
   std::string refused;         // the writer's `refused` line: the disk is full, op hi not acked
   std::string harness_error;   // the writer's `harness-error` line: no verdict, exit 2
@@ -56,6 +57,9 @@ struct WriterProgress {
         break;
       case LineKind::kPlanted:
         planted++;
+        break;
+      case LineKind::kInjected:
+        injected = true;
         break;
       case LineKind::kDone:
         done = true;

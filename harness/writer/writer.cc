@@ -92,6 +92,10 @@ int HarnessFail(int code, const std::string& what) {
   _exit(kWriterHarnessError);
 }
 
+// The cycle's I/O error fired, on whichever thread made the call: the controller's ending
+// waits for this line. One line under PIPE_BUF is one atomic write beside the others.
+void SayInjected() { Say(InjectedLine(1)); }
+
 // RocksDB refusing an op because the disk is full (or its space limit is reached, or a
 // compaction would not fit in the free space its SstFileManager sees: CompactionTooLarge) has
 // not broken a promise: the op was not acked. Anything else it returns is held against the
@@ -231,6 +235,7 @@ class Writer {
     lo.db_dir = args_.chain_dir + "/db";
     lo.extra_roots = {args_.chain_dir + "/checkpoints"};  // checkpoints are cut like the store
     lo.on_ledger_full = OnLedgerFull;
+    lo.on_first_io_error = SayInjected;
     lo.carried_durability = args_.carried_durability;  // what earlier kills left unsynced
     Status s;
     if (!args_.crash_at.empty()) {
