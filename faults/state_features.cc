@@ -93,6 +93,21 @@ std::string WalsBucket(uint32_t live_wals) {
   return "16+";
 }
 
+std::optional<Rung> RungOf(const std::string& value) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kLadders = {
+      {"wals", {"0", "1", "2", "3", "4-7", "8-15", "16+"}},
+      {"record", {"small", "large", "spans"}}};
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  for (const auto& [ladder, rungs] : kLadders) {
+    if (value.compare(0, eq, ladder) != 0 || ladder.size() != eq) continue;
+    const auto it = std::find(rungs.begin(), rungs.end(), value.substr(eq + 1));
+    if (it == rungs.end()) return std::nullopt;
+    return Rung{ladder, static_cast<uint32_t>(it - rungs.begin()), it + 1 == rungs.end()};
+  }
+  return std::nullopt;
+}
+
 std::string StateFeatures::Key() const {
   std::string k = "wals=" + WalsBucket(live_wals);
   k += " unsynced=";

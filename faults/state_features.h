@@ -5,7 +5,7 @@
 // keys a run reached is its coverage; a finding's key is part of its signature.
 //
 // The features, with their buckets (kept coarse so a night's search can fill the space):
-//   wals=N        live WAL files at the crash point (0, 1, 2, 3, 4+)
+//   wals=N        live WAL files at the crash point (0, 1, 2, 3, then 4-7, 8-15, 16+)
 //   unsynced=...  kinds of file holding unsynced bytes: wal, sst, manifest, current,
 //                 checkpoint, other (or "none")
 //   manifest-rolled  a MANIFEST was created after the writer started writing
@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,17 @@ struct StateContext {
 
 // The feature value of a live WAL count: "0" … "3", "4-7", "8-15", "16+".
 std::string WalsBucket(uint32_t live_wals);
+
+// A value of a depth feature, one a chain reaches by going on longer or writing more: its
+// ladder and rung ("wals=8-15" is rung 5 of "wals", "record=spans" rung 2 of "record").
+struct Rung {
+  std::string ladder;
+  uint32_t rung = 0;
+  bool last = false;  // no rung is deeper ("wals=16+", "record=spans")
+};
+
+// The rung of a feature value ("wals=2"), or nullopt for a value of no depth ("mode=skip").
+std::optional<Rung> RungOf(const std::string& value);
 
 struct StateFeatures {
   uint32_t live_wals = 0;

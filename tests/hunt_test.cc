@@ -1,8 +1,8 @@
 // The hunt (`powercut check --duration`): ends on time with a complete report, reports each
 // distinct finding once with its count, keeps replayable evidence, lets the gate refuse a
-// release on a finding; its corpus favours the rarest states and mutates near them. Whether
-// that finds a planted bug sooner than unguided cases is a measurement on real RocksDB, whose
-// flush timing decides the planted state: bench/bench_hunt.py --plant.
+// release on a finding; its corpus favours the rarest states, mutates near them and climbs
+// depth, so that a loss planted deep is found by guided cases and missed by as many unguided
+// ones. How much sooner over the whole space is a measurement: bench/bench_hunt.py --plant.
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -96,6 +96,45 @@ TEST_CASE(
       fired_and_failed++;
   }
   CHECK(fired_and_failed >= 1);
+}
+
+TEST_CASE(
+    "a loss planted sixteen WALs deep: the guided hunt finds it, as many unguided cases miss") {
+  // Chains of puts under kills, their recoveries keeping every WAL (no flush at recovery, and
+  // a memtable no cycle fills): cycle k has k live WAL files, so the plant fires only in a
+  // chain of at least 16 cycles. The generator draws most chains short; the guided hunt climbs
+  // from its deepest passing case (wals=8-15) by growing it.
+  const std::string args =
+      "--duration 10m --tests 10 --seed 2 --profile puts --fault kill --cycles-per-case 24 "
+      "--test-lose-when-wals put@16 --test-max-shrink-runs 1 "
+      "--test-option avoid_flush_during_recovery=true --test-option disableWAL=false "
+      "--test-option max_total_wal_size=0 --test-option recycle_log_file_num=0 "
+      "--test-option write_buffer_size=67108864 --search ";
+  auto first_found = [](const nlohmann::json& report) {
+    uint64_t k = 0;
+    for (const auto& run : report.at("runs")) {
+      if (run.at("phase") != "search") continue;
+      ++k;
+      if (run.value("test_planted_losses", uint64_t{0}) > 0 && run.at("outcome") == "fail")
+        return k;
+    }
+    return uint64_t{0};
+  };
+  TempDir guided_dir, uniform_dir;
+  const Hunt guided = RunHunt(guided_dir, args + "guided");
+  INFO(guided.run.out << guided.run.err);
+  REQUIRE(guided.run.exit_code == 1);
+  CHECK(first_found(guided.report) > 0);
+  CHECK(guided.report.at("summary").at("cases") == 10);
+  CHECK(guided.report.at("findings").size() >= 1);
+  const Hunt uniform = RunHunt(uniform_dir, args + "uniform");
+  INFO(uniform.run.out << uniform.run.err);
+  REQUIRE(uniform.run.exit_code <= 1);
+  CHECK(uniform.report.at("summary").at("cases") == 10);
+  CHECK(first_found(uniform.report) == 0);
+  // Why, for this seed: none of its ten plans is 16 cycles long. If a change of the generator
+  // draws one, pick another seed whose uniform plans are all shorter.
+  for (const auto& run : uniform.report.at("runs")) CHECK(run.at("case").at("cycles") < 16);
 }
 
 TEST_CASE("--duration 20s ends on time with a complete report") {
@@ -203,14 +242,16 @@ TEST_CASE("the corpus favours the parent that reached the rarest state, and muta
   rare.cycles = 5;
   rare.profile = "ranges";
   Corpus corpus;
-  for (int i = 0; i < 9; ++i) corpus.Observe(common, {"wals=1 a", "wals=1 b"});
-  corpus.Observe(rare, {"wals=1 a", "wals=4+ deep"});  // one key no other case reached
-  REQUIRE(corpus.size() == 2);                         // the first common case, and the rare one
+  for (int i = 0; i < 9; ++i) corpus.Observe(common, {"mode=point a", "mode=point b"});
+  corpus.Observe(rare, {"mode=point a", "mode=skip deep"});  // one key no other case reached
+  REQUIRE(corpus.size() == 2);  // the first common case, and the rare one
   powercut::Rng rng(7, "corpus-test");
   int rare_picks = 0;
-  for (int i = 0; i < 200; ++i) rare_picks += corpus.Pick(&rng).profile == "ranges" ? 1 : 0;
+  std::string climb;
+  for (int i = 0; i < 200; ++i) rare_picks += corpus.Pick(&rng, &climb).profile == "ranges" ? 1 : 0;
   CHECK(rare_picks > 120);  // rarity 1/1 against 1/10 (both decay as they are picked)
   CHECK(rare_picks < 200);  // the common parent still gets some
+  CHECK(climb.empty());     // no value of depth: no frontier
   // Mutants keep most of the parent and always take the fresh seed.
   CheckCase fresh;
   fresh.seed = 99;
@@ -228,17 +269,18 @@ TEST_CASE("the corpus favours the parent that reached the rarest state, and muta
   // A failing case is counted but never a parent: its run stopped at its failure, and its
   // children would find that failure again. Its values still make others' less rare.
   Corpus failing;
-  failing.Observe(rare, {"wals=1 a", "wals=4+ deep"}, /*failed=*/true);
+  failing.Observe(rare, {"mode=point a", "mode=skip deep"}, /*failed=*/true);
   CHECK(failing.empty());
-  failing.Observe(common, {"wals=1 a", "wals=4+ deep"});
+  failing.Observe(common, {"mode=point a", "mode=skip deep"});
   REQUIRE(failing.size() == 1);  // its keys were seen, but not by a parent: it joins
   // The same seed and the same observations give the same picks.
   Corpus again;
-  for (int i = 0; i < 9; ++i) again.Observe(common, {"wals=1 a", "wals=1 b"});
-  again.Observe(rare, {"wals=1 a", "wals=4+ deep"});
+  for (int i = 0; i < 9; ++i) again.Observe(common, {"mode=point a", "mode=point b"});
+  again.Observe(rare, {"mode=point a", "mode=skip deep"});
   powercut::Rng r1(3, "same"), r2(3, "same");
   Corpus first = again;
-  for (int i = 0; i < 50; ++i) CHECK(first.Pick(&r1).cycles == again.Pick(&r2).cycles);
+  for (int i = 0; i < 50; ++i)
+    CHECK(first.Pick(&r1, &climb).cycles == again.Pick(&r2, &climb).cycles);
 }
 
 TEST_CASE("rarity is of single feature values: a new mix of common values is not a rare state") {
@@ -247,7 +289,7 @@ TEST_CASE("rarity is of single feature values: a new mix of common values is not
   Corpus corpus;
   // Ten runs, each a combination no other run reached (its own order of the values), all of
   // values every run reaches.
-  std::vector<std::string> values = {"op=write", "state=drop", "unsynced=wal", "wals=1"};
+  std::vector<std::string> values = {"op=write", "state=drop", "unsynced=wal", "mode=point"};
   for (int i = 0; i < 10; ++i) {
     std::next_permutation(values.begin(), values.end());
     CheckCase c;
@@ -257,13 +299,95 @@ TEST_CASE("rarity is of single feature values: a new mix of common values is not
   CheckCase rare;
   rare.cycles = 2;
   rare.profile = "ranges";
-  corpus.Observe(rare, {"wals=1 unsynced=wal op=write record=spans"});  // one value none had
+  corpus.Observe(rare, {"mode=point unsynced=wal op=write mode=skip"});  // one value none had
   REQUIRE(corpus.size() == 11);
   powercut::Rng rng(11, "rarity-test");
   int rare_picks = 0;
-  for (int i = 0; i < 300; ++i) rare_picks += corpus.Pick(&rng).profile == "ranges" ? 1 : 0;
+  std::string climb;
+  for (int i = 0; i < 300; ++i) rare_picks += corpus.Pick(&rng, &climb).profile == "ranges" ? 1 : 0;
   // Counted by combinations, every parent would be as rare as any other: about 300 / 11 = 27
   // picks. By values the rare one is ten times rarer; picks decay as 1 / (1 + picked), so it
   // gets about sqrt(10) = 3.2 times a common parent's share: about 75.
   CHECK(rare_picks > 50);
+}
+
+TEST_CASE("the deepest rung of a depth feature is a frontier: picked whatever its cost, climbed") {
+  using powercut::faults::RungOf;
+  using powercut::harness::CheckCase;
+  using powercut::harness::Climb;
+  using powercut::harness::Corpus;
+  REQUIRE(RungOf("wals=8-15").has_value());
+  CHECK(RungOf("wals=8-15")->ladder == "wals");
+  CHECK(RungOf("wals=8-15")->rung == 5);
+  CHECK(!RungOf("wals=8-15")->last);
+  CHECK(RungOf("wals=16+")->last);
+  CHECK(RungOf("record=spans")->rung == 2);
+  CHECK(!RungOf("mode=skip").has_value());
+  CHECK(!RungOf("wals=lots").has_value());
+  CheckCase cheap, rare, deep;
+  cheap.cycles = rare.cycles = 2;
+  rare.profile = "ranges";
+  deep.cycles = 60;  // sixty times the cost of the others
+  deep.profile = "txn";
+  deep.fault_min_ms = 10, deep.fault_max_ms = 900;
+  Corpus corpus;
+  corpus.Observe(cheap, {"wals=1 mode=point"});
+  corpus.Observe(rare, {"wals=1 mode=skip"});
+  corpus.Observe(deep, {"wals=3 mode=point"});
+  REQUIRE(corpus.size() == 3);
+  powercut::Rng rng(5, "frontier-test");
+  auto pick = [&](int n) {
+    std::map<std::string, int> climbs;  // profile -> picks to climb ("all": any pick)
+    for (int i = 0; i < n; ++i) {
+      std::string climb;
+      const std::string profile = corpus.Pick(&rng, &climb).profile;
+      climbs["all " + profile]++;
+      if (!climb.empty()) climbs[climb + " " + profile]++;
+    }
+    return climbs;
+  };
+  std::map<std::string, int> climbs = pick(300);
+  // Weighted by rarity over its cost, the deep case would get a pick in a hundred or so: as the
+  // frontier, it is as rare as the rarest and costs nothing, and every pick of it is to climb.
+  CHECK(climbs["all txn"] > 60);
+  CHECK(climbs["wals txn"] == climbs["all txn"]);
+  CHECK(climbs["wals ranges"] + climbs["wals puts"] == 0);
+  // A cheaper case on the same rung takes over.
+  CheckCase cheaper = deep;
+  cheaper.profile = "batches";
+  cheaper.cycles = 10;
+  corpus.Observe(cheaper, {"wals=3 mode=tail"});
+  climbs = pick(300);
+  CHECK(climbs["wals batches"] > 30);
+  CHECK(climbs["wals txn"] == 0);
+  // A failing case a rung deeper ends the climb: growing the frontier again would only find
+  // that failure again (a hunt spent all its cases so), so no parent of that ladder climbs.
+  CheckCase failing = deep;
+  failing.profile = "cf";
+  corpus.Observe(failing, {"wals=4-7 mode=point"}, /*failed=*/true);
+  climbs = pick(300);
+  CHECK(climbs["wals batches"] + climbs["wals txn"] == 0);
+  // A passing case a rung deeper is the frontier again; on the last rung, none is.
+  CheckCase deeper = cheaper;
+  deeper.profile = "backup";
+  corpus.Observe(deeper, {"wals=8-15 mode=point"});
+  CHECK(pick(300)["wals backup"] > 30);
+  corpus.Observe(deeper, {"wals=16+ mode=absolute"});
+  climbs = pick(300);
+  CHECK(climbs["wals backup"] == 0);
+  // A climb up the WALs is the parent with twice the cycles, and nothing else changed but the
+  // seed; up the record, twice the values; up a ladder of no known lever, the whole case grown.
+  const CheckCase child = Climb(deep, "wals", 77);
+  CHECK(child.seed == 77);
+  CHECK(child.cycles == 120);
+  CHECK(child.profile == "txn");
+  CHECK(child.fault_max_ms == 900);
+  CHECK(child.keys == deep.keys);
+  CHECK(child.options == deep.options);
+  CheckCase valued = deep;
+  valued.value_min_bytes = 100, valued.value_max_bytes = 4000;
+  const CheckCase larger = Climb(valued, "record", 78);
+  CHECK(larger.value_max_bytes == 8000);
+  CHECK(larger.cycles == 60);
+  CHECK(Climb(valued, "other", 79).fault_max_ms == 1800);
 }

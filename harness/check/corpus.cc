@@ -4,6 +4,7 @@
 #include <cassert>
 #include <set>
 
+#include "faults/state_features.h"
 #include "src/value_codec.h"
 
 namespace powercut::harness {
@@ -12,6 +13,14 @@ namespace {
 constexpr int kAspects = 9;
 constexpr uint32_t kMaxGrownCycles = 200;
 constexpr uint32_t kMaxGrownKeys = 1'000'000;
+
+// Twice the value sizes (not the profile's own: those have no flag), within a cycle's bytes.
+void DoubleValues(CheckCase* c) {
+  if (c->value_max_bytes == 0) return;
+  c->value_max_bytes = std::min<uint32_t>(kMaxValueBytes, c->value_max_bytes * 2);
+  c->value_min_bytes = std::min(c->value_max_bytes, c->value_min_bytes * 2);
+  c->BoundBytesPerCycle();
+}
 
 // Deeper and heavier, the way a fuzzer's havoc stretches an input: twice the cycles and keys,
 // and twice the bytes a cycle writes (longer fault window, more ops, larger values) while a
@@ -24,9 +33,7 @@ void Grow(CheckCase* c) {
   c->fault_max_ms = std::min(kMaxFaultWindowMs, c->fault_max_ms * 2);
   if (c->max_ops_per_cycle > 0) c->max_ops_per_cycle *= 2;
   const uint64_t ops = c->max_ops_per_cycle > 0 ? c->max_ops_per_cycle : kRunDefaultOpsPerCycle;
-  if (c->value_max_bytes > 0 && ops * c->value_max_bytes * 2 <= kMaxBytesPerCycle) {
-    c->value_max_bytes = std::min<uint32_t>(kMaxValueBytes, c->value_max_bytes * 2);
-  }
+  if (ops * c->value_max_bytes * 2 <= kMaxBytesPerCycle) DoubleValues(c);
   c->BoundBytesPerCycle();
 }
 
@@ -122,28 +129,72 @@ void Corpus::Observe(const CheckCase& c, const std::vector<std::string>& keys, b
     value_hits_[v]++;
     if (!failed) fresh |= joined_.insert(v).second;
   }
+  // Every case raises the rungs, a failing one too: a ladder whose deepest rung only a failing
+  // case reached has no frontier, for growing its parent again would find that failure again.
+  for (const std::string& v : values) {
+    if (const auto r = faults::RungOf(v))
+      top_rung_[r->ladder] = std::max(top_rung_[r->ladder], r->rung);
+  }
   if (fresh) entries_.push_back({c, {values.begin(), values.end()}, CostOf(c), 0});
 }
 
-const CheckCase& Corpus::Pick(Rng* rng) {
+// For each depth ladder whose deepest rung reached is past its first and short of its last,
+// the cheapest entry that reached it (the earliest of equals), if one did: entry -> the ladder
+// Pick climbs from it.
+std::map<size_t, std::string> Corpus::Frontier() const {
+  std::map<std::string, size_t> cheapest;  // ladder -> entry
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    for (const std::string& v : entries_[i].values) {
+      const auto r = faults::RungOf(v);
+      if (!r || r->rung == 0 || r->last || r->rung != top_rung_.at(r->ladder)) continue;
+      auto [it, first] = cheapest.emplace(r->ladder, i);
+      if (!first && entries_[i].cost < entries_[it->second].cost) it->second = i;
+    }
+  }
+  std::map<size_t, std::string> out;
+  for (const auto& [ladder, i] : cheapest) out.emplace(i, ladder);
+  return out;
+}
+
+const CheckCase& Corpus::Pick(Rng* rng, std::string* climb) {
   assert(!entries_.empty());
+  const std::map<size_t, std::string> frontier = Frontier();
   // Weight: 1 / (cases that reached its rarest feature value), over 1 + the times it was
   // picked, over its cost; in integer millionths, so no float rounding differs between
   // machines. Rarity counts single values, not combinations: almost every run reaches some
   // combination no other run did, so combinations would make every parent equally rare.
   std::vector<uint64_t> weights;
   uint64_t total = 0;
-  for (const Entry& e : entries_) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
     uint64_t rarity = 0;
     for (const std::string& v : e.values) rarity = std::max(rarity, 1'000'000 / value_hits_.at(v));
-    weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked) / e.cost));
+    const uint64_t cost = frontier.count(i) > 0 ? 1 : e.cost;
+    if (frontier.count(i) > 0) rarity = 1'000'000;
+    weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked) / cost));
     total += weights.back();
   }
   uint64_t at = rng->Uniform(total);
   size_t i = 0;
   while (at >= weights[i]) at -= weights[i++];
   entries_[i].picked++;
+  const auto f = frontier.find(i);
+  *climb = f == frontier.end() ? "" : f->second;
   return entries_[i].c;
+}
+
+CheckCase Climb(const CheckCase& parent, const std::string& ladder, uint64_t seed) {
+  CheckCase child = parent;
+  child.seed = seed;
+  if (ladder == "wals") {
+    // Each restart can leave one more WAL live; more bytes a cycle would flush them sooner.
+    child.cycles = std::min(kMaxGrownCycles, child.cycles * 2);
+  } else if (ladder == "record" && child.value_max_bytes > 0) {
+    DoubleValues(&child);  // a larger value is a larger WAL record
+  } else {
+    Grow(&child);
+  }
+  return child;
 }
 
 CheckCase Mutate(const CheckCase& parent, const CheckCase& fresh, Rng* rng) {

@@ -34,9 +34,20 @@ class Corpus {
   // inputs): a rare state's neighbourhood is where the states no case has reached yet are
   // likeliest, and a slow parent's children spend the budget slowly. The cost is estimated from the
   // plan (cycles times fault window), not measured, so the same results give the same picks.
-  const CheckCase& Pick(Rng* rng);
+  //
+  // Depth is the exception (faults::RungOf: live WALs, the largest WAL record). For each depth
+  // ladder, the cheapest case that reached its deepest rung so far is its frontier: weighted as
+  // the rarest, whatever its cost, and *climb is set to the ladder, for the caller to grow the
+  // case up it (Climb); "" for any other pick. A ladder has no frontier once its last rung is
+  // reached, nor while its deepest rung was reached only by a failing case. A
+  // deeper state is one a longer or heavier chain reaches, so its neighbourhood is upward, and
+  // the cost that would starve a long parent is what reaching the next rung takes. Without it,
+  // every rung past the first few came only by chance (uniform sampling's odds).
+  const CheckCase& Pick(Rng* rng, std::string* climb);
 
  private:
+  std::map<size_t, std::string> Frontier() const;
+
   struct Entry {
     CheckCase c;
     std::vector<std::string> values;  // the feature values its run reached
@@ -46,6 +57,7 @@ class Corpus {
   std::vector<Entry> entries_;
   std::map<std::string, uint64_t> value_hits_;  // feature value -> cases that reached it
   std::set<std::string> joined_;                // keys and values a case that may join reached
+  std::map<std::string, uint32_t> top_rung_;    // depth ladder -> the deepest rung a case reached
 };
 
 // A child of `parent`: one to three of its aspects (size, values, options (all, or one more or
@@ -56,5 +68,10 @@ class Corpus {
 // child runs other ops at other moments. The caller checks the child against the filters
 // (Incompatibility) and falls back to `fresh`.
 CheckCase Mutate(const CheckCase& parent, const CheckCase& fresh, Rng* rng);
+
+// A frontier parent's child, grown up `ladder` with `seed` and nothing else changed, so it goes
+// on past the rung the parent reached: twice the cycles for live WALs, twice the value sizes
+// for the WAL record, the whole case grown (Mutate's grow) for any other.
+CheckCase Climb(const CheckCase& parent, const std::string& ladder, uint64_t seed);
 
 }  // namespace powercut::harness

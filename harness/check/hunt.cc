@@ -72,8 +72,11 @@ class Hunter {
     *mutated = false;
     if (!o_.guided || corpus_.empty() || rng_.Uniform(100) >= kMutatePercent) return fresh;
     for (uint32_t t = 0; t < kMutateTries; ++t) {
-      const CheckCase& parent = corpus_.Pick(&rng_);
-      CheckCase child = Mutate(parent, SampleCase(l_, rng_.Next()), &rng_);
+      std::string climb;
+      const CheckCase& parent = corpus_.Pick(&rng_, &climb);
+      const CheckCase other = SampleCase(l_, rng_.Next());
+      CheckCase child =
+          climb.empty() ? Mutate(parent, other, &rng_) : Climb(parent, climb, other.seed);
       child.cycles = std::min(child.cycles, l_.max_cycles);
       if (!Admissible(child, l_)) continue;
       *mutated = true;
