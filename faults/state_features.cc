@@ -93,10 +93,20 @@ std::string WalsBucket(uint32_t live_wals) {
   return "16+";
 }
 
+// The largest WAL record: within a small write, larger, or over a 32 KiB block.
+static std::string RecordBucket(uint64_t largest_bytes) {
+  return largest_bytes >= kLogBlockBytes      ? "spans"
+         : largest_bytes >= kSmallRecordBytes ? "large"
+                                              : "small";
+}
+
 std::optional<Rung> RungOf(const std::string& value) {
+  // The rungs are the buckets' own values, in order, so a ladder cannot drift from its feature.
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kLadders = {
-      {"wals", {"0", "1", "2", "3", "4-7", "8-15", "16+"}},
-      {"record", {"small", "large", "spans"}}};
+      {"wals",
+       {WalsBucket(0), WalsBucket(1), WalsBucket(2), WalsBucket(3), WalsBucket(4), WalsBucket(8),
+        WalsBucket(16)}},
+      {"record", {RecordBucket(0), RecordBucket(kSmallRecordBytes), RecordBucket(kLogBlockBytes)}}};
   const size_t eq = value.find('=');
   if (eq == std::string::npos) return std::nullopt;
   for (const auto& [ladder, rungs] : kLadders) {
@@ -172,7 +182,7 @@ StateFeatures FeatureIndex::Of(const CrashState& state, const Replay& at,
   const auto it = std::upper_bound(largest_append_.begin(), largest_append_.end(),
                                    std::pair{state.event, ~uint64_t{0}});
   const uint64_t largest = it == largest_append_.begin() ? 0 : std::prev(it)->second;
-  f.record = largest >= kLogBlockBytes ? "spans" : largest >= kSmallRecordBytes ? "large" : "small";
+  f.record = RecordBucket(largest);
   f.mode = context.recovery_mode;
   f.state = StateFeature(state);
   return f;

@@ -169,9 +169,9 @@ const CheckCase& Corpus::Pick(Rng* rng, std::string* climb) {
     const Entry& e = entries_[i];
     uint64_t rarity = 0;
     for (const std::string& v : e.values) rarity = std::max(rarity, 1'000'000 / value_hits_.at(v));
-    const uint64_t cost = frontier.count(i) > 0 ? 1 : e.cost;
-    if (frontier.count(i) > 0) rarity = 1'000'000;
-    weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked) / cost));
+    const bool front = frontier.count(i) > 0;  // the rarest, whatever its cost
+    if (front) rarity = 1'000'000;
+    weights.push_back(std::max<uint64_t>(1, rarity / (1 + e.picked) / (front ? 1 : e.cost)));
     total += weights.back();
   }
   uint64_t at = rng->Uniform(total);

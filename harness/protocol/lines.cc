@@ -12,7 +12,6 @@ constexpr const char* kReady = "ready ";
 constexpr const char* kIssued = "issued ";
 constexpr const char* kAcked = "acked ";
 constexpr const char* kPlanted = "planted ";
-constexpr const char* kInjected = "injected ";
 constexpr const char* kVerdict = "verdict ";
 constexpr const char* kError = "error ";
 constexpr const char* kRefused = "refused ";
@@ -43,9 +42,7 @@ std::string ReadyLine(uint64_t open_micros) { return kReady + std::to_string(ope
 std::string IssuedLine(uint64_t op) { return kIssued + std::to_string(op) + "\n"; }
 std::string AckedLine(uint64_t op) { return kAcked + std::to_string(op) + "\n"; }
 std::string PlantedLine(uint64_t op) { return kPlanted + std::to_string(op) + "\n"; }
-std::string InjectedLine(uint64_t failed_calls) {
-  return kInjected + std::to_string(failed_calls) + "\n";
-}
+std::string InjectedLine() { return "injected\n"; }
 std::string VerdictLine(const std::string& verdict_json) { return kVerdict + verdict_json + "\n"; }
 std::string DoneLine() { return "done\n"; }
 std::string ClosedLine() { return "closed\n"; }
@@ -65,8 +62,6 @@ Line ParseLine(const std::string& line) {
     out = {LineKind::kAcked, n, ""};
   } else if (StartsWith(line, kPlanted) && NumberAfter(line, kPlanted, &n)) {
     out = {LineKind::kPlanted, n, ""};
-  } else if (StartsWith(line, kInjected) && NumberAfter(line, kInjected, &n)) {
-    out = {LineKind::kInjected, n, ""};
   } else if (StartsWith(line, kReady) && NumberAfter(line, kReady, &n)) {
     out = {LineKind::kReady, n, ""};
   } else if (StartsWith(line, kVerdict)) {
@@ -85,6 +80,8 @@ Line ParseLine(const std::string& line) {
     out.kind = LineKind::kDone;
   } else if (line == "closed") {
     out.kind = LineKind::kClosed;
+  } else if (line == "injected") {
+    out.kind = LineKind::kInjected;
   } else {
     out = {LineKind::kOther, 0, line};
   }

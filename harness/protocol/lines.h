@@ -8,7 +8,7 @@
 //   issued <i> / acked <i>  op i started / RocksDB returned OK for it
 //   planted <i>             TESTS ONLY: op i is acked unexecuted, a loss planted by
 //                           --test-lose-when-wals, so a test can tell it from RocksDB's
-//   injected <n>            the cycle's I/O error fired (n = 1, its first failed call), once,
+//   injected                the cycle's I/O error fired (its first failed call), once,
 //                           from the thread whose call failed: an io-error cycle's ending
 //                           waits for it (harness/run/chain_runner.cc, DriveSchedule)
 //   done                    the cycle's op limit is reached; idle until killed
@@ -48,8 +48,7 @@ enum class LineKind {
 
 struct Line {
   LineKind kind = LineKind::kOther;
-  uint64_t number = 0;  // ready: open micros; issued, acked, planted: the op index;
-                        // injected: the failed calls
+  uint64_t number = 0;  // ready: open micros; issued, acked, planted: the op index
   std::string text;     // metrics, verdict: the JSON; error, refused, harness-error: the message;
                         // other: the line
 };
@@ -59,7 +58,7 @@ std::string ReadyLine(uint64_t open_micros);
 std::string IssuedLine(uint64_t op);
 std::string AckedLine(uint64_t op);
 std::string PlantedLine(uint64_t op);
-std::string InjectedLine(uint64_t failed_calls);
+std::string InjectedLine();
 std::string VerdictLine(const std::string& verdict_json);
 std::string DoneLine();
 std::string ClosedLine();

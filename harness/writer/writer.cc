@@ -94,7 +94,7 @@ int HarnessFail(int code, const std::string& what) {
 
 // The cycle's I/O error fired, on whichever thread made the call: the controller's ending
 // waits for this line. One line under PIPE_BUF is one atomic write beside the others.
-void SayInjected() { Say(InjectedLine(1)); }
+void SayInjected() { Say(InjectedLine()); }
 
 // RocksDB refusing an op because the disk is full (or its space limit is reached, or a
 // compaction would not fit in the free space its SstFileManager sees: CompactionTooLarge) has
