@@ -57,11 +57,14 @@ TEST_CASE("every injection site fails a call of the writing and the cycle gets i
 
 TEST_CASE("an io-error cycle ends only after its error fired, however short its window") {
   // A 1-2 ms window ends the cycle long before a flush syncs its fourth SST: without the wait
-  // for the writer's `injected` line, almost no cycle would meet its error.
+  // for the writer's `injected` line, almost no cycle would meet its error. A verdict on
+  // RocksDB (a clean close after a failed sync can hang, facebook/rocksdb#11440) starts a
+  // fresh chain and the run goes on.
   TempDir t;
   const Result r = Powercut(t.path,
                             "run --seed 3 --cycles 6 --fault io-error --io-error-at sst-sync"
                             " --chains 1 --option write_buffer_size=65536 --close-timeout-ms 5000"
+                            " --keep-going"
                             " --fault-after-min-ms 1 --fault-after-max-ms 2");
   INFO(r.out << r.err);
   REQUIRE((r.exit_code == 0 || r.exit_code == 1));

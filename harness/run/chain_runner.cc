@@ -535,8 +535,10 @@ class ChainRunner {
   // *lingered: the writer was still alive when the drain gave up on it. `await_injection`:
   // an io-error cycle whose error has not fired at the first signal's time holds it until
   // the writer says it fired, at most kMaxIoErrorWaitMs longer (a cycle that ends before its
-  // error tests nothing of it); later signals keep their distance to the first. *held_ms:
-  // how much later than scheduled the first signal fired.
+  // error tests nothing of it), and then runs its seeded window once more, so the store's
+  // and the writer's answer to the error is exercised too, not only the failed call; later
+  // signals keep their distance to the first. *held_ms: how much later than scheduled the
+  // first signal fired.
   bool DriveSchedule(ChildProcess* child, const std::vector<SignalStep>& steps, Fault fault,
                      bool await_injection, WriterProgress* progress, bool* lingered,
                      int64_t* held_ms) {
@@ -546,18 +548,22 @@ class ChainRunner {
     for (size_t k = 0; k < steps.size(); ++k) {
       const SignalStep& step = steps[k];
       const bool hold = k == 0 && await_injection;
-      const int64_t due = start + step.at_ms + *held_ms;
-      int64_t injected_at = progress->injected ? start : -1;
+      const int64_t scheduled = start + step.at_ms + *held_ms;
+      int64_t due = scheduled;
+      bool injected = progress->injected;
       while (!progress->done && progress->error.empty() && !state_->interrupted()) {
-        const bool waiting = hold && injected_at < 0;
+        const bool waiting = hold && !injected;
         const int64_t left = (waiting ? due + kMaxIoErrorWaitMs : due) - NowMs();
         if (left <= 0) break;
         if (child->ReadLine(&line, left) != ChildProcess::Read::kLine) break;
         progress->Absorb(line);
-        if (injected_at < 0 && progress->injected) injected_at = NowMs();
-        if (hold && injected_at >= due) break;
+        if (!injected && progress->injected) {
+          injected = true;
+          const int64_t now = NowMs();
+          if (hold && now >= due) due = now + step.at_ms;  // late: the window runs on after it
+        }
       }
-      if (hold) *held_ms = std::max<int64_t>(0, (injected_at < 0 ? NowMs() : injected_at) - due);
+      if (hold) *held_ms = std::max<int64_t>(0, NowMs() - scheduled);
       if (state_->interrupted()) {
         child->KillAndReap();
         return false;

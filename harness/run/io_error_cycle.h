@@ -23,9 +23,10 @@ struct IoErrorSettings {
 Status ValidateIoErrorSettings(const IoErrorSettings& settings);
 
 inline constexpr uint32_t kMaxOpRetries = 3;  // a careful application gives up after a few
-// A cycle whose error has not fired by its seeded ending time ends when it fires (the writer
-// says so at its next op boundary), or this much later at most: ended before its error, a
-// cycle would test nothing of it, and on a slow machine most would.
+// A cycle whose error has not fired by its seeded ending time waits for it this much longer
+// at most (the writer says so at its next op boundary), then runs its seeded window once more
+// after it: ended before its error, a cycle would test nothing of it, and on a slow machine
+// most would; ended at the error, nothing of the store's answer to it.
 inline constexpr int64_t kMaxIoErrorWaitMs = 2'000;
 
 struct IoErrorCycle {
