@@ -168,6 +168,18 @@ TEST_CASE("a judge that hangs or aborts gives its image's verdict and is replace
     const auto& cs = report.at("summary").at("crash_states");
     CHECK(cs.at("failed").get<uint64_t>() >= 3);
     CHECK(cs.at("classes").contains(c.klass));
+    // An aborted judge names what it said last; a state that never opened says so.
+    for (const auto& cycle : report.at("cycles")) {
+      if (!cycle.contains("exploration")) continue;
+      for (const auto& f : cycle.at("exploration").at("failures")) {
+        const std::string detail = f.at("detail").get<std::string>();
+        if (std::string(c.behaviour) == "abort")
+          CHECK(detail.find("judge died (killed by signal 6): planted judge abort in the open") !=
+                std::string::npos);
+        CHECK(f.at("narrative").get<std::string>().find("the store did not recover: ") !=
+              std::string::npos);
+      }
+    }
     // The chain's own states were judged by ordinary writers, which the hook leaves alone.
     for (const auto& cycle : report.at("cycles")) {
       CHECK(cycle.at("detail").get<std::string>().find("crash states failed") != std::string::npos);

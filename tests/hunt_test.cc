@@ -46,6 +46,31 @@ TEST_CASE("signatures drop numbers and keep RocksDB's error text") {
         "IO error: No such file or directory: db/000012.sst");
 }
 
+TEST_CASE("a shrink keeps a finding's class: signatures share a class or do not") {
+  using powercut::harness::Signature;
+  const Signature loss{"hole+lost-ack", "", ""};
+  CHECK(loss.SharesClassWith(Signature{"lost-ack", "", ""}));
+  CHECK(Signature{"lost-ack", "", ""}.SharesClassWith(loss));
+  CHECK(!loss.SharesClassWith(Signature{"unrecoverable", "", ""}));
+  CHECK(!loss.SharesClassWith(Signature{"lost", "", ""}));  // a whole name, not a prefix
+  CHECK(!Signature{"", "", ""}.SharesClassWith(Signature{"", "", ""}));
+}
+
+TEST_CASE("a signature names an assertion by file and condition, and a file by its name") {
+  using powercut::harness::RocksDbError;
+  using powercut::harness::WithoutDirectories;
+  // glibc's assert line, as a judge that died of it reports it.
+  CHECK(RocksDbError("judge died (killed by signal 6): ./db/write_batch.cc:2098: rocksdb::Status "
+                     "rocksdb::{anonymous}::MemTableInserter::PutCFImpl(uint32_t, const "
+                     "rocksdb::Slice&): Assertion `seq_per_batch_' failed.; 4 of 28 failed") ==
+        "./db/write_batch.cc: Assertion `seq_per_batch_' failed");
+  CHECK(RocksDbError("the writer died of SIGSEGV inside RocksDB").empty());
+  CHECK(WithoutDirectories("IO error: injected on /tmp/w-1/case-3/db/MANIFEST-000005") ==
+        "IO error: injected on MANIFEST-000005");
+  CHECK(WithoutDirectories("rmdir 'checkpoints/op-979.tmp' in ./db") ==
+        "rmdir 'checkpoints/op-979.tmp' in ./db");
+}
+
 TEST_CASE("live WAL counts are features to 3, then doubling ranges a search can climb") {
   using powercut::faults::WalsBucket;
   CHECK(WalsBucket(0) == "0");

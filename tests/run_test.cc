@@ -123,6 +123,21 @@ TEST_CASE("a recovery that never finishes is a recovery-hang verdict, not a hung
   CHECK(ProcessesMentioning(t.path.string()).empty());
 }
 
+TEST_CASE("a recovery that aborts is unrecoverable, with what RocksDB said last") {
+  TempDir t;
+  Result r = Powercut(t.path, "run --seed 3 --cycles 2 --chains 1 --explore 0");
+  REQUIRE(r.exit_code == 0);
+  r = Shell(t.path, "POWERCUT_TEST_ABORT_OPEN=1 '" + Env("POWERCUT_BIN") +
+                        "' run --seed 3 --cycles 2 --chains 1 --explore 0");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  const nlohmann::json failure = RunFailure(t.path);
+  CHECK(HasClass(failure, "unrecoverable"));
+  const std::string detail = failure.at("detail").get<std::string>();
+  CHECK(detail.find("writer died during open (killed by signal 6): ./db/planted.cc:1: Open(): "
+                    "Assertion `planted abort in the open' failed.") != std::string::npos);
+}
+
 TEST_CASE("checkpoints are checked: acked ones open as their state, a broken one fails") {
   TempDir t;
   // The ranges profile has none; a short chain on the default one takes a checkpoint.

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -48,11 +51,37 @@ CaseFailure FailureOf(const json& cycle) {
     f.signature.classes = SortedJoin(Strings(cycle.at("classes")));
     f.signature.features = "cycle-state fault=" + cycle.at("fault").get<std::string>();
   }
-  f.signature.error = WithoutNumbers(RocksDbError(f.detail));
+  f.signature.error = WithoutNumbers(WithoutDirectories(RocksDbError(f.detail)));
   return f;
 }
 
+// A failed assertion's source file and condition from glibc's "FILE:LINE: FUNCTION:
+// Assertion `COND' failed." (the function's signature is long and says nothing more), or "".
+std::string AssertionOf(const std::string& detail) {
+  static const std::regex kAssertion(R"(([^\s:]+):\d+: .*Assertion `(.*)' failed)");
+  std::smatch m;
+  if (!std::regex_search(detail, m, kAssertion)) return "";
+  return fmt::format("{}: Assertion `{}' failed", m[1].str(), m[2].str());
+}
+
 }  // namespace
+
+bool Signature::SharesClassWith(const Signature& other) const {
+  const auto names = [](const std::string& joined) {
+    std::vector<std::string> out;
+    for (size_t at = 0; at < joined.size();) {
+      const size_t end = std::min(joined.find('+', at), joined.size());
+      out.push_back(joined.substr(at, end - at));
+      at = end + 1;
+    }
+    return out;
+  };
+  const std::vector<std::string> theirs = names(other.classes);
+  for (const std::string& k : names(classes)) {
+    if (std::find(theirs.begin(), theirs.end(), k) != theirs.end()) return true;
+  }
+  return false;
+}
 
 Status ReadCaseReport(const std::string& report_json, CaseReport* out) {
   std::string text;
@@ -92,9 +121,28 @@ std::string RocksDbError(const std::string& detail) {
                                           "Operation expired: "};
   size_t best = std::string::npos;
   for (const char* p : kPrefixes) best = std::min(best, detail.find(p));
-  if (best == std::string::npos) return "";
+  if (best == std::string::npos) return AssertionOf(detail);
   const size_t end = detail.find("; ", best);
   return detail.substr(best, end == std::string::npos ? std::string::npos : end - best);
+}
+
+std::string WithoutDirectories(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool starts = text[i] == '/' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\'');
+    if (!starts) {
+      out += text[i];
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\'' && text[end] != ',' &&
+           text[end] != ';')
+      ++end;
+    const std::string path = text.substr(i, end - i);
+    out += path.substr(path.rfind('/') + 1);
+    i = end - 1;
+  }
+  return out;
 }
 
 std::string WithoutNumbers(const std::string& text) {

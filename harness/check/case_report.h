@@ -21,6 +21,8 @@ struct Signature {
   std::string features;  // the smallest failing state's feature key
   std::string error;     // RocksDB's error text, numbers replaced by N; "" when none
   std::string Key() const { return classes + " | " + features + " | " + error; }
+  // Whether the two name a failure class in common ("hole+lost-ack" and "lost-ack" do).
+  bool SharesClassWith(const Signature& other) const;
 };
 
 struct CaseFailure {
@@ -44,8 +46,13 @@ struct CaseReport {
 Status ReadCaseReport(const std::string& report_json, CaseReport* out);
 
 // The RocksDB status text inside a verdict line ("Corruption: bad record length ..."), up to
-// the next "; ", or "" when the line holds none.
+// the next "; ", else a failed assertion's file and condition ("./db/memtable.cc: Assertion
+// `x' failed"), or "" when the line holds neither.
 std::string RocksDbError(const std::string& detail);
+
+// `text` with every absolute path cut to its last part ("/tmp/w/db/MANIFEST-5" becomes
+// "MANIFEST-5"): two runs of one problem differ in their work folders.
+std::string WithoutDirectories(const std::string& text);
 
 // `text` with every run of digits replaced by "N": file numbers, offsets and lengths differ
 // between two sightings of one problem.

@@ -30,13 +30,6 @@ int64_t NowMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-bool SharesClass(const RunOutcome& a, const RunOutcome& b) {
-  for (const std::string& k : a.classes) {
-    if (std::find(b.classes.begin(), b.classes.end(), k) != b.classes.end()) return true;
-  }
-  return false;
-}
-
 class Hunter {
  public:
   Hunter(const CheckOptions& o, const GenLimits& l, HuntResult* r)
@@ -186,8 +179,10 @@ class Hunter {
     r_->findings.push_back(std::move(f));
   }
 
-  // Greedy: the first smaller case that fails with a class of the finding becomes the new
-  // smallest, until no smaller one does or the finding's share of the budget is spent.
+  // Greedy: the first smaller case whose smallest failing state fails with a class of the
+  // finding's becomes the new smallest, until no smaller one does or the finding's share of
+  // the budget is spent. (A class of any failing cycle would not do: a case failing two ways
+  // could shrink from a loss to an abort, reported under the loss's signature.)
   void Shrink(Finding* f) {
     const int64_t until_ms = NowMs() + (deadline_ms_ - NowMs()) / kShrinkShareOfRemaining;
     bool moved = true;
@@ -200,9 +195,9 @@ class Hunter {
         f->shrink_runs++;
         CaseReport report;
         const bool same = r.outcome.kind == RunOutcome::Kind::kFinding &&
-                          SharesClass(r.outcome, f->first.outcome) &&
                           ReadCaseReport(r.dir + "/report/report.json", &report).ok() &&
-                          report.failure.has_value();
+                          report.failure.has_value() &&
+                          report.failure->signature.SharesClassWith(f->signature);
         if (r.outcome.kind == RunOutcome::Kind::kHarnessError && !r.outcome.timed_out) {
           r_->error = fmt::format("{}: {}", r.Reproduce(), r.outcome.detail);
           return;

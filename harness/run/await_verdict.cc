@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/protocol/last_words.h"
 #include "harness/protocol/lines.h"
 #include "harness/protocol/metrics_line.h"
 
@@ -38,13 +39,16 @@ Verdict AwaitVerdict(ChildProcess* child, uint64_t lo, uint64_t hi, int64_t time
       case ChildProcess::Read::kEof: {
         int status = 0;
         child->Wait(kReapTimeoutMs, &status);
+        // A death by a signal (RocksDB aborting its recovery) names what it said last.
+        const std::string words = WIFSIGNALED(status) ? LastWordsIn(child->stderr_path()) : "";
         const std::string why = WIFSIGNALED(status)
                                     ? fmt::format("killed by signal {}", WTERMSIG(status))
                                     : fmt::format("exit {}", WEXITSTATUS(status));
         return Verdict::Failure(
             kUnrecoverable,
-            fmt::format("writer died during {} ({})", ready ? "verification" : "open", why), lo,
-            hi);
+            fmt::format("writer died during {} ({}){}{}", ready ? "verification" : "open", why,
+                        words.empty() ? "" : ": ", words),
+            lo, hi);
       }
       case ChildProcess::Read::kLine:
         break;

@@ -101,6 +101,7 @@ Status ChildProcess::Spawn(const std::string& exe, const std::vector<std::string
   if (err.fd < 0)
     return Status::IoError("cannot create " + stderr_path + ": " + std::strerror(errno));
   std::unique_ptr<ChildProcess> child(new ChildProcess());
+  child->stderr_path_ = stderr_path;
   try {
     const auto only_stdio = bp::extend::on_exec_setup([](auto& exec) {
       if (const int e = CloseOnExecAboveStderr(); e != 0)

@@ -44,6 +44,8 @@ class ChildProcess {
   // Once reaped: how the child ended (waitpid's status). A child that died before
   // KillAndReap's SIGKILL keeps its own cause of death.
   int wait_status() const { return wait_status_; }
+  // The file the child's stderr goes to (Spawn's stderr_path).
+  const std::string& stderr_path() const { return stderr_path_; }
 
  private:
   ChildProcess() = default;
@@ -53,6 +55,7 @@ class ChildProcess {
   bool reaped_ = false;
   int wait_status_ = 0;
   std::string buffer_;
+  std::string stderr_path_;
   bool eof_ = false;
 };
 

@@ -231,11 +231,16 @@ std::string Narrative(const faults::Trace& trace, const Judgement& j, const std:
   if (!trace.ReplayAt(j.state.event, &at).ok()) return "";
   const Verdict& v = j.outcome.verdict;
   std::string out = faults::NarrateCrashState(trace, j.state, at);
-  out +=
-      fmt::format("; the contract allows ops {}..{}, the store holds {}", j.window.lo, j.window.hi,
-                  v.mismatches > 0 || v.recovered < j.window.lo
-                      ? fmt::format("op {} with {} keys wrong", v.recovered, v.mismatches)
-                      : v.detail);
+  // A store that never opened holds nothing to compare: say why it did not.
+  const bool opened = !v.classes.contains(kUnrecoverable) && !v.classes.contains(kRecoveryHang);
+  out += fmt::format("; the contract allows ops {}..{}, ", j.window.lo, j.window.hi);
+  if (!opened) {
+    out += "the store did not recover: " + v.detail;
+  } else if (v.mismatches > 0 || v.recovered < j.window.lo) {
+    out += fmt::format("the store holds op {} with {} keys wrong", v.recovered, v.mismatches);
+  } else {
+    out += "the store holds " + v.detail;
+  }
   if (!from.empty()) out = "smallest failing state, shrunk from " + from + ": " + out;
   return out;
 }

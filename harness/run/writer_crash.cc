@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include <fstream>
-
 #include <fmt/format.h>
+
+#include "harness/protocol/last_words.h"
 
 namespace powercut::harness {
 
@@ -18,13 +18,7 @@ int WriterCrashSignal(const ChildProcess& child) {
 }
 
 std::string WriterCrashDetail(int signal, const std::string& stderr_path) {
-  constexpr size_t kMaxLineBytes = 400;  // an assertion names file, line, function, condition
-  std::ifstream in(stderr_path);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty()) last = line;
-  }
-  if (last.size() > kMaxLineBytes) last = last.substr(0, kMaxLineBytes) + "…";
+  const std::string last = LastWordsIn(stderr_path);
   const char* name = sigabbrev_np(signal);
   return fmt::format("the writer died of SIG{} inside RocksDB{}{}", name != nullptr ? name : "?",
                      last.empty() ? "" : ": ", last);

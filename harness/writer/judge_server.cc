@@ -1,10 +1,12 @@
 #include "harness/writer/judge_server.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/protocol/last_words.h"
 #include "harness/protocol/lines.h"
 #include "harness/protocol/writer_args.h"
 #include "harness/writer/writer.h"
@@ -45,6 +48,23 @@ void Say(const std::string& text) {
   _exit(code);
 }
 
+// LastWordsOf what the server's stderr (a regular file; else nothing) got after `from`.
+// Read through a descriptor of its own: the stderr one is opened for writing only.
+std::string WordsSince(off_t from) {
+  constexpr off_t kTailBytes = 64 * 1024;
+  const off_t end = ::lseek(STDERR_FILENO, 0, SEEK_CUR);
+  if (end <= from) return "";
+  const int fd = ::open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  const off_t start = std::max(from, end - kTailBytes);
+  std::string text(static_cast<size_t>(end - start), '\0');
+  const ssize_t n = ::pread(fd, text.data(), text.size(), start);
+  ::close(fd);
+  if (n <= 0) return "";
+  text.resize(static_cast<size_t>(n));
+  return LastWordsOf(text);
+}
+
 }  // namespace
 
 int RunJudgeServer() {
@@ -63,6 +83,8 @@ int RunJudgeServer() {
       Say(JudgedLine(0));
       continue;
     }
+    // The children share the server's stderr and its offset: what one wrote starts here.
+    const off_t words_from = ::lseek(STDERR_FILENO, 0, SEEK_CUR);
     const pid_t pid = ::fork();
     if (pid == 0) RunJob(std::move(argv_s));
     int status = 0;
@@ -72,8 +94,11 @@ int RunJudgeServer() {
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       // A child that died by a signal may have said nothing, or only part of what it had to.
+      // Its last words (RocksDB's failed assertion) name what an engineer can look up.
       if (WIFSIGNALED(status)) {
-        Say(ErrorLine(fmt::format("judge died (killed by signal {})", WTERMSIG(status))));
+        const std::string words = words_from < 0 ? "" : WordsSince(words_from);
+        Say(ErrorLine(fmt::format("judge died (killed by signal {}){}{}", WTERMSIG(status),
+                                  words.empty() ? "" : ": ", words)));
       }
     }
     Say(JudgedLine(status));

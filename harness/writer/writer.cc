@@ -262,10 +262,19 @@ class Writer {
     if (std::getenv("POWERCUT_TEST_HANG_OPEN") != nullptr && args_.lo > 0) {
       for (;;) ::pause();
     }
+    // TESTS ONLY: a recovery that aborts, as RocksDB's failed assertions do, after its words.
+    if (std::getenv("POWERCUT_TEST_ABORT_OPEN") != nullptr && args_.lo > 0) {
+      Log("powercut-writer: ./db/planted.cc:1: Open(): Assertion `planted abort in the open' "
+          "failed.\n");
+      std::abort();
+    }
     // TESTS ONLY: judges of crash images (scratch stores) that hang or abort in the open must
     // each give that image's verdict and be replaced, never take the run down.
     if (const char* judge = std::getenv("POWERCUT_TEST_JUDGE"); judge != nullptr && args_.scratch) {
-      if (std::strcmp(judge, "abort") == 0) std::abort();
+      if (std::strcmp(judge, "abort") == 0) {
+        Log("powercut-writer: planted judge abort in the open\n");
+        std::abort();
+      }
       if (std::strcmp(judge, "hang") == 0) {
         for (;;) ::pause();
       }
