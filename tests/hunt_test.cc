@@ -56,6 +56,48 @@ TEST_CASE("a shrink keeps a finding's class: signatures share a class or do not"
   CHECK(!Signature{"", "", ""}.SharesClassWith(Signature{"", "", ""}));
 }
 
+TEST_CASE("a case that fails two ways gives one failure per group of classes") {
+  using powercut::harness::CaseReport;
+  using powercut::harness::ReadCaseReport;
+  const auto state = [](const char* name, std::vector<std::string> classes, const char* detail) {
+    return nlohmann::json{{"state", name},      {"detail", detail},
+                          {"narrative", "n"},   {"reproduce", std::string("x --state ") + name},
+                          {"classes", classes}, {"features", std::string("f-") + name}};
+  };
+  nlohmann::json cycle = {{"cycle", 4},
+                          {"verdict", "FAIL"},
+                          {"fault", "kill"},
+                          {"classes", {"lost-ack", "unrecoverable"}},
+                          {"detail", "d"}};
+  cycle["exploration"]["failures"] = {
+      state("power-cut@9", {"lost-ack"}, "no prefix matches"),
+      state("power-cut@12", {"hole", "lost-ack"}, "no prefix matches"),
+      state("process-crash@14", {"unrecoverable"},
+            "judge died (killed by signal 6): ./db/x.cc:7: F(): Assertion `y' failed."),
+      state("power-cut@20", {"unrecoverable"}, "open failed")};
+  const nlohmann::json report = {{"summary", nlohmann::json::object()},
+                                 {"cycles", {{{"cycle", 1}, {"verdict", "PASS"}}, cycle}}};
+  TempDir t;
+  WriteFile(t.path / "report.json", report.dump());
+  CaseReport r;
+  REQUIRE(ReadCaseReport((t.path / "report.json").string(), &r).ok());
+  REQUIRE(r.failures.size() == 2);  // the lost-acks are one group, the aborts another
+  CHECK(r.failures[0].state == "power-cut@9");
+  CHECK(r.failures[0].signature.classes == "lost-ack");
+  CHECK(r.failures[1].state == "process-crash@14");
+  CHECK(r.failures[1].signature.error == "./db/x.cc: Assertion `y' failed");
+  CHECK(r.failures[1].cycle == 4);
+  CHECK(r.FailureLike(r.failures[1].signature) == &r.failures[1]);
+  // Without failing explored states, the cycle's own state is the one failure.
+  cycle.erase("exploration");
+  WriteFile(t.path / "own.json",
+            nlohmann::json{{"summary", nlohmann::json::object()}, {"cycles", {cycle}}}.dump());
+  REQUIRE(ReadCaseReport((t.path / "own.json").string(), &r).ok());
+  REQUIRE(r.failures.size() == 1);
+  CHECK(r.failures[0].signature.features == "cycle-state fault=kill");
+  CHECK(r.failures[0].signature.classes == "lost-ack+unrecoverable");
+}
+
 TEST_CASE("a signature names an assertion by file and condition, and a file by its name") {
   using powercut::harness::RocksDbError;
   using powercut::harness::WithoutDirectories;
@@ -67,6 +109,15 @@ TEST_CASE("a signature names an assertion by file and condition, and a file by i
   CHECK(RocksDbError("the writer died of SIGSEGV inside RocksDB").empty());
   CHECK(WithoutDirectories("IO error: injected on /tmp/w-1/case-3/db/MANIFEST-000005") ==
         "IO error: injected on MANIFEST-000005");
+  // Two injected errors are one error to a signature: the plan chose the call, not RocksDB.
+  using powercut::harness::SignatureError;
+  CHECK(SignatureError("op 7 failed: IO error: powercut injected I/O error (sst-sync, fatal) on "
+                       "/tmp/w/db/000054.sst; SIGTERM") ==
+        SignatureError("IO error: powercut injected I/O error (sst-write, retryable) on x.sst"));
+  CHECK(SignatureError("IO error: powercut injected I/O error (wal-sync, fatal) on a.log") ==
+        "IO error: powercut injected I/O error");
+  CHECK(SignatureError("open failed: Corruption: bad block at 000012.sst") ==
+        "Corruption: bad block at N.sst");
   CHECK(WithoutDirectories("rmdir 'checkpoints/op-979.tmp' in ./db") ==
         "rmdir 'checkpoints/op-979.tmp' in ./db");
 }
@@ -200,11 +251,13 @@ TEST_CASE("findings are one per signature, counted, shrunk and replayable; the g
   REQUIRE(h.run.exit_code == 1);
   const nlohmann::json& r = h.report;
   CHECK(r.at("status") == "fail");
-  // Group the failing search cases by their signature: one finding each, with that count.
+  // Group the failing search cases by their signatures: one finding each, with that count.
   std::map<std::string, uint64_t> sightings;
   for (const auto& run : r.at("runs")) {
-    if (run.at("phase") == "search" && run.at("outcome") == "fail")
-      sightings[run.at("signature").get<std::string>()]++;
+    if (run.at("phase") != "search" || run.at("outcome") != "fail") continue;
+    REQUIRE(!run.at("signatures").empty());
+    CHECK(run.at("signature") == run.at("signatures")[0]);
+    for (const auto& key : run.at("signatures")) sightings[key.get<std::string>()]++;
   }
   REQUIRE(r.at("findings").size() == sightings.size());
   uint64_t repeated = 0;

@@ -1,5 +1,5 @@
 // What a hunt reads back from one case's report.json: the coverage its crash states reached,
-// and, when it failed, the signature and the evidence of its first failing cycle.
+// and, when it failed, the signatures and the evidence of its first failing cycle.
 //
 // A finding's signature (issue 13) is the failure classes of its smallest failing state, that
 // state's feature key (faults/state_features.h) and RocksDB's error text with numbers
@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "src/status.h"
 
@@ -36,10 +36,15 @@ struct CaseFailure {
 
 struct CaseReport {
   std::map<std::string, uint64_t> coverage;  // feature key -> crash states
-  std::optional<CaseFailure> failure;        // the first FAIL cycle's, if any
+  // The first FAIL cycle's, if any: its smallest failing state first, then one state for
+  // each further group of classes (case_report.cc FailuresOf).
+  std::vector<CaseFailure> failures;
   // TESTS ONLY: ops a writer acked unexecuted (--test-lose-when-wals), over every cycle: the
   // planted rare state was reached this many times.
   uint64_t planted_losses = 0;
+
+  // The first of `failures` sharing a class with `s`, or nullptr.
+  const CaseFailure* FailureLike(const Signature& s) const;
 };
 
 // Reads `report_json`; Corruption when it is not a powercut report.
@@ -49,6 +54,10 @@ Status ReadCaseReport(const std::string& report_json, CaseReport* out);
 // the next "; ", else a failed assertion's file and condition ("./db/memtable.cc: Assertion
 // `x' failed"), or "" when the line holds neither.
 std::string RocksDbError(const std::string& detail);
+
+// A signature's error part: RocksDbError without numbers and folders, an injected I/O error
+// without the call and status it was injected at.
+std::string SignatureError(const std::string& detail);
 
 // `text` with every absolute path cut to its last part ("/tmp/w/db/MANIFEST-5" becomes
 // "MANIFEST-5"): two runs of one problem differ in their work folders.

@@ -147,36 +147,44 @@ class Hunter {
       r_->coverage.emplace(key, rec->run);
       keys.push_back(key);
     }
-    const bool failed = rec->outcome.kind != Kind::kPass && report.failure.has_value();
+    const bool failed = rec->outcome.kind != Kind::kPass && !report.failures.empty();
     if (o_.guided) corpus_.Observe(rec->c, keys, failed);
     if (!failed) {
       r_->passed++;
       return Forget(rec);
     }
     r_->failed++;
-    OnFinding(rec, *report.failure);
+    OnFindings(rec, report.failures);
   }
 
-  void OnFinding(RunRecord* rec, const CaseFailure& failure) {
-    const std::string key = failure.signature.Key();
-    rec->signature = key;
-    r_->runs.back().signature = key;
-    if (auto it = by_signature_.find(key); it != by_signature_.end()) {
-      r_->findings[it->second].count++;
-      return Forget(rec);
+  // Each failure of the case is a sighting of a known finding or a new one, shrunk and kept.
+  void OnFindings(RunRecord* rec, const std::vector<CaseFailure>& failures) {
+    std::vector<Finding> fresh;
+    for (const CaseFailure& failure : failures) {
+      const std::string key = failure.signature.Key();
+      rec->signatures.push_back(key);
+      r_->runs.back().signatures.push_back(key);
+      if (auto it = by_signature_.find(key); it != by_signature_.end()) {
+        r_->findings[it->second].count++;
+        continue;
+      }
+      Finding f;
+      f.signature = failure.signature;
+      f.count = 1;
+      f.first = *rec;
+      f.shrunk = *rec;
+      f.failure = failure;
+      f.first_seen_s = Seconds();
+      f.first_seen_case = r_->cases;
+      by_signature_[key] = r_->findings.size() + fresh.size();
+      fresh.push_back(std::move(f));
     }
-    Finding f;
-    f.signature = failure.signature;
-    f.count = 1;
-    f.first = *rec;
-    f.shrunk = *rec;
-    f.failure = failure;
-    f.first_seen_s = Seconds();
-    f.first_seen_case = r_->cases;
-    Shrink(&f);
-    Keep(&f, r_->findings.size() + 1);
-    by_signature_[key] = r_->findings.size();
-    r_->findings.push_back(std::move(f));
+    for (Finding& f : fresh) {
+      if (!Stopped()) Shrink(&f);
+      Keep(&f, r_->findings.size() + 1);
+      r_->findings.push_back(std::move(f));
+    }
+    Forget(rec);
   }
 
   // Greedy: the first smaller case whose smallest failing state fails with a class of the
@@ -194,21 +202,21 @@ class Hunter {
         RunRecord r = Execute(smaller, /*shrinking=*/true, until_ms);
         f->shrink_runs++;
         CaseReport report;
-        const bool same = r.outcome.kind == RunOutcome::Kind::kFinding &&
-                          ReadCaseReport(r.dir + "/report/report.json", &report).ok() &&
-                          report.failure.has_value() &&
-                          report.failure->signature.SharesClassWith(f->signature);
+        const CaseFailure* like = nullptr;
+        if (r.outcome.kind == RunOutcome::Kind::kFinding &&
+            ReadCaseReport(r.dir + "/report/report.json", &report).ok())
+          like = report.FailureLike(f->signature);
         if (r.outcome.kind == RunOutcome::Kind::kHarnessError && !r.outcome.timed_out) {
           r_->error = fmt::format("{}: {}", r.Reproduce(), r.outcome.detail);
           return;
         }
-        if (!same) {
+        if (like == nullptr) {
           Forget(&r);
           continue;
         }
         if (f->shrunk.run != f->first.run) Forget(&f->shrunk);
         f->shrunk = r;
-        f->failure = *report.failure;
+        f->failure = *like;
         moved = true;
         break;
       }
@@ -222,14 +230,16 @@ class Hunter {
     std::error_code ec;
     fs::remove_all(dir, ec);
     fs::create_directories(dir, ec);
+    // The case that found it may hold further findings: its folder is copied, and goes when
+    // all of them are kept (OnFindings); a shrink run's is the finding's alone.
+    const bool shared = f->shrunk.run == f->first.run;
     for (const char* part : {"report", "run.out", "run.err"}) {
       const fs::path from = fs::path(f->shrunk.dir) / part, to = fs::path(dir) / part;
-      fs::rename(from, to, ec);
-      if (ec) fs::copy(from, to, fs::copy_options::recursive, ec);  // another file system
+      if (!shared) fs::rename(from, to, ec);
+      if (shared || ec) fs::copy(from, to, fs::copy_options::recursive, ec);
     }
     f->evidence_dir = dir;
-    if (f->shrunk.run != f->first.run) Forget(&f->first);
-    Forget(&f->shrunk);
+    if (f->shrunk.run != f->first.run) Forget(&f->shrunk);
     f->shrunk.dir = dir;
   }
 

@@ -26,7 +26,10 @@ nlohmann::json RunRecord::ToJson() const {
                       {"classes", outcome.classes},
                       {"detail", outcome.detail}};
   if (!dir.empty()) j["report"] = dir + "/report/report.json";
-  if (!signature.empty()) j["signature"] = signature;
+  if (!signatures.empty()) {
+    j["signature"] = signatures.front();
+    j["signatures"] = signatures;
+  }
   if (planted_losses > 0) j["test_planted_losses"] = planted_losses;  // tests only
   return j;
 }

@@ -25,8 +25,10 @@ struct RunRecord {
   CheckCase c;
   std::vector<std::string> args;  // run arguments, without --data-dir / --report-dir
   RunOutcome outcome;
-  std::string dir;              // kept only for failures (and harness errors), as evidence
-  std::string signature;        // a hunt's failing run: its finding's signature key
+  std::string dir;  // kept only for failures (and harness errors), as evidence
+  // A hunt's failing run: the signature keys of its findings, its smallest failing state's
+  // first (case_report.h: one case may meet two bugs).
+  std::vector<std::string> signatures;
   uint64_t planted_losses = 0;  // a hunt's run, TESTS ONLY: CaseReport::planted_losses
 
   std::string Reproduce() const { return CommandLine(args); }
