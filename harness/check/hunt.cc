@@ -171,8 +171,6 @@ class Hunter {
       Finding f;
       f.signature = failure.signature;
       f.count = 1;
-      f.first = *rec;
-      f.shrunk = *rec;
       f.failure = failure;
       f.first_seen_s = Seconds();
       f.first_seen_case = r_->cases;
@@ -180,17 +178,20 @@ class Hunter {
       fresh.push_back(std::move(f));
     }
     for (Finding& f : fresh) {
+      f.first = f.shrunk = *rec;  // with every signature of the case
       if (!Stopped()) Shrink(&f);
       Keep(&f, r_->findings.size() + 1);
+      f.first.dir.clear();  // goes with the case's folder, just below
       r_->findings.push_back(std::move(f));
     }
     Forget(rec);
   }
 
-  // Greedy: the first smaller case whose smallest failing state fails with a class of the
-  // finding's becomes the new smallest, until no smaller one does or the finding's share of
-  // the budget is spent. (A class of any failing cycle would not do: a case failing two ways
-  // could shrink from a loss to an abort, reported under the loss's signature.)
+  // Greedy: the first smaller case with a failing state (CaseReport::failures) that shares a
+  // class with the finding's becomes the new smallest, and that state its failure, until no
+  // smaller one does or the finding's share of the budget is spent. (A class of any failing
+  // cycle would not do: a case failing two ways could shrink from a loss to an abort,
+  // reported under the loss's signature.)
   void Shrink(Finding* f) {
     const int64_t until_ms = NowMs() + (deadline_ms_ - NowMs()) / kShrinkShareOfRemaining;
     bool moved = true;
