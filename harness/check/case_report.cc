@@ -30,16 +30,15 @@ std::vector<std::string> Strings(const json& list) {
   return out;
 }
 
-// One failing explored state of a FAIL cycle, as a finding.
-CaseFailure StateFailure(const json& cycle, const json& state) {
+// A failure of `cycle` whose detail and classes are `source`'s (a failing explored state, or
+// the cycle itself), under the feature key `features`.
+CaseFailure FailureFrom(const json& cycle, const json& source, std::string features) {
   CaseFailure f;
   f.cycle = cycle.at("cycle").get<uint64_t>();
-  f.state = state.at("state").get<std::string>();
-  f.detail = state.at("detail").get<std::string>();
-  f.narrative = state.value("narrative", "");
-  f.image_kept = state.at("reproduce").get<std::string>().find(" --state ") != std::string::npos;
-  f.signature.classes = SortedJoin(Strings(state.at("classes")));
-  f.signature.features = state.value("features", "");
+  f.detail = source.at("detail").get<std::string>();
+  f.narrative = source.value("narrative", f.detail);
+  f.signature.classes = SortedJoin(Strings(source.at("classes")));
+  f.signature.features = std::move(features);
   f.signature.error = SignatureError(f.detail);
   return f;
 }
@@ -49,22 +48,15 @@ CaseFailure StateFailure(const json& cycle, const json& state) {
 // later failing state whose classes share none with those before it (one case may meet two
 // bugs: a loss and an abort in recovery are two findings, a hole beside a lost-ack one).
 std::vector<CaseFailure> FailuresOf(const json& cycle) {
-  std::vector<CaseFailure> out;
   const bool explored =
       cycle.contains("exploration") && !cycle.at("exploration").at("failures").empty();
-  if (!explored) {
-    CaseFailure f;
-    f.cycle = cycle.at("cycle").get<uint64_t>();
-    f.detail = cycle.at("detail").get<std::string>();
-    f.narrative = f.detail;
-    f.signature.classes = SortedJoin(Strings(cycle.at("classes")));
-    f.signature.features = "cycle-state fault=" + cycle.at("fault").get<std::string>();
-    f.signature.error = SignatureError(f.detail);
-    out.push_back(std::move(f));
-    return out;
-  }
+  if (!explored)
+    return {FailureFrom(cycle, cycle, "cycle-state fault=" + cycle.at("fault").get<std::string>())};
+  std::vector<CaseFailure> out;
   for (const json& state : cycle.at("exploration").at("failures")) {
-    CaseFailure f = StateFailure(cycle, state);
+    CaseFailure f = FailureFrom(cycle, state, state.value("features", ""));
+    f.state = state.at("state").get<std::string>();
+    f.image_kept = state.at("reproduce").get<std::string>().find(" --state ") != std::string::npos;
     const bool seen = std::any_of(out.begin(), out.end(), [&](const CaseFailure& o) {
       return o.signature.SharesClassWith(f.signature);
     });

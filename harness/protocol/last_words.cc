@@ -1,5 +1,6 @@
 #include "harness/protocol/last_words.h"
 
+#include <algorithm>
 #include <fstream>
 
 namespace powercut::harness {
@@ -21,11 +22,13 @@ std::string LastWordsOf(std::string_view text) {
   return std::string(last);
 }
 
-std::string LastWordsIn(const std::string& path) {
+std::string LastWordsIn(const std::string& path, uint64_t from_offset) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return "";
   const std::streamoff size = in.tellg();
-  const std::streamoff from = size > kTailBytes ? size - kTailBytes : 0;
+  const std::streamoff from =
+      std::max(static_cast<std::streamoff>(from_offset), size > kTailBytes ? size - kTailBytes : 0);
+  if (from >= size) return "";
   in.seekg(from);
   std::string tail(static_cast<size_t>(size - from), '\0');
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));

@@ -3,6 +3,7 @@
 // abort(). A death reported without it names a signal and nothing an engineer can look up.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,7 +15,8 @@ inline constexpr size_t kMaxLastWordsBytes = 400;  // file, line, function and c
 // puts before it, at most kMaxLastWordsBytes (then "…"); "" when there is none.
 std::string LastWordsOf(std::string_view text);
 
-// LastWordsOf the tail of the file at `path` ("" when it cannot be read).
-std::string LastWordsIn(const std::string& path);
+// LastWordsOf the tail of the file at `path` from byte `from_offset` on ("" when it cannot
+// be read): a judge server's children share one stderr file, each writing after the last.
+std::string LastWordsIn(const std::string& path, uint64_t from_offset = 0);
 
 }  // namespace powercut::harness

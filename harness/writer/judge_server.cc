@@ -1,12 +1,10 @@
 #include "harness/writer/judge_server.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -48,23 +46,6 @@ void Say(const std::string& text) {
   _exit(code);
 }
 
-// LastWordsOf what the server's stderr (a regular file; else nothing) got after `from`.
-// Read through a descriptor of its own: the stderr one is opened for writing only.
-std::string WordsSince(off_t from) {
-  constexpr off_t kTailBytes = 64 * 1024;
-  const off_t end = ::lseek(STDERR_FILENO, 0, SEEK_CUR);
-  if (end <= from) return "";
-  const int fd = ::open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  const off_t start = std::max(from, end - kTailBytes);
-  std::string text(static_cast<size_t>(end - start), '\0');
-  const ssize_t n = ::pread(fd, text.data(), text.size(), start);
-  ::close(fd);
-  if (n <= 0) return "";
-  text.resize(static_cast<size_t>(n));
-  return LastWordsOf(text);
-}
-
 }  // namespace
 
 int RunJudgeServer() {
@@ -96,7 +77,9 @@ int RunJudgeServer() {
       // A child that died by a signal may have said nothing, or only part of what it had to.
       // Its last words (RocksDB's failed assertion) name what an engineer can look up.
       if (WIFSIGNALED(status)) {
-        const std::string words = words_from < 0 ? "" : WordsSince(words_from);
+        // Read through a descriptor of its own: the stderr one is open for writing only.
+        const std::string words =
+            words_from < 0 ? "" : LastWordsIn("/proc/self/fd/2", static_cast<uint64_t>(words_from));
         Say(ErrorLine(fmt::format("judge died (killed by signal {}){}{}", WTERMSIG(status),
                                   words.empty() ? "" : ": ", words)));
       }
